@@ -1,0 +1,155 @@
+// The backward pass: topological order over the recorded nodes, then each node's lambda in reverse order,
+// accumulating gradients into downstream nodes and into the .grad of leaves.
+#include <atomic>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "nabla/autograd/node.h"
+#include "nabla/kernels/elementwise.h"
+
+namespace nabla::autograd {
+namespace {
+
+std::atomic<OpObserver*> g_observer{nullptr};
+
+std::shared_ptr<const std::string>& scope_slot() {
+  thread_local std::shared_ptr<const std::string> s;
+  return s;
+}
+
+void add_into(Tensor& acc, const Tensor& g) {
+  if (!acc.defined()) {
+    // Take ownership of g when nobody else can see it; otherwise copy so that later in-place
+    // accumulation never writes into a tensor the user holds.
+    acc = g.impl_ptr().use_count() == 1 && g.is_contiguous() ? g : g.contiguous().clone();
+    return;
+  }
+  NABLA_CHECK_SHAPE(acc.shape() == g.shape(), "gradient shape ", g.shape().str(),
+                    " does not match accumulated gradient ", acc.shape().str());
+  kernels::add_inplace(acc, g);
+}
+
+}  // namespace
+
+void set_op_observer(OpObserver* obs) { g_observer.store(obs); }
+OpObserver* op_observer() { return g_observer.load(std::memory_order_relaxed); }
+
+NameScope::NameScope(const std::string& name) : prev_(scope_slot()) {
+  scope_slot() = std::make_shared<const std::string>(prev_ ? *prev_ + "/" + name : name);
+}
+NameScope::~NameScope() { scope_slot() = prev_; }
+const std::shared_ptr<const std::string>& NameScope::current() { return scope_slot(); }
+
+namespace {
+template <class Get>
+void attach_impl(Tensor& out, const char* name, size_t n, Get get, BackwardFn fn) {
+  auto node = std::make_shared<Node>();
+  node->name = name;
+  node->scope = scope_slot();
+  node->inputs.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    const Tensor& t = get(i);
+    node->inputs.push_back(t.defined() && t.requires_grad() ? t.impl_ptr() : nullptr);
+  }
+  node->backward = std::move(fn);
+  node->out_shape = out.shape();
+  node->out_dtype = out.dtype();
+  out.impl()->grad_fn = std::move(node);
+  out.impl()->requires_grad = true;
+}
+}  // namespace
+
+void attach(Tensor& out, const char* name, std::initializer_list<const Tensor*> inputs, BackwardFn fn) {
+  attach_impl(out, name, inputs.size(), [&](size_t i) -> const Tensor& { return *inputs.begin()[i]; }, std::move(fn));
+}
+
+void attach(Tensor& out, const char* name, const std::vector<Tensor>& inputs, BackwardFn fn) {
+  attach_impl(out, name, inputs.size(), [&](size_t i) -> const Tensor& { return inputs[i]; }, std::move(fn));
+}
+
+void notify_forward(const char* name, std::initializer_list<const Tensor*> inputs, const Tensor& out) {
+  OpObserver* obs = op_observer();
+  if (!obs) return;
+  std::vector<Tensor> ins;
+  for (const Tensor* t : inputs) ins.push_back(*t);
+  static const std::string empty;
+  const auto& sc = scope_slot();
+  obs->on_forward(name, sc ? *sc : empty, ins, out);
+}
+
+void accumulate_grad(TensorImpl& leaf, const Tensor& g) {
+  Tensor acc = leaf.grad ? Tensor(leaf.grad) : Tensor();
+  add_into(acc, g);
+  leaf.grad = acc.impl_ptr();
+}
+
+void backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
+  NABLA_CHECK(root.defined() && root.requires_grad(),
+              "backward(): tensor does not require grad and has no grad_fn (did you run under NoGradGuard, or "
+              "forget requires_grad_()?)");
+  Tensor seed = grad;
+  if (!seed.defined()) {
+    NABLA_CHECK(root.numel() == 1, "backward(): grad can be implicitly created only for a one-element output; "
+                "output has shape ", root.shape().str());
+    seed = Tensor::ones(root.shape(), root.dtype());
+  }
+  NABLA_CHECK_SHAPE(seed.shape() == root.shape(), "backward(): grad shape ", seed.shape().str(),
+                    " does not match output shape ", root.shape().str());
+  if (!root.grad_fn()) {  // a leaf
+    accumulate_grad(*root.impl(), seed);
+    return;
+  }
+  NoGradGuard no_grad;  // gradients are computed without recording (no double backward)
+
+  // Topological order by iterative DFS (post-order), then reversed.
+  std::vector<Node*> order;
+  std::unordered_set<Node*> seen;
+  std::vector<std::pair<Node*, size_t>> stack;
+  stack.emplace_back(root.grad_fn().get(), 0);
+  seen.insert(root.grad_fn().get());
+  while (!stack.empty()) {
+    auto& [n, i] = stack.back();
+    if (i < n->inputs.size()) {
+      TensorImpl* in = n->inputs[i++].get();
+      if (in && in->grad_fn && seen.insert(in->grad_fn.get()).second) stack.emplace_back(in->grad_fn.get(), 0);
+    } else {
+      order.push_back(n);
+      stack.pop_back();
+    }
+  }
+
+  root.grad_fn()->grad = seed;
+  OpObserver* obs = op_observer();
+  GradList grads;
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    Node* n = *it;
+    NABLA_CHECK(!n->released, "backward(): trying to backward through the graph a second time (op '", n->name,
+                "'); pass retain_graph=true to the first backward()");
+    Tensor g = std::move(n->grad);
+    n->grad = Tensor();
+    if (!g.defined()) continue;  // no gradient reached this node
+    grads.assign(n->inputs.size(), Tensor());
+    n->backward(g, grads);
+    if (obs) obs->on_backward(*n, grads);
+    for (size_t k = 0; k < n->inputs.size(); ++k) {
+      TensorImpl* in = n->inputs[k].get();
+      if (!in || !grads[k].defined()) continue;
+      NABLA_CHECK_SHAPE(grads[k].shape() == in->shape, "backward of '", n->name, "' produced a gradient of shape ",
+                        grads[k].shape().str(), " for an input of shape ", in->shape.str());
+      if (in->grad_fn)
+        add_into(in->grad_fn->grad, grads[k]);
+      else
+        accumulate_grad(*in, grads[k]);
+    }
+    if (!retain_graph) {
+      n->backward = nullptr;
+      n->released = true;
+    }
+  }
+}
+
+}  // namespace nabla::autograd
+
+namespace nabla {
+void Tensor::backward(const Tensor& grad, bool retain_graph) const { autograd::backward(*this, grad, retain_graph); }
+}  // namespace nabla

@@ -1,0 +1,27 @@
+#pragma once
+// Caching allocator: freed tensor buffers go to a per-size free list and are reused, so a training step in
+// steady state never reaches the system allocator. memory_stats() lets tests verify that.
+#include <cstddef>
+#include <cstdint>
+
+namespace nabla {
+
+struct MemoryStats {
+  uint64_t system_allocs = 0;   // buffers obtained from the system allocator (cache misses)
+  uint64_t cache_hits = 0;      // buffers served from the cache
+  uint64_t frees = 0;           // buffers returned to the cache
+  uint64_t bytes_in_use = 0;    // bytes handed out and not yet returned
+  uint64_t bytes_cached = 0;    // bytes sitting in free lists
+};
+
+MemoryStats memory_stats();
+void reset_memory_counters();  // zeroes system_allocs/cache_hits/frees (not the byte gauges)
+void empty_cache();            // returns all cached buffers to the system
+
+namespace detail {
+void* cached_alloc(size_t nbytes);            // 64-byte aligned; nbytes may be 0
+void cached_free(void* p, size_t nbytes);
+size_t cached_bucket(size_t nbytes);          // the size actually reserved for nbytes
+}  // namespace detail
+
+}  // namespace nabla

@@ -1,0 +1,86 @@
+#pragma once
+// Seeded, reproducible random numbers. Generator is xoshiro256** (fast, small state that can be saved and
+// restored). counter_uniform() is a stateless counter-based stream (splitmix64 of key+index), which lets
+// kernels fill large tensors in parallel with the same result at any thread count.
+#include <array>
+#include <cmath>
+#include <cstdint>
+
+namespace nabla {
+
+inline uint64_t splitmix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+// Uniform float in [0, 1) from a key and an index.
+inline float counter_uniform(uint64_t key, uint64_t index) {
+  return float(splitmix64(key ^ (index * 0xD1B54A32D192ED03ull)) >> 40) * (1.0f / 16777216.0f);
+}
+
+class Generator {
+ public:
+  using State = std::array<uint64_t, 4>;
+  explicit Generator(uint64_t seed = 0x6e61626c61ull) { seed_(seed); }
+  void seed_(uint64_t seed) {
+    uint64_t x = seed;
+    for (auto& w : s_) w = x = splitmix64(x);
+    has_spare_ = false;
+  }
+  uint64_t next_u64() {
+    uint64_t result = rotl(s_[1] * 5, 7) * 9;
+    uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+  }
+  double uniform() { return double(next_u64() >> 11) * (1.0 / 9007199254740992.0); }  // [0, 1)
+  double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
+  // Integer in [0, n), unbiased.
+  uint64_t randint(uint64_t n) {
+    uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+    uint64_t r;
+    do r = next_u64(); while (r >= limit);
+    return r % n;
+  }
+  double normal() {
+    if (has_spare_) {
+      has_spare_ = false;
+      return spare_;
+    }
+    double u, v, s;
+    do {
+      u = uniform() * 2 - 1;
+      v = uniform() * 2 - 1;
+      s = u * u + v * v;
+    } while (s >= 1 || s == 0);
+    double m = std::sqrt(-2.0 * std::log(s) / s);
+    spare_ = v * m;
+    has_spare_ = true;
+    return u * m;
+  }
+  State state() const { return s_; }
+  void set_state(const State& s) {
+    s_ = s;
+    has_spare_ = false;
+  }
+
+ private:
+  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  State s_{};
+  bool has_spare_ = false;
+  double spare_ = 0;
+};
+
+// The process-wide generator used when none is passed (weight init, dropout, shuffling).
+Generator& default_generator();
+// Seeds the default generator (like torch.manual_seed / tf.random.set_seed).
+void manual_seed(uint64_t seed);
+
+}  // namespace nabla

@@ -1,0 +1,15 @@
+#pragma once
+// The umbrella header: what a user includes.
+#include "nabla/autograd/grad_mode.h"
+#include "nabla/autograd/gradcheck.h"
+#include "nabla/core/allocator.h"
+#include "nabla/core/parallel.h"
+#include "nabla/core/random.h"
+#include "nabla/core/tensor.h"
+#include "nabla/ops/activations.h"
+#include "nabla/ops/cross_entropy.h"
+#include "nabla/ops/dropout.h"
+#include "nabla/ops/linear.h"
+#include "nabla/ops/math.h"
+#include "nabla/ops/reduce.h"
+#include "nabla/ops/shape_ops.h"

@@ -1,0 +1,210 @@
+#include "nabla/ops/activations.h"
+
+#include <cmath>
+
+#include "nabla/autograd/node.h"
+#include "nabla/kernels/elementwise.h"
+#include "nabla/ops/math.h"
+
+namespace nabla {
+
+using autograd::GradList;
+using autograd::record;
+
+namespace {
+
+template <class F>
+Tensor map(const Tensor& x, F f) {
+  Tensor out = make_tensor(x.shape(), x.dtype());
+  NABLA_DISPATCH_FLOAT(x.dtype(), T, kernels::unary_loop<T, T>(x, out, [&](T v) { return T(f(v)); }));
+  return out;
+}
+// g * f(a) elementwise with a same-shaped tensor a (out contiguous).
+template <class F>
+Tensor map_grad(const Tensor& g, const Tensor& a, F f) {
+  Tensor out = make_tensor(g.shape(), g.dtype());
+  NABLA_DISPATCH_FLOAT(g.dtype(), T, kernels::binary_loop<T, T>(g, a, out, [&](T gv, T av) { return T(gv * f(av)); }));
+  return out;
+}
+
+// Row-wise over the last axis: out = softmax(x) or log_softmax(x).
+Tensor softmax_rows(const Tensor& x0, bool log) {
+  Tensor x = x0.contiguous();
+  NABLA_CHECK_SHAPE(x.dim() >= 1, "softmax of a scalar");
+  Tensor out = make_tensor(x.shape(), x.dtype());
+  int64_t c = x.shape().back(), rows = c ? x.numel() / c : 0;
+  NABLA_DISPATCH_FLOAT(x.dtype(), T, {
+    const T* p = x.data<T>();
+    T* o = out.data<T>();
+    parallel_for(0, rows, 4 * c, [&](int64_t s, int64_t e) {
+      for (int64_t r = s; r < e; ++r) {
+        const T* xr = p + r * c;
+        T* yr = o + r * c;
+        T m = xr[0];
+        for (int64_t j = 1; j < c; ++j) m = xr[j] > m ? xr[j] : m;
+        T sum = 0;
+        for (int64_t j = 0; j < c; ++j) {
+          yr[j] = std::exp(xr[j] - m);
+          sum += yr[j];
+        }
+        if (log) {
+          T ls = std::log(sum) + m;
+          for (int64_t j = 0; j < c; ++j) yr[j] = xr[j] - ls;
+        } else {
+          T inv = T(1) / sum;
+          for (int64_t j = 0; j < c; ++j) yr[j] *= inv;
+        }
+      }
+    });
+  });
+  return out;
+}
+
+}  // namespace
+
+Tensor relu(const Tensor& x) {
+  Tensor y = map(x, [](auto v) { return v > 0 ? v : decltype(v)(0); });
+  return record(y, "relu", {&x}, [&] {
+    return [y = y.detach()](const Tensor& g, GradList& gi) {
+      gi[0] = map_grad(g, y, [](auto v) { return v > 0 ? 1 : 0; });
+    };
+  });
+}
+
+Tensor sigmoid(const Tensor& x) {
+  Tensor y = map(x, [](auto v) {
+    using T = decltype(v);
+    // Stable on both tails: never exponentiates a large positive number.
+    return v >= 0 ? T(1) / (T(1) + std::exp(-v)) : std::exp(v) / (T(1) + std::exp(v));
+  });
+  return record(y, "sigmoid", {&x}, [&] {
+    return [y = y.detach()](const Tensor& g, GradList& gi) {
+      gi[0] = map_grad(g, y, [](auto s) { return s * (1 - s); });
+    };
+  });
+}
+
+Tensor tanh(const Tensor& x) {
+  Tensor y = map(x, [](auto v) { return std::tanh(v); });
+  return record(y, "tanh", {&x}, [&] {
+    return [y = y.detach()](const Tensor& g, GradList& gi) {
+      gi[0] = map_grad(g, y, [](auto t) { return 1 - t * t; });
+    };
+  });
+}
+
+Tensor gelu(const Tensor& x) {
+  Tensor y = map(x, [](auto v) {
+    using T = decltype(v);
+    return T(0.5) * v * (T(1) + std::erf(v * T(M_SQRT1_2)));
+  });
+  return record(y, "gelu", {&x}, [&] {
+    return [x = x.detach()](const Tensor& g, GradList& gi) {
+      gi[0] = map_grad(g, x, [](auto v) {
+        using T = decltype(v);
+        T cdf = T(0.5) * (T(1) + std::erf(v * T(M_SQRT1_2)));
+        T pdf = std::exp(T(-0.5) * v * v) * T(0.3989422804014327);
+        return cdf + v * pdf;
+      });
+    };
+  });
+}
+
+Tensor leaky_relu(const Tensor& x, double slope) {
+  Tensor y = map(x, [slope](auto v) { return v > 0 ? v : decltype(v)(slope) * v; });
+  return record(y, "leaky_relu", {&x}, [&] {
+    return [x = x.detach(), slope](const Tensor& g, GradList& gi) {
+      gi[0] = map_grad(g, x, [slope](auto v) { return v > 0 ? decltype(v)(1) : decltype(v)(slope); });
+    };
+  });
+}
+
+Tensor elu(const Tensor& x, double alpha) {
+  Tensor y = map(x, [alpha](auto v) { return v > 0 ? v : decltype(v)(alpha) * std::expm1(v); });
+  return record(y, "elu", {&x}, [&] {
+    return [x = x.detach(), alpha](const Tensor& g, GradList& gi) {
+      gi[0] = map_grad(g, x, [alpha](auto v) { return v > 0 ? decltype(v)(1) : decltype(v)(alpha) * std::exp(v); });
+    };
+  });
+}
+
+Tensor softplus(const Tensor& x) {
+  Tensor y = map(x, [](auto v) { return v > 0 ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v)); });
+  return record(y, "softplus", {&x}, [&] {
+    return [x = x.detach()](const Tensor& g, GradList& gi) {
+      gi[0] = map_grad(g, x, [](auto v) {
+        using T = decltype(v);
+        return v >= 0 ? T(1) / (T(1) + std::exp(-v)) : std::exp(v) / (T(1) + std::exp(v));
+      });
+    };
+  });
+}
+
+Tensor softmax(const Tensor& x) {
+  Tensor y = softmax_rows(x, false);
+  y.impl()->softmax_logits = x.impl_ptr();
+  return record(y, "softmax", {&x}, [&] {
+    return [y = y.detach()](const Tensor& g0, GradList& gi) {
+      // dx = y * (g - sum(g * y)) per row.
+      Tensor g = g0.contiguous();
+      Tensor out = make_tensor(y.shape(), y.dtype());
+      int64_t c = y.shape().back(), rows = c ? y.numel() / c : 0;
+      NABLA_DISPATCH_FLOAT(y.dtype(), T, {
+        const T* yp = y.data<T>();
+        const T* gp = g.data<T>();
+        T* o = out.data<T>();
+        for (int64_t r = 0; r < rows; ++r) {
+          T dot = 0;
+          for (int64_t j = 0; j < c; ++j) dot += gp[r * c + j] * yp[r * c + j];
+          for (int64_t j = 0; j < c; ++j) o[r * c + j] = yp[r * c + j] * (gp[r * c + j] - dot);
+        }
+      });
+      gi[0] = out;
+    };
+  });
+}
+
+Tensor log_softmax(const Tensor& x) {
+  Tensor y = softmax_rows(x, true);
+  return record(y, "log_softmax", {&x}, [&] {
+    return [y = y.detach()](const Tensor& g0, GradList& gi) {
+      // dx = g - softmax * sum(g) per row.
+      Tensor g = g0.contiguous();
+      Tensor out = make_tensor(y.shape(), y.dtype());
+      int64_t c = y.shape().back(), rows = c ? y.numel() / c : 0;
+      NABLA_DISPATCH_FLOAT(y.dtype(), T, {
+        const T* yp = y.data<T>();
+        const T* gp = g.data<T>();
+        T* o = out.data<T>();
+        for (int64_t r = 0; r < rows; ++r) {
+          T s = 0;
+          for (int64_t j = 0; j < c; ++j) s += gp[r * c + j];
+          for (int64_t j = 0; j < c; ++j) o[r * c + j] = gp[r * c + j] - std::exp(yp[r * c + j]) * s;
+        }
+      });
+      gi[0] = out;
+    };
+  });
+}
+
+bool is_activation_name(const std::string& n) {
+  return n.empty() || n == "linear" || n == "relu" || n == "sigmoid" || n == "tanh" || n == "softmax" ||
+         n == "gelu" || n == "leaky_relu" || n == "elu" || n == "softplus" || n == "log_softmax";
+}
+
+Tensor activation(const Tensor& x, const std::string& n) {
+  if (n.empty() || n == "linear") return x;
+  if (n == "relu") return relu(x);
+  if (n == "sigmoid") return sigmoid(x);
+  if (n == "tanh") return tanh(x);
+  if (n == "softmax") return softmax(x);
+  if (n == "gelu") return gelu(x);
+  if (n == "leaky_relu") return leaky_relu(x);
+  if (n == "elu") return elu(x);
+  if (n == "softplus") return softplus(x);
+  if (n == "log_softmax") return log_softmax(x);
+  throw ValueError("unknown activation '" + n +
+                   "' (known: linear, relu, sigmoid, tanh, softmax, gelu, leaky_relu, elu, softplus, log_softmax)");
+}
+
+}  // namespace nabla
