@@ -37,9 +37,10 @@ struct TensorImpl {
   bool requires_grad = false;
   std::shared_ptr<TensorImpl> grad;               // accumulated gradient of a leaf
   std::shared_ptr<autograd::Node> grad_fn;        // the op that produced this tensor, if recorded
-  // Set by softmax(): the logits it was computed from, so that crossentropy losses can take the stable fused
-  // path (what Keras does through `_keras_logits`).
-  std::shared_ptr<TensorImpl> softmax_logits;
+  // Set by softmax() and sigmoid(): the logits they were computed from, so that crossentropy losses can take
+  // the stable fused path (what Keras does through `_keras_logits`).
+  std::shared_ptr<TensorImpl> logits;
+  enum class LogitsOf : uint8_t { none, softmax, sigmoid } logits_of = LogitsOf::none;
 };
 
 class Tensor {

@@ -77,6 +77,8 @@ Tensor sigmoid(const Tensor& x) {
     // Stable on both tails: never exponentiates a large positive number.
     return v >= 0 ? T(1) / (T(1) + std::exp(-v)) : std::exp(v) / (T(1) + std::exp(v));
   });
+  y.impl()->logits = x.impl_ptr();
+  y.impl()->logits_of = TensorImpl::LogitsOf::sigmoid;
   return record(y, "sigmoid", {&x}, [&] {
     return [y = y.detach()](const Tensor& g, GradList& gi) {
       gi[0] = map_grad(g, y, [](auto s) { return s * (1 - s); });
@@ -142,7 +144,8 @@ Tensor softplus(const Tensor& x) {
 
 Tensor softmax(const Tensor& x) {
   Tensor y = softmax_rows(x, false);
-  y.impl()->softmax_logits = x.impl_ptr();
+  y.impl()->logits = x.impl_ptr();
+  y.impl()->logits_of = TensorImpl::LogitsOf::softmax;
   return record(y, "softmax", {&x}, [&] {
     return [y = y.detach()](const Tensor& g0, GradList& gi) {
       // dx = y * (g - sum(g * y)) per row.

@@ -1,0 +1,44 @@
+#pragma once
+// Adam with Keras's formulation and defaults (lr 1e-3, beta_1 0.9, beta_2 0.999, epsilon 1e-7):
+//   m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;  p -= lr sqrt(1-b2^t)/(1-b1^t) * m / (sqrt(v) + eps)
+// AdamW adds decoupled weight decay: p -= lr * weight_decay * p (before the Adam step, as in Keras).
+// amsgrad keeps the running max of v.
+#include "nabla/optim/optimizer.h"
+
+namespace nabla::optim {
+
+struct AdamOptions : OptimizerOptions {
+  double beta_1 = 0.9;
+  double beta_2 = 0.999;
+  double epsilon = 1e-7;
+  bool amsgrad = false;
+  double weight_decay = 0;  // decoupled (AdamW) when > 0
+};
+
+class Adam : public Optimizer {
+ public:
+  explicit Adam(AdamOptions opts = {}, std::string name = "Adam");
+  explicit Adam(double learning_rate) : Adam(with_lr(learning_rate)) {}
+  std::vector<Tensor> state_tensors() const override;
+
+ protected:
+  void update(size_t slot, Tensor& param, const Tensor& grad, double lr) override;
+
+ private:
+  static AdamOptions with_lr(double lr) {
+    AdamOptions o;
+    o.learning_rate = lr;
+    return o;
+  }
+  AdamOptions a_;
+  std::vector<Tensor> m_, v_, vmax_;
+};
+
+// AdamW: Adam with decoupled weight decay (Keras default weight_decay 0.004).
+std::shared_ptr<Adam> AdamW(AdamOptions opts = [] {
+  AdamOptions o;
+  o.weight_decay = 0.004;
+  return o;
+}());
+
+}  // namespace nabla::optim

@@ -1,0 +1,63 @@
+#pragma once
+// Optimizer base: Keras's apply_gradients and PyTorch's step()/zero_grad() over a list of parameters.
+// Handles what every optimizer shares: the learning rate (constant or a schedule), gradient clipping
+// (clipvalue, clipnorm per tensor, global_clipnorm) and the iteration count. Subclasses implement update()
+// for one parameter and keep their state per parameter slot.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nabla/core/tensor.h"
+
+namespace nabla::optim {
+
+// learning rate as a function of the iteration count (0-based step).
+using LearningRateSchedule = std::function<double(int64_t step)>;
+
+struct OptimizerOptions {
+  double learning_rate = 0.001;
+  LearningRateSchedule schedule;           // overrides learning_rate when set
+  std::optional<double> clipnorm;          // clip each gradient's L2 norm
+  std::optional<double> clipvalue;         // clip each gradient element to [-v, v]
+  std::optional<double> global_clipnorm;   // clip the joint L2 norm of all gradients
+};
+
+class Optimizer {
+ public:
+  explicit Optimizer(std::string name, OptimizerOptions opts) : name_(std::move(name)), opts_(std::move(opts)) {}
+  virtual ~Optimizer() = default;
+
+  // Applies the gradients in params[i].grad() (parameters with no gradient are skipped). The parameter list
+  // must be the same, in the same order, on every call (state is kept per position).
+  void step(const std::vector<Tensor>& params);
+  // Applies explicit gradients (Keras's apply_gradients).
+  void apply_gradients(const std::vector<Tensor>& grads, const std::vector<Tensor>& params);
+  static void zero_grad(const std::vector<Tensor>& params);
+
+  double learning_rate() const;           // the rate the next step will use
+  void set_learning_rate(double lr);      // replaces any schedule with a constant (ReduceLROnPlateau)
+  int64_t iterations() const { return iterations_; }
+  const std::string& name() const { return name_; }
+  OptimizerOptions& options() { return opts_; }
+
+  // Optimizer state per parameter slot, for checkpoints and numerics checks.
+  virtual std::vector<Tensor> state_tensors() const { return {}; }
+
+ protected:
+  // Updates one parameter in place, with its (clipped) gradient, at learning rate lr.
+  virtual void update(size_t slot, Tensor& param, const Tensor& grad, double lr) = 0;
+  int64_t iterations_ = 0;
+
+ private:
+  std::string name_;
+  OptimizerOptions opts_;
+};
+
+using OptimizerPtr = std::shared_ptr<Optimizer>;
+
+// By Keras name with default settings: "adam", "sgd", "rmsprop", "adamw" (optim/registry.cpp).
+OptimizerPtr get(const std::string& name);
+
+}  // namespace nabla::optim

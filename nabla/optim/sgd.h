@@ -1,0 +1,28 @@
+#pragma once
+// SGD with Keras's semantics (lr 0.01): velocity = momentum * velocity - lr * g; p += velocity, or with
+// nesterov p += momentum * velocity - lr * g.
+#include "nabla/optim/optimizer.h"
+
+namespace nabla::optim {
+
+struct SGDOptions : OptimizerOptions {
+  SGDOptions() { learning_rate = 0.01; }
+  double momentum = 0;
+  bool nesterov = false;
+};
+
+class SGD : public Optimizer {
+ public:
+  explicit SGD(SGDOptions opts = {});
+  explicit SGD(double learning_rate, double momentum = 0, bool nesterov = false);
+  std::vector<Tensor> state_tensors() const override;
+
+ protected:
+  void update(size_t slot, Tensor& param, const Tensor& grad, double lr) override;
+
+ private:
+  SGDOptions s_;
+  std::vector<Tensor> velocity_;
+};
+
+}  // namespace nabla::optim

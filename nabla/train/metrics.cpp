@@ -1,0 +1,139 @@
+#include "nabla/train/metrics.h"
+
+#include <cmath>
+
+namespace nabla::metrics {
+namespace {
+
+// y_pred as a contiguous float64 [N, C] (C = 1 for rank-1 predictions).
+Tensor as_rows(const Tensor& t) {
+  Tensor c = t.detach().to(f64).contiguous();
+  int64_t n = c.dim() ? c.size(0) : 1;
+  int64_t k = n ? c.numel() / n : 0;
+  return make_view(c, Shape{n, k}, Shape{k, 1}, c.offset());
+}
+
+}  // namespace
+
+void MeanMetric::update_values(const Tensor& v0, const Tensor& sw) {
+  Tensor v = v0.detach().to(f64).contiguous();
+  const double* p = v.data<double>();
+  if (sw.defined()) {
+    Tensor w = sw.detach().to(f64).contiguous();
+    NABLA_CHECK_SHAPE(w.numel() == v.numel(), name(), ": sample_weight of shape ", sw.shape().str(), " for ",
+                      v.numel(), " values");
+    const double* wp = w.data<double>();
+    for (int64_t i = 0; i < v.numel(); ++i) add(p[i] * wp[i], wp[i]);
+  } else {
+    double s = 0;
+    for (int64_t i = 0; i < v.numel(); ++i) s += p[i];
+    add(s, double(v.numel()));
+  }
+}
+
+void MeanMetric::update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sw) {
+  update_values(values(y_true, y_pred), sw);
+}
+
+Tensor MeanMetric::values(const Tensor&, const Tensor& y_pred) const { return y_pred; }
+
+Tensor SparseCategoricalAccuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
+  Tensor p = as_rows(y_pred);
+  Tensor y = y_true.detach().to(f64).contiguous();
+  int64_t n = p.size(0), c = p.size(1);
+  NABLA_CHECK_SHAPE(y.numel() == n, name(), ": labels of shape ", y_true.shape().str(),
+                    " do not match predictions of shape ", y_pred.shape().str());
+  Tensor out = make_tensor(Shape{n}, f64);
+  const double* pp = p.data<double>();
+  const double* yp = y.data<double>();
+  double* o = out.data<double>();
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t best = 0;
+    for (int64_t j = 1; j < c; ++j)
+      if (pp[i * c + j] > pp[i * c + best]) best = j;
+    o[i] = double(best) == yp[i] ? 1.0 : 0.0;
+  }
+  return out;
+}
+
+Tensor CategoricalAccuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
+  Tensor p = as_rows(y_pred), y = as_rows(y_true);
+  NABLA_CHECK_SHAPE(p.shape() == y.shape(), name(), ": targets of shape ", y_true.shape().str(),
+                    " do not match predictions of shape ", y_pred.shape().str());
+  int64_t n = p.size(0), c = p.size(1);
+  Tensor out = make_tensor(Shape{n}, f64);
+  const double* pp = p.data<double>();
+  const double* yp = y.data<double>();
+  double* o = out.data<double>();
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t bp = 0, by = 0;
+    for (int64_t j = 1; j < c; ++j) {
+      if (pp[i * c + j] > pp[i * c + bp]) bp = j;
+      if (yp[i * c + j] > yp[i * c + by]) by = j;
+    }
+    o[i] = bp == by ? 1.0 : 0.0;
+  }
+  return out;
+}
+
+Tensor BinaryAccuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
+  Tensor p = as_rows(y_pred), y = as_rows(y_true);
+  NABLA_CHECK_SHAPE(p.numel() == y.numel(), name(), ": targets of shape ", y_true.shape().str(),
+                    " do not match predictions of shape ", y_pred.shape().str());
+  int64_t n = p.size(0), c = p.size(1);
+  Tensor out = make_tensor(Shape{n}, f64);
+  const double* pp = p.data<double>();
+  const double* yp = y.data<double>();
+  double* o = out.data<double>();
+  for (int64_t i = 0; i < n; ++i) {
+    double s = 0;
+    for (int64_t j = 0; j < c; ++j) s += ((pp[i * c + j] > threshold_) == (yp[i * c + j] > 0.5)) ? 1 : 0;
+    o[i] = s / double(c);
+  }
+  return out;
+}
+
+namespace {
+template <class F>
+Tensor per_row_mean(const Tensor& y_true, const Tensor& y_pred, const std::string& name, F f) {
+  Tensor p = as_rows(y_pred), y = as_rows(y_true);
+  NABLA_CHECK_SHAPE(p.numel() == y.numel(), name, ": targets of shape ", y_true.shape().str(),
+                    " do not match predictions of shape ", y_pred.shape().str());
+  int64_t n = p.size(0), c = p.size(1);
+  Tensor out = make_tensor(Shape{n}, f64);
+  const double* pp = p.data<double>();
+  const double* yp = y.data<double>();
+  double* o = out.data<double>();
+  for (int64_t i = 0; i < n; ++i) {
+    double s = 0;
+    for (int64_t j = 0; j < c; ++j) s += f(pp[i * c + j] - yp[i * c + j]);
+    o[i] = s / double(c);
+  }
+  return out;
+}
+}  // namespace
+
+Tensor MeanSquaredError::values(const Tensor& y_true, const Tensor& y_pred) const {
+  return per_row_mean(y_true, y_pred, name(), [](double d) { return d * d; });
+}
+
+Tensor MeanAbsoluteError::values(const Tensor& y_true, const Tensor& y_pred) const {
+  return per_row_mean(y_true, y_pred, name(), [](double d) { return std::abs(d); });
+}
+
+MetricPtr get(const std::string& n, const std::string& accuracy_metric) {
+  if (n == "accuracy" || n == "acc") {
+    MetricPtr m = get(accuracy_metric);
+    m->set_name(n);
+    return m;
+  }
+  if (n == "sparse_categorical_accuracy") return std::make_shared<SparseCategoricalAccuracy>();
+  if (n == "categorical_accuracy") return std::make_shared<CategoricalAccuracy>();
+  if (n == "binary_accuracy") return std::make_shared<BinaryAccuracy>();
+  if (n == "mse" || n == "mean_squared_error") return std::make_shared<MeanSquaredError>(n);
+  if (n == "mae" || n == "mean_absolute_error") return std::make_shared<MeanAbsoluteError>(n);
+  throw ValueError("unknown metric '" + n +
+                   "' (known: accuracy, sparse_categorical_accuracy, categorical_accuracy, binary_accuracy, mse, mae)");
+}
+
+}  // namespace nabla::metrics

@@ -1,0 +1,96 @@
+#pragma once
+// Streaming metrics (Keras's update_state / result / reset_state), accumulated over batches in double.
+// They run outside autograd on detached predictions.
+#include <memory>
+#include <string>
+
+#include "nabla/core/tensor.h"
+
+namespace nabla::metrics {
+
+class Metric {
+ public:
+  explicit Metric(std::string name) : name_(std::move(name)) {}
+  virtual ~Metric() = default;
+  virtual void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor()) = 0;
+  virtual double result() const = 0;
+  virtual void reset_state() = 0;
+  const std::string& name() const { return name_; }
+  void set_name(std::string n) { name_ = std::move(n); }
+
+ private:
+  std::string name_;
+};
+
+using MetricPtr = std::shared_ptr<Metric>;
+
+// Weighted mean of per-sample values: the base of accuracy/mse/mae, and of the loss tracker.
+class MeanMetric : public Metric {
+ public:
+  using Metric::Metric;
+  void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor()) override;
+  void update_values(const Tensor& values, const Tensor& sample_weight = Tensor());
+  void add(double total, double count) {
+    total_ += total;
+    count_ += count;
+  }
+  double result() const override { return count_ > 0 ? total_ / count_ : 0.0; }
+  void reset_state() override { total_ = count_ = 0; }
+
+ protected:
+  // Per-sample values for a batch ([N] float64). MeanMetric itself averages y_pred.
+  virtual Tensor values(const Tensor& y_true, const Tensor& y_pred) const;
+
+ private:
+  double total_ = 0, count_ = 0;
+};
+
+class SparseCategoricalAccuracy : public MeanMetric {
+ public:
+  explicit SparseCategoricalAccuracy(std::string name = "sparse_categorical_accuracy") : MeanMetric(std::move(name)) {}
+
+ protected:
+  Tensor values(const Tensor& y_true, const Tensor& y_pred) const override;
+};
+
+class CategoricalAccuracy : public MeanMetric {
+ public:
+  explicit CategoricalAccuracy(std::string name = "categorical_accuracy") : MeanMetric(std::move(name)) {}
+
+ protected:
+  Tensor values(const Tensor& y_true, const Tensor& y_pred) const override;
+};
+
+class BinaryAccuracy : public MeanMetric {
+ public:
+  explicit BinaryAccuracy(std::string name = "binary_accuracy", double threshold = 0.5)
+      : MeanMetric(std::move(name)), threshold_(threshold) {}
+
+ protected:
+  Tensor values(const Tensor& y_true, const Tensor& y_pred) const override;
+
+ private:
+  double threshold_;
+};
+
+class MeanSquaredError : public MeanMetric {
+ public:
+  explicit MeanSquaredError(std::string name = "mean_squared_error") : MeanMetric(std::move(name)) {}
+
+ protected:
+  Tensor values(const Tensor& y_true, const Tensor& y_pred) const override;
+};
+
+class MeanAbsoluteError : public MeanMetric {
+ public:
+  explicit MeanAbsoluteError(std::string name = "mean_absolute_error") : MeanMetric(std::move(name)) {}
+
+ protected:
+  Tensor values(const Tensor& y_true, const Tensor& y_pred) const override;
+};
+
+// By Keras name. "accuracy"/"acc" resolve to the accuracy matching the loss (accuracy_metric), and keep the
+// name the user wrote, as Keras does. Also: "mse", "mae", "binary_accuracy", ...
+MetricPtr get(const std::string& name, const std::string& accuracy_metric = "categorical_accuracy");
+
+}  // namespace nabla::metrics

@@ -1,0 +1,144 @@
+#pragma once
+// Model: Keras's training API over any network of layers. Subclasses (Sequential, the functional Model)
+// provide call(); this class provides compile, fit, evaluate, predict, train_on_batch and summary.
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nabla/nn/layer.h"
+#include "nabla/optim/optimizer.h"
+#include "nabla/train/callback.h"
+#include "nabla/train/history.h"
+#include "nabla/train/losses.h"
+#include "nabla/train/metrics.h"
+
+namespace nabla {
+
+// Accepts a Keras name or an object, so compile("adam", ...) and compile(std::make_shared<Adam>(...), ...)
+// both read naturally.
+struct OptimizerArg {
+  optim::OptimizerPtr ptr;
+  OptimizerArg(const char* name) : ptr(optim::get(name)) {}
+  OptimizerArg(const std::string& name) : ptr(optim::get(name)) {}
+  template <class T>
+  OptimizerArg(std::shared_ptr<T> p) : ptr(std::move(p)) {}
+};
+struct LossArg {
+  losses::LossPtr ptr;
+  LossArg(const char* name) : ptr(losses::get(name)) {}
+  LossArg(const std::string& name) : ptr(losses::get(name)) {}
+  template <class T>
+  LossArg(std::shared_ptr<T> p) : ptr(std::move(p)) {}
+};
+struct MetricArg {
+  std::string name;            // resolved at compile time against the loss
+  metrics::MetricPtr ptr;
+  MetricArg(const char* n) : name(n) {}
+  MetricArg(const std::string& n) : name(n) {}
+  template <class T>
+  MetricArg(std::shared_ptr<T> p) : ptr(std::move(p)) {}
+};
+
+using ValidationData = std::pair<Tensor, Tensor>;
+
+struct FitOptions {
+  int epochs = 1;
+  int64_t batch_size = 32;
+  int verbose = 1;
+  std::vector<callbacks::CallbackPtr> callbacks;
+  double validation_split = 0;                    // last fraction of x/y, taken before shuffling (as Keras)
+  std::optional<ValidationData> validation_data;
+  bool shuffle = true;
+  std::map<int64_t, double> class_weight;         // class id -> weight; absent classes weigh 1
+  Tensor sample_weight;                           // [N] per-sample weights
+  int initial_epoch = 0;
+  int64_t steps_per_epoch = -1;                   // -1: one pass over the data
+  std::ostream* out = &std::cout;                 // where the progress bar goes
+};
+
+struct EvaluateOptions {
+  int64_t batch_size = 32;
+  int verbose = 1;
+  Tensor sample_weight;
+  std::vector<callbacks::CallbackPtr> callbacks;
+  std::ostream* out = &std::cout;
+};
+
+struct PredictOptions {
+  int64_t batch_size = 32;
+  int verbose = 0;
+};
+
+// evaluate()'s result: Keras returns [loss, metric...]; here by name, in that order.
+struct EvalResult {
+  std::vector<std::pair<std::string, double>> values;
+  double operator[](const std::string& key) const;
+  double loss() const { return values.at(0).second; }
+};
+
+class Model {
+ public:
+  explicit Model(std::string name) : name_(std::move(name)) {}
+  virtual ~Model() = default;
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+
+  // The forward pass. inputs/outputs are lists for functional models; Sequential has one of each.
+  virtual std::vector<Tensor> call(const std::vector<Tensor>& inputs, bool training) = 0;
+  Tensor operator()(const Tensor& x, bool training = false);
+  // Every layer, in order (for summary, weights, save/load).
+  virtual std::vector<nn::LayerPtr> layers() const = 0;
+  // Builds weights if an input shape is known without data (Sequential with input_shape, functional models).
+  virtual void build_if_possible() {}
+  // Output shapes (batch axis -1) per layer for summary; empty if unknown.
+  virtual std::vector<std::pair<nn::LayerPtr, Shape>> layer_output_shapes() const = 0;
+
+  void compile(OptimizerArg optimizer, LossArg loss, std::vector<MetricArg> metrics = {});
+  History fit(const Tensor& x, const Tensor& y, FitOptions opts = {});
+  EvalResult evaluate(const Tensor& x, const Tensor& y, EvaluateOptions opts = {});
+  Tensor predict(const Tensor& x, PredictOptions opts = {});
+  // One gradient step on one batch; returns the loss and metrics for that batch.
+  callbacks::Logs train_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight = Tensor());
+  callbacks::Logs test_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight = Tensor());
+
+  void summary(std::ostream& os = std::cout);
+  std::vector<Tensor> trainable_weights() const;
+  std::vector<Tensor> weights() const;  // trainable and not
+  int64_t count_params() const;
+
+  const std::string& name() const { return name_; }
+  optim::Optimizer& optimizer() const;
+  const losses::Loss& loss() const;
+  bool compiled() const { return optimizer_ != nullptr; }
+  bool stop_training = false;  // set by callbacks (EarlyStopping, TerminateOnNaN)
+
+  // Per-sample weights for a batch from class_weight and sample_weight (undefined when neither applies).
+  Tensor batch_sample_weight(const Tensor& y, const std::map<int64_t, double>& class_weight,
+                             const Tensor& sample_weight) const;
+
+ protected:
+  std::string name_;
+
+ private:
+  struct StepResult {
+    Tensor loss;
+    Tensor y_pred;
+  };
+  StepResult train_step(const Tensor& x, const Tensor& y, const Tensor& sw);
+  void update_metrics(const Tensor& y, const Tensor& y_pred, const Tensor& sw, double loss, int64_t n);
+  void reset_metrics();
+  std::vector<std::pair<std::string, double>> metric_values(const std::string& prefix = "") const;
+  void check_compiled(const char* what) const;
+  int64_t num_classes_hint() const;
+
+  optim::OptimizerPtr optimizer_;
+  losses::LossPtr loss_;
+  std::vector<metrics::MetricPtr> metrics_;
+  metrics::MeanMetric loss_tracker_{"loss"};
+  std::vector<Tensor> trainable_cache_;
+};
+
+}  // namespace nabla

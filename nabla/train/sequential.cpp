@@ -1,0 +1,59 @@
+#include "nabla/train/sequential.h"
+
+#include "nabla/autograd/node.h"
+
+namespace nabla {
+
+Sequential::Sequential(std::vector<nn::LayerPtr> layers, std::string name)
+    : Model(name.empty() ? nn::unique_layer_name("sequential") : std::move(name)) {
+  for (auto& l : layers) add(std::move(l));
+}
+
+void Sequential::add(nn::LayerPtr layer) {
+  NABLA_CHECK(layer != nullptr, "Sequential::add: null layer");
+  if (layer->name().empty()) layer->set_name(nn::unique_layer_name(nn::snake_case(layer->type())));
+  if (layers_.empty() && !layer->declared_input_shape().empty()) {
+    Shape s{-1};
+    for (int64_t d : layer->declared_input_shape()) s.push_back(d);
+    input_shape_ = s;
+  }
+  layers_.push_back(std::move(layer));
+}
+
+void Sequential::build(const Shape& input_shape) {
+  Shape s = input_shape;
+  if (s.size()) s[0] = -1;
+  for (auto& l : layers_) {
+    l->ensure_built({s});
+    s = l->compute_output_shape({s});
+  }
+  input_shape_ = input_shape;
+}
+
+void Sequential::build_if_possible() {
+  if (input_shape_ && !layers_.empty() && !layers_.back()->built()) build(*input_shape_);
+}
+
+std::vector<std::pair<nn::LayerPtr, Shape>> Sequential::layer_output_shapes() const {
+  std::vector<std::pair<nn::LayerPtr, Shape>> r;
+  if (!input_shape_) return r;
+  Shape s = *input_shape_;
+  s[0] = -1;
+  for (auto& l : layers_) {
+    s = l->compute_output_shape({s});
+    r.emplace_back(l, s);
+  }
+  return r;
+}
+
+std::vector<Tensor> Sequential::call(const std::vector<Tensor>& inputs, bool training) {
+  NABLA_CHECK(inputs.size() == 1, "Sequential model '", name_, "' takes one input, got ", inputs.size());
+  NABLA_CHECK(!layers_.empty(), "Sequential model '", name_, "' has no layers");
+  if (!input_shape_) input_shape_ = inputs[0].shape();
+  autograd::NameScope scope(name_);
+  Tensor x = inputs[0];
+  for (auto& l : layers_) x = (*l)(x, training);
+  return {x};
+}
+
+}  // namespace nabla

@@ -1,0 +1,27 @@
+#pragma once
+// Sequential: a plain stack of layers (Keras's models.Sequential).
+#include <initializer_list>
+
+#include "nabla/train/model.h"
+
+namespace nabla {
+
+class Sequential : public Model {
+ public:
+  explicit Sequential(std::vector<nn::LayerPtr> layers = {}, std::string name = "");
+  Sequential(std::initializer_list<nn::LayerPtr> layers) : Sequential(std::vector<nn::LayerPtr>(layers)) {}
+  void add(nn::LayerPtr layer);
+
+  std::vector<Tensor> call(const std::vector<Tensor>& inputs, bool training) override;
+  std::vector<nn::LayerPtr> layers() const override { return layers_; }
+  void build_if_possible() override;
+  std::vector<std::pair<nn::LayerPtr, Shape>> layer_output_shapes() const override;
+  // Builds every layer for inputs of this shape (batch axis included, may be -1).
+  void build(const Shape& input_shape);
+
+ private:
+  std::vector<nn::LayerPtr> layers_;
+  std::optional<Shape> input_shape_;
+};
+
+}  // namespace nabla
