@@ -29,3 +29,6 @@
 #include "nabla/train/model.h"
 #include "nabla/train/progress.h"
 #include "nabla/train/sequential.h"
+#include "nabla/data/datasets/fashion_mnist.h"
+#include "nabla/data/datasets/mnist.h"
+#include "nabla/data/readers/idx.h"
