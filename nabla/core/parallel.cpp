@@ -38,8 +38,8 @@ void set_num_threads(int n) {
 int threads_for(int64_t work) {
   int nt = get_num_threads();
   if (nt <= 1 || omp_in_parallel()) return 1;
-  // Below ~256k units a second thread's wake-up (several microseconds) outweighs the work it takes over.
-  constexpr int64_t kPerThread = 1 << 18;
+  // Below ~1M units a second thread's wake-up (several microseconds) outweighs the work it takes over.
+  constexpr int64_t kPerThread = 1 << 20;
   int64_t want = work / kPerThread;
   if (want < 2) return 1;
   return want < nt ? int(want) : nt;

@@ -6,6 +6,45 @@
 
 namespace nabla::optim {
 
+namespace {
+
+// One Adam update over [s, e). The common case (no decay, no amsgrad) is a branch-free loop that the compiler
+// vectorizes; the variants take their own loops rather than per-element branches.
+template <class T>
+struct AdamStep {
+  T *p;
+  const T* g;
+  T *m, *v, *vmax;
+  T b1, b2, alpha, eps, decay;
+
+  void run(int64_t s, int64_t e) const {
+    const T c1 = T(1) - b1, c2 = T(1) - b2;
+    if (decay != T(0))
+      for (int64_t i = s; i < e; ++i) p[i] -= decay * p[i];
+    if (!vmax) {
+      for (int64_t i = s; i < e; ++i) {
+        T mi = b1 * m[i] + c1 * g[i];
+        T vi = b2 * v[i] + c2 * g[i] * g[i];
+        m[i] = mi;
+        v[i] = vi;
+        p[i] -= alpha * mi / (std::sqrt(vi) + eps);
+      }
+    } else {
+      for (int64_t i = s; i < e; ++i) {
+        T mi = b1 * m[i] + c1 * g[i];
+        T vi = b2 * v[i] + c2 * g[i] * g[i];
+        m[i] = mi;
+        v[i] = vi;
+        T vm = vmax[i] > vi ? vmax[i] : vi;
+        vmax[i] = vm;
+        p[i] -= alpha * mi / (std::sqrt(vm) + eps);
+      }
+    }
+  }
+};
+
+}  // namespace
+
 Adam::Adam(AdamOptions opts, std::string name) : Optimizer(std::move(name), opts), a_(opts) {}
 
 std::vector<Tensor> Adam::state_tensors() const {
@@ -33,26 +72,10 @@ void Adam::update(size_t slot, Tensor& param, const Tensor& grad, double lr) {
   double t = double(iterations_ + 1);
   double alpha = lr * std::sqrt(1 - std::pow(a_.beta_2, t)) / (1 - std::pow(a_.beta_1, t));
   NABLA_DISPATCH_FLOAT(param.dtype(), T, {
-    T* p = param.data<T>();
-    const T* g = grad.data<T>();
-    T* m = m_[slot].data<T>();
-    T* v = v_[slot].data<T>();
-    T* vm = a_.amsgrad ? vmax_[slot].data<T>() : nullptr;
-    const T b1 = T(a_.beta_1), b2 = T(a_.beta_2), c1 = T(1 - a_.beta_1), c2 = T(1 - a_.beta_2);
-    const T al = T(alpha), eps = T(a_.epsilon), decay = T(lr * a_.weight_decay);
-    parallel_for(0, param.numel(), 16, [&](int64_t s, int64_t e) {
-      for (int64_t i = s; i < e; ++i) {
-        if (decay != T(0)) p[i] -= decay * p[i];
-        m[i] = b1 * m[i] + c1 * g[i];
-        v[i] = b2 * v[i] + c2 * g[i] * g[i];
-        T vv = v[i];
-        if (vm) {
-          vm[i] = vm[i] > vv ? vm[i] : vv;
-          vv = vm[i];
-        }
-        p[i] -= al * m[i] / (std::sqrt(vv) + eps);
-      }
-    });
+    AdamStep<T> st{param.data<T>(), grad.data<T>(), m_[slot].data<T>(), v_[slot].data<T>(),
+                   a_.amsgrad ? vmax_[slot].data<T>() : nullptr, T(a_.beta_1), T(a_.beta_2), T(alpha),
+                   T(a_.epsilon), T(lr * a_.weight_decay)};
+    parallel_for(0, param.numel(), 16, [&](int64_t s, int64_t e) { st.run(s, e); });
   });
 }
 
