@@ -32,3 +32,4 @@
 #include "nabla/data/datasets/fashion_mnist.h"
 #include "nabla/data/datasets/mnist.h"
 #include "nabla/data/readers/idx.h"
+#include "nabla/data/dataset.h"

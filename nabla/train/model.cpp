@@ -187,6 +187,88 @@ Logs Model::test_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample
   return logs;
 }
 
+std::string FitStats::str() const {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "%lld steps: %.1f%% of the time waiting for input (%.3fs input, %.3fs compute)",
+                static_cast<long long>(steps), 100.0 * input_wait_fraction(), input_seconds, step_seconds);
+  return buf;
+}
+
+namespace {
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+}  // namespace
+
+History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches, int64_t steps,
+                       const FitOptions& opts, const std::optional<ValidationData>& val) {
+  History history;
+  stop_training = false;
+  fit_stats_ = FitStats{};
+  for (auto& cb : opts.callbacks) cb->set_model(this);
+  Logs logs;
+  for (auto& cb : opts.callbacks) cb->on_train_begin(logs);
+  for (int epoch = opts.initial_epoch; epoch < opts.epochs && !stop_training; ++epoch) {
+    reset_metrics();
+    Logs epoch_logs;
+    for (auto& cb : opts.callbacks) cb->on_epoch_begin(epoch, epoch_logs);
+    if (opts.verbose == 1) *opts.out << "Epoch " << epoch + 1 << "/" << opts.epochs << "\n";
+    ProgressBar bar(steps, opts.verbose, *opts.out);
+    NextBatch next = epoch_batches(epoch);
+    FitStats epoch_stats;
+    int64_t step = 0;
+    for (; (steps < 0 || step < steps) && !stop_training; ++step) {
+      auto t0 = Clock::now();
+      Batch b;
+      bool more;
+      {
+        NoGradGuard ng;
+        more = next(b);
+        if (more) b.sw = batch_sample_weight(b.y, opts.class_weight, b.sw);
+      }
+      epoch_stats.input_seconds += seconds_since(t0);
+      if (!more) break;
+      auto t1 = Clock::now();
+      Logs batch_logs;
+      for (auto& cb : opts.callbacks) cb->on_train_batch_begin(step, batch_logs);
+      StepResult r = train_step(b.x, b.y, b.sw);
+      {
+        NoGradGuard ng;
+        update_metrics(b.y, r.y_pred, b.sw, r.loss.item(), rows(b.x));
+      }
+      auto values = metric_values();
+      if (!opts.callbacks.empty()) {
+        for (auto& [k, v] : values) batch_logs[k] = v;
+        for (auto& cb : opts.callbacks) cb->on_train_batch_end(step, batch_logs);
+      }
+      bar.update(step + 1, values);
+      epoch_stats.step_seconds += seconds_since(t1);
+      epoch_stats.steps++;
+    }
+    fit_stats_.input_seconds += epoch_stats.input_seconds;
+    fit_stats_.step_seconds += epoch_stats.step_seconds;
+    fit_stats_.steps += epoch_stats.steps;
+    auto values = metric_values();
+    for (auto& [k, v] : values) epoch_logs[k] = v;
+    if (val) {
+      EvaluateOptions eo{.batch_size = opts.batch_size, .verbose = 0};
+      EvalResult vr = val->dataset ? evaluate(*val->dataset, eo) : evaluate(val->x, val->y, eo);
+      for (auto& [k, v] : vr.values) {
+        epoch_logs["val_" + k] = v;
+        values.emplace_back("val_" + k, v);
+      }
+    }
+    bar.update(step, values, true);
+    // The one-line answer to "is my training input-bound?" (tf.data users have to profile for this).
+    if (opts.verbose >= 1 && epoch_stats.input_wait_fraction() > 0.10)
+      *opts.out << "Input pipeline: " << epoch_stats.str() << "\n";
+    for (auto& cb : opts.callbacks) cb->on_epoch_end(epoch, epoch_logs);
+    history.epoch.push_back(epoch);
+    for (auto& [k, v] : epoch_logs) history.history[k].push_back(v);
+  }
+  for (auto& cb : opts.callbacks) cb->on_train_end(logs);
+  return history;
+}
+
 History Model::fit(const Tensor& x_all, const Tensor& y_all, FitOptions opts) {
   check_compiled("fit");
   NABLA_CHECK_SHAPE(rows(x_all) == rows(y_all), "fit: x has ", rows(x_all), " samples (shape ",
@@ -215,99 +297,143 @@ History Model::fit(const Tensor& x_all, const Tensor& y_all, FitOptions opts) {
 
   int64_t n = rows(x);
   int64_t steps = opts.steps_per_epoch > 0 ? opts.steps_per_epoch : (n + opts.batch_size - 1) / opts.batch_size;
-  History history;
-  stop_training = false;
-  for (auto& cb : opts.callbacks) cb->set_model(this);
-  Logs logs;
-  for (auto& cb : opts.callbacks) cb->on_train_begin(logs);
-
+  // Batches are gathered rows of a permutation (a copy of 32 rows, not per-sample tensors); the position in the
+  // permutation carries across epochs when steps_per_epoch cuts passes short.
   Tensor order = Tensor::arange(n, i64);
-  int64_t cursor = 0;  // position in `order`, carried across epochs when steps_per_epoch is set
-  for (int epoch = opts.initial_epoch; epoch < opts.epochs && !stop_training; ++epoch) {
-    reset_metrics();
-    Logs epoch_logs;
-    for (auto& cb : opts.callbacks) cb->on_epoch_begin(epoch, epoch_logs);
-    if (opts.verbose == 1) *opts.out << "Epoch " << epoch + 1 << "/" << opts.epochs << "\n";
-    ProgressBar bar(steps, opts.verbose, *opts.out);
-    int64_t step = 0;
-    for (; step < steps && !stop_training; ++step) {
+  int64_t cursor = 0;
+  const bool shuffle = opts.shuffle;
+  const int64_t bs = opts.batch_size;
+  auto epoch_batches = [&](int) -> NextBatch {
+    return [&](Batch& b) {
       if (cursor >= n) cursor = 0;
-      if (cursor == 0 && opts.shuffle) {  // a fresh permutation per pass (Fisher-Yates)
+      if (cursor == 0 && shuffle) {  // a fresh permutation per pass (Fisher-Yates)
         int64_t* p = order.data<int64_t>();
         Generator& g = default_generator();
         for (int64_t i = n - 1; i > 0; --i) std::swap(p[i], p[int64_t(g.randint(uint64_t(i + 1)))]);
       }
-      int64_t end = std::min(cursor + opts.batch_size, n);
-      Tensor idx = slice(order, 0, cursor, end);
+      int64_t end = std::min(cursor + bs, n);
+      if (shuffle) {
+        Tensor idx = slice(order, 0, cursor, end);
+        b.x = take_rows(x, idx);
+        b.y = take_rows(y, idx);
+        if (sw_all.defined()) b.sw = take_rows(sw_all, idx);
+      } else {
+        b.x = slice(x, 0, cursor, end);
+        b.y = slice(y, 0, cursor, end);
+        if (sw_all.defined()) b.sw = slice(sw_all, 0, cursor, end);
+      }
       cursor = end;
-      Tensor xb, yb, swb;
-      {
-        NoGradGuard ng;
-        xb = opts.shuffle ? take_rows(x, idx) : slice(x, 0, end - idx.numel(), end);
-        yb = opts.shuffle ? take_rows(y, idx) : slice(y, 0, end - idx.numel(), end);
-        if (sw_all.defined()) swb = opts.shuffle ? take_rows(sw_all, idx) : slice(sw_all, 0, end - idx.numel(), end);
-        swb = batch_sample_weight(yb, opts.class_weight, swb);
-      }
-      Logs batch_logs;
-      for (auto& cb : opts.callbacks) cb->on_train_batch_begin(step, batch_logs);
-      StepResult r = train_step(xb, yb, swb);
-      {
-        NoGradGuard ng;
-        update_metrics(yb, r.y_pred, swb, r.loss.item(), rows(xb));
-      }
-      auto values = metric_values();
-      if (!opts.callbacks.empty()) {
-        for (auto& [k, v] : values) batch_logs[k] = v;
-        for (auto& cb : opts.callbacks) cb->on_train_batch_end(step, batch_logs);
-      }
-      bar.update(step + 1, values);
-    }
-    auto values = metric_values();
-    for (auto& [k, v] : values) epoch_logs[k] = v;
-    if (val) {
-      EvalResult vr = evaluate(val->first, val->second, {.batch_size = opts.batch_size, .verbose = 0});
-      for (auto& [k, v] : vr.values) {
-        epoch_logs["val_" + k] = v;
-        values.emplace_back("val_" + k, v);
-      }
-    }
-    bar.update(step, values, true);
-    for (auto& cb : opts.callbacks) cb->on_epoch_end(epoch, epoch_logs);
-    history.epoch.push_back(epoch);
-    for (auto& [k, v] : epoch_logs) history.history[k].push_back(v);
-  }
-  for (auto& cb : opts.callbacks) cb->on_train_end(logs);
-  return history;
+      return true;
+    };
+  };
+  pipeline_stats_.reset();
+  return run_fit(epoch_batches, steps, opts, val);
 }
 
-EvalResult Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOptions opts) {
+namespace {
+// Reads (x, y[, sample_weight]) from a pipeline element, naming what is wrong with it.
+bool unpack(std::optional<data::Element> e, Tensor& x, Tensor& y, Tensor& sw, const char* who) {
+  if (!e) return false;
+  NABLA_CHECK(e->size() >= 2 && e->size() <= 3, who, ": dataset elements must be (x, y) or (x, y, sample_weight), "
+              "got a tuple of ", e->size(), " tensors");
+  x = (*e)[0];
+  y = (*e)[1];
+  sw = e->size() == 3 ? (*e)[2] : Tensor();
+  NABLA_CHECK(x.dim() >= 1 && rows(x) == rows(y), who, ": a dataset element has x of shape ", x.shape().str(),
+              " and y of shape ", y.shape().str(), "; batch the dataset (dataset.batch(32)) so that both have a "
+              "leading batch axis of the same size");
+  return true;
+}
+}  // namespace
+
+History Model::fit(const data::Dataset& dataset, FitOptions opts) {
+  check_compiled("fit");
+  NABLA_CHECK(opts.validation_split == 0, "fit: validation_split is not supported for datasets; pass "
+              "validation_data");
+  NABLA_CHECK(opts.steps_per_epoch > 0 || dataset.cardinality() != data::INFINITE_CARDINALITY,
+              "fit: the dataset is infinite (repeat()); pass steps_per_epoch");
+  build_if_possible();
+  int64_t steps = opts.steps_per_epoch > 0 ? opts.steps_per_epoch
+                  : dataset.cardinality() >= 0 ? dataset.cardinality() : -1;
+  // One iterator per epoch; with steps_per_epoch, epochs continue the same iterator (as Keras does) and a
+  // fresh pass starts when it runs dry.
+  std::optional<data::Iterator> it;
+  bool continue_iterator = opts.steps_per_epoch > 0;
+  auto epoch_batches = [&](int) -> NextBatch {
+    if (!it || !continue_iterator) it.emplace(dataset.make_iterator());
+    return [&](Batch& b) {
+      if (unpack(it->next(), b.x, b.y, b.sw, "fit")) return true;
+      if (!continue_iterator) return false;
+      it.emplace(dataset.make_iterator());
+      return unpack(it->next(), b.x, b.y, b.sw, "fit");
+    };
+  };
+  History h = run_fit(epoch_batches, steps, opts, opts.validation_data);
+  if (it) pipeline_stats_ = it->stats();
+  return h;
+}
+
+EvalResult Model::run_evaluate(const NextBatch& next, int64_t steps, const EvaluateOptions& opts) {
   check_compiled("evaluate");
-  NABLA_CHECK_SHAPE(rows(x) == rows(y), "evaluate: x has ", rows(x), " samples (shape ", x.shape().str(),
-                    ") but y has ", rows(y), " (shape ", y.shape().str(), ")");
   build_if_possible();
   NoGradGuard ng;
   reset_metrics();
-  int64_t n = rows(x);
-  int64_t steps = (n + opts.batch_size - 1) / opts.batch_size;
   ProgressBar bar(steps, opts.verbose, *opts.out);
   Logs logs;
   for (auto& cb : opts.callbacks) {
     cb->set_model(this);
     cb->on_test_begin(logs);
   }
-  for (int64_t s = 0; s < steps; ++s) {
-    int64_t b = s * opts.batch_size, e = std::min(b + opts.batch_size, n);
-    Tensor xb = slice(x, 0, b, e), yb = slice(y, 0, b, e);
-    Tensor swb = opts.sample_weight.defined() ? slice(opts.sample_weight, 0, b, e) : Tensor();
-    Tensor y_pred = call({xb}, false).at(0);
-    update_metrics(yb, y_pred, swb, (*loss_)(yb, y_pred, swb).item(), e - b);
-    bar.update(s + 1, metric_values());
+  int64_t s = 0;
+  Batch b;
+  while ((steps < 0 || s < steps) && next(b)) {
+    Tensor y_pred = call({b.x}, false).at(0);
+    update_metrics(b.y, y_pred, b.sw, (*loss_)(b.y, y_pred, b.sw).item(), rows(b.x));
+    bar.update(++s, metric_values());
   }
   EvalResult r{metric_values()};
-  bar.update(steps, r.values, true);
+  bar.update(s, r.values, true);
   for (auto& [k, v] : r.values) logs[k] = v;
   for (auto& cb : opts.callbacks) cb->on_test_end(logs);
   return r;
+}
+
+EvalResult Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOptions opts) {
+  NABLA_CHECK_SHAPE(rows(x) == rows(y), "evaluate: x has ", rows(x), " samples (shape ", x.shape().str(),
+                    ") but y has ", rows(y), " (shape ", y.shape().str(), ")");
+  NABLA_CHECK(opts.batch_size > 0, "evaluate: batch_size must be positive, got ", opts.batch_size);
+  int64_t n = rows(x), pos = 0;
+  NextBatch next = [&](Batch& b) {
+    if (pos >= n) return false;
+    int64_t e = std::min(pos + opts.batch_size, n);
+    b.x = slice(x, 0, pos, e);
+    b.y = slice(y, 0, pos, e);
+    b.sw = opts.sample_weight.defined() ? slice(opts.sample_weight, 0, pos, e) : Tensor();
+    pos = e;
+    return true;
+  };
+  return run_evaluate(next, (n + opts.batch_size - 1) / opts.batch_size, opts);
+}
+
+EvalResult Model::evaluate(const data::Dataset& dataset, EvaluateOptions opts) {
+  NABLA_CHECK(dataset.cardinality() != data::INFINITE_CARDINALITY, "evaluate: the dataset is infinite (repeat())");
+  data::Iterator it = dataset.make_iterator();
+  NextBatch next = [&](Batch& b) { return unpack(it.next(), b.x, b.y, b.sw, "evaluate"); };
+  return run_evaluate(next, dataset.cardinality() >= 0 ? dataset.cardinality() : -1, opts);
+}
+
+Tensor Model::predict(const data::Dataset& dataset, PredictOptions) {
+  NABLA_CHECK(dataset.cardinality() != data::INFINITE_CARDINALITY, "predict: the dataset is infinite (repeat())");
+  build_if_possible();
+  NoGradGuard ng;
+  std::vector<Tensor> outs;
+  data::Iterator it = dataset.make_iterator();
+  while (auto e = it.next()) {
+    NABLA_CHECK(!e->empty(), "predict: empty dataset element");
+    outs.push_back(call({(*e)[0]}, false).at(0).detach());
+  }
+  if (outs.empty()) return Tensor();
+  return outs.size() == 1 ? outs[0].contiguous() : concat(outs, 0);
 }
 
 Tensor Model::predict(const Tensor& x, PredictOptions opts) {

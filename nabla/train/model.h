@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "nabla/data/dataset.h"
 #include "nabla/nn/layer.h"
 #include "nabla/optim/optimizer.h"
 #include "nabla/train/callback.h"
@@ -42,7 +43,26 @@ struct MetricArg {
   MetricArg(std::shared_ptr<T> p) : ptr(std::move(p)) {}
 };
 
-using ValidationData = std::pair<Tensor, Tensor>;
+// Validation data: tensors (x, y) or a dataset of (x, y[, sample_weight]) batches.
+struct ValidationData {
+  Tensor x, y;
+  std::optional<data::Dataset> dataset;
+  ValidationData(Tensor x_, Tensor y_) : x(std::move(x_)), y(std::move(y_)) {}
+  ValidationData(std::pair<Tensor, Tensor> xy) : x(std::move(xy.first)), y(std::move(xy.second)) {}
+  ValidationData(data::Dataset ds) : dataset(std::move(ds)) {}
+};
+
+// Where fit's time went: the step itself vs waiting for the next batch (the input pipeline, or slicing tensors).
+struct FitStats {
+  double input_seconds = 0;  // waiting for batches
+  double step_seconds = 0;   // forward, backward, update, metrics
+  int64_t steps = 0;
+  double input_wait_fraction() const {
+    double t = input_seconds + step_seconds;
+    return t > 0 ? input_seconds / t : 0.0;
+  }
+  std::string str() const;
+};
 
 struct FitOptions {
   int epochs = 1;
@@ -55,7 +75,8 @@ struct FitOptions {
   std::map<int64_t, double> class_weight;         // class id -> weight; absent classes weigh 1
   Tensor sample_weight;                           // [N] per-sample weights
   int initial_epoch = 0;
-  int64_t steps_per_epoch = -1;                   // -1: one pass over the data
+  int64_t steps_per_epoch = -1;                   // -1: one pass over the data (or the dataset)
+  int64_t validation_steps = -1;                  // -1: all of the validation data
   std::ostream* out = &std::cout;                 // where the progress bar goes
 };
 
@@ -100,6 +121,13 @@ class Model {
   History fit(const Tensor& x, const Tensor& y, FitOptions opts = {});
   EvalResult evaluate(const Tensor& x, const Tensor& y, EvaluateOptions opts = {});
   Tensor predict(const Tensor& x, PredictOptions opts = {});
+  // The same on a pipeline whose elements are batches (x, y[, sample_weight]) (predict reads x only).
+  History fit(const data::Dataset& dataset, FitOptions opts = {});
+  EvalResult evaluate(const data::Dataset& dataset, EvaluateOptions opts = {});
+  Tensor predict(const data::Dataset& dataset, PredictOptions opts = {});
+  // Time split of the latest fit (is training input-bound?) and, after fit on a dataset, its pipeline stats.
+  const FitStats& last_fit_stats() const { return fit_stats_; }
+  const std::optional<data::PipelineStats>& last_pipeline_stats() const { return pipeline_stats_; }
   // One gradient step on one batch; returns the loss and metrics for that batch.
   callbacks::Logs train_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight = Tensor());
   callbacks::Logs test_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight = Tensor());
@@ -127,6 +155,15 @@ class Model {
     Tensor loss;
     Tensor y_pred;
   };
+  struct Batch {
+    Tensor x, y, sw;
+  };
+  // Fills the next batch of an epoch; false at the end of the data.
+  using NextBatch = std::function<bool(Batch&)>;
+  // The epoch loop shared by fit on tensors and on datasets. steps: per epoch, or -1 when unknown.
+  History run_fit(const std::function<NextBatch(int epoch)>& epoch_batches, int64_t steps, const FitOptions& opts,
+                  const std::optional<ValidationData>& val);
+  EvalResult run_evaluate(const NextBatch& next, int64_t steps, const EvaluateOptions& opts);
   StepResult train_step(const Tensor& x, const Tensor& y, const Tensor& sw);
   void update_metrics(const Tensor& y, const Tensor& y_pred, const Tensor& sw, double loss, int64_t n);
   void reset_metrics();
@@ -139,6 +176,8 @@ class Model {
   std::vector<metrics::MetricPtr> metrics_;
   metrics::MeanMetric loss_tracker_{"loss"};
   std::vector<Tensor> trainable_cache_;
+  FitStats fit_stats_;
+  std::optional<data::PipelineStats> pipeline_stats_;
 };
 
 }  // namespace nabla
