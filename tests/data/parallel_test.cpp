@@ -82,6 +82,32 @@ TEST(DataParallel, PrewarmedEpochIsReadyAndInOrder) {
   EXPECT_EQ(st.stages[0].name, "prefetch(4)");
 }
 
+TEST(DataParallel, NextPassStartsBeforeTheConsumerSeesTheEnd) {
+  auto passes = std::make_shared<std::atomic<int>>(0);
+  auto gen = Dataset::from_generator([passes] {
+    ++*passes;
+    auto i = std::make_shared<int64_t>(0);
+    return Dataset::GeneratorFn([i]() -> std::optional<Element> {
+      if (*i >= 5) return std::nullopt;
+      return Element{Tensor::scalar(double((*i)++), i64)};
+    });
+  });
+  auto ds = gen.shuffle(5, 1).prefetch(2);
+  auto ref = gen.shuffle(5, 1);
+  {
+    auto it = ds.make_iterator();
+    while (it.next()) {
+    }
+    EXPECT_EQ(*passes, 2);  // the second pass was started by the time the first reported its end
+  }
+  *passes = 0;
+  auto a = values(ds);     // adopts the prepared pass: no new generator call for it
+  EXPECT_EQ(*passes, 1);   // ... but its own end prepares the next one
+  auto b = values(ref), c = values(ref);
+  EXPECT_EQ(a, c);  // the adopted pass is the second epoch, with the second epoch's shuffle order
+  EXPECT_NE(b, c);
+}
+
 TEST(DataParallel, ErrorInMapNamesTheElementAndShutsDown) {
   auto bad = [](Element e) {
     if (int64_t(e[0].item()) == 13) throw ValueError("bad value 13");
