@@ -1,8 +1,10 @@
 #pragma once
 // A fixed pool of worker threads shared by the whole library (input pipelines, background I/O), so that no
-// component spawns threads of its own. Tasks may wait for other tasks: a worker that waits through
-// wait_until() runs queued tasks meanwhile, so a pool of any size cannot deadlock on nested waits.
-#include <chrono>
+// component spawns threads of its own. Tasks may wait for other tasks without deadlocking a pool of any size if
+// they wait only for their own dependencies and submit those as claimable tasks: a waiter that finds its
+// dependency not yet started claims it and runs it itself. (Running arbitrary queued tasks while waiting is not
+// safe: the task picked up may itself wait for the one below it on the stack.)
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -26,24 +28,6 @@ class ThreadPool {
   // Runs one queued task on the calling thread; false if the queue was empty.
   bool run_one();
 
-  // Waits on cv (with lk held, as std::condition_variable::wait) until pred() holds. On a worker thread it
-  // runs queued tasks while waiting, because the task it waits for may be queued behind it.
-  template <class Pred>
-  void wait_until(std::unique_lock<std::mutex>& lk, std::condition_variable& cv, Pred pred) {
-    if (!in_worker()) {
-      cv.wait(lk, pred);
-      return;
-    }
-    while (!pred()) {
-      lk.unlock();
-      bool ran = run_one();
-      lk.lock();
-      // The awaited task may be running on another thread and notify cv; poll briefly so that a task queued
-      // meanwhile (which nobody else may be free to run) is still picked up.
-      if (!ran && !pred()) cv.wait_for(lk, std::chrono::microseconds(200));
-    }
-  }
-
  private:
   void worker_loop();
   std::vector<std::thread> workers_;
@@ -51,6 +35,15 @@ class ThreadPool {
   std::condition_variable cv_;
   std::deque<std::function<void()>> queue_;
   bool stop_ = false;
+};
+
+// A one-shot token: whoever claims it first (a worker, or the thread waiting for the task) runs the task.
+class TaskClaim {
+ public:
+  bool try_claim() { return !claimed_.exchange(true, std::memory_order_acq_rel); }
+
+ private:
+  std::atomic<bool> claimed_{false};
 };
 
 // The process-wide pool: max(2, get_num_threads()) workers, created on first use.

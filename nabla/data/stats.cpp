@@ -43,14 +43,14 @@ PipelineStats StatsRegistry::snapshot() const {
     s.autotuned = c->autotuned.load(std::memory_order_relaxed);
     ps.stages.push_back(s);
   }
-  // Self time: inclusive time minus that of the direct children (the next deeper stages below it). Buffered
-  // stages run their inputs on other threads, so their children's time is not on their clock; clamp at 0.
+  // Self time: inclusive time minus that of the direct children (the next deeper stages below it). Prefetches
+  // run their inputs on other threads, so their children's time is not on their clock.
   for (size_t i = 0; i < ps.stages.size(); ++i) {
     double child = 0;
     for (size_t j = i + 1; j < ps.stages.size() && ps.stages[j].depth > ps.stages[i].depth; ++j)
       if (ps.stages[j].depth == ps.stages[i].depth + 1) child += ps.stages[j].seconds;
-    bool buffered = ps.stages[i].capacity > 0;
-    ps.stages[i].self_seconds = buffered ? ps.stages[i].seconds : std::max(0.0, ps.stages[i].seconds - child);
+    bool async = ps.stages[i].name.find("prefetch") != std::string::npos;
+    ps.stages[i].self_seconds = async ? ps.stages[i].seconds : std::max(0.0, ps.stages[i].seconds - child);
   }
   return ps;
 }

@@ -58,7 +58,7 @@ class InterleaveNode final : public DatasetNode {
         IterPtr it = ds.node()->iterate(ctx);
         if (node->parallel_ == 0) return it;
         StageCounters* pc = ctx.stats->stage(&node->parallel_, "interleave prefetch", ctx.depth);
-        return make_prefetch_iterator(std::move(it), node->parallel_ == AUTOTUNE ? AUTOTUNE : node->block_, pc);
+        return make_prefetch_iterator(std::move(it), node->parallel_ == AUTOTUNE ? AUTOTUNE : node->block_, ctx, pc);
       }
       std::optional<Element> next() override {
         if (done) return std::nullopt;

@@ -46,9 +46,28 @@ struct MapState {
 struct Slot {
   int64_t index = 0;
   bool done = false;
-  Element out;
+  Element in, out;
   std::exception_ptr error;
+  TaskClaim claim;  // the pool task or the waiting consumer runs the call, whichever comes first
 };
+
+// Runs one call of fn and publishes its result.
+void run_call(const std::shared_ptr<MapState>& s, const std::shared_ptr<Slot>& slot, const MapFn& fn) {
+  NoGradGuard no_grad;
+  Element out;
+  std::exception_ptr err;
+  try {
+    out = fn(std::move(slot->in));
+  } catch (...) {
+    err = wrap_error("map", slot->index);
+  }
+  std::lock_guard<std::mutex> lk(s->mu);
+  slot->out = std::move(out);
+  slot->error = err;
+  slot->done = true;
+  --s->in_flight;
+  s->cv.notify_all();
+}
 
 class ParallelMap final : public IteratorBase {
  public:
@@ -68,7 +87,9 @@ class ParallelMap final : public IteratorBase {
   ~ParallelMap() override {
     // The calls in flight own their inputs and results; wait so none outlives the iterator.
     std::unique_lock<std::mutex> lk(s_->mu);
-    global_thread_pool().wait_until(lk, s_->cv, [&] { return s_->in_flight == 0; });
+    for (auto& sl : slots_)
+      if (!sl->done && sl->claim.try_claim()) --s_->in_flight;  // queued calls become no-ops
+    s_->cv.wait(lk, [&] { return s_->in_flight == 0; });
   }
 
   std::optional<Element> next() override {
@@ -87,7 +108,23 @@ class ParallelMap final : public IteratorBase {
           if (sl->done) return true;
         return false;
       };
-      global_thread_pool().wait_until(lk, s_->cv, ready);
+      while (!ready()) {
+        // Run a call nobody has started (the one needed first, in deterministic order) rather than wait for a
+        // worker: the pool may be busy with the stages above this one.
+        std::shared_ptr<Slot> todo;
+        for (auto& sl : slots_)
+          if (!sl->done && sl->claim.try_claim()) {
+            todo = sl;
+            break;
+          }
+        if (!todo) {
+          s_->cv.wait(lk, ready);
+          break;
+        }
+        lk.unlock();
+        run_call(s_, todo, *fn_);
+        lk.lock();
+      }
       auto it = slots_.begin();
       if (!deterministic_)
         while (!(*it)->done) ++it;
@@ -129,24 +166,12 @@ class ParallelMap final : public IteratorBase {
         input_end_ = true;
         return;
       }
+      slot->in = std::move(*e);
       std::lock_guard<std::mutex> lk(s_->mu);
       slots_.push_back(slot);
       ++s_->in_flight;
-      global_thread_pool().submit([s = s_, slot, fn = fn_, x = std::move(*e)]() mutable {
-        NoGradGuard no_grad;
-        Element out;
-        std::exception_ptr err;
-        try {
-          out = (*fn)(std::move(x));
-        } catch (...) {
-          err = wrap_error("map", slot->index);
-        }
-        std::lock_guard<std::mutex> lk(s->mu);
-        slot->out = std::move(out);
-        slot->error = err;
-        slot->done = true;
-        --s->in_flight;
-        s->cv.notify_all();
+      global_thread_pool().submit([s = s_, slot, fn = fn_] {
+        if (slot->claim.try_claim()) run_call(s, slot, *fn);
       });
     }
   }

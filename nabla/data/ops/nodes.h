@@ -91,7 +91,8 @@ class PrefetchNode final : public DatasetNode {
 
 // A buffer of up to `buffer` (or AUTOTUNE) elements filled from input by a task on the shared pool.
 // on_input_end runs (on the pool) when the input is exhausted.
-IterPtr make_prefetch_iterator(IterPtr input, int64_t buffer, StageCounters* c, std::function<void()> on_input_end = {});
+IterPtr make_prefetch_iterator(IterPtr input, int64_t buffer, const IterContext& ctx, StageCounters* c,
+                               std::function<void()> on_input_end = {});
 
 // ---- transformations ----
 NodePtr make_map_node(NodePtr input, MapFn fn, int64_t num_parallel_calls, bool deterministic);

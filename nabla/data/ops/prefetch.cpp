@@ -30,25 +30,31 @@ struct PrefetchState {
   bool running = false, end = false, cancelled = false, sized = false;
   std::function<void()> on_end;
   StageCounters* c = nullptr;
+  std::shared_ptr<TaskClaim> pending;    // the producer task submitted last
+  std::shared_ptr<StatsRegistry> stats;  // keeps the counters of the input chain alive while it runs
 
   int64_t limit() const { return autotune ? tuner.limit() : fixed; }
 };
 
-void produce(const std::shared_ptr<PrefetchState>& s);
+void produce(const std::shared_ptr<PrefetchState>& s, int64_t max_elements);
 
 // Starts the producer if it is idle and there is room. Called with s->mu held.
 void ensure_running(const std::shared_ptr<PrefetchState>& s) {
   if (s->running || s->end || s->cancelled || int64_t(s->buf.size()) >= s->limit()) return;
   s->running = true;
-  global_thread_pool().submit([s] { produce(s); });
+  s->pending = std::make_shared<TaskClaim>();
+  global_thread_pool().submit([s, claim = s->pending] {
+    if (claim->try_claim()) produce(s, INT64_MAX);
+  });
 }
 
-void produce(const std::shared_ptr<PrefetchState>& s) {
+// Fills the buffer (at most max_elements) and marks the producer idle.
+void produce(const std::shared_ptr<PrefetchState>& s, int64_t max_elements) {
   NoGradGuard no_grad;
-  for (;;) {
+  for (int64_t made = 0;; ++made) {
     {
       std::lock_guard<std::mutex> lk(s->mu);
-      if (s->cancelled || s->end || int64_t(s->buf.size()) >= s->limit()) {
+      if (s->cancelled || s->end || int64_t(s->buf.size()) >= s->limit() || made >= max_elements) {
         s->running = false;
         s->cv.notify_all();
         return;
@@ -88,9 +94,11 @@ void produce(const std::shared_ptr<PrefetchState>& s) {
 
 class PrefetchIterator final : public IteratorBase {
  public:
-  PrefetchIterator(IterPtr input, int64_t buffer, StageCounters* c, std::function<void()> on_end)
+  PrefetchIterator(IterPtr input, int64_t buffer, const IterContext& ctx, StageCounters* c,
+                   std::function<void()> on_end)
       : s_(std::make_shared<PrefetchState>()) {
     s_->input = std::move(input);
+    s_->stats = ctx.stats;
     s_->autotune = buffer == AUTOTUNE;
     s_->fixed = buffer;
     s_->c = c;
@@ -102,9 +110,17 @@ class PrefetchIterator final : public IteratorBase {
   }
 
   ~PrefetchIterator() override {
-    std::unique_lock<std::mutex> lk(s_->mu);
-    s_->cancelled = true;
-    global_thread_pool().wait_until(lk, s_->cv, [&] { return !s_->running; });
+    IterPtr input;
+    {
+      std::unique_lock<std::mutex> lk(s_->mu);
+      s_->cancelled = true;
+      // A producer still queued never starts; one running finishes its element. Wait for it, then tear the input
+      // chain down here, so that nothing runs on the iterator's behalf once it is gone. (Waiting cannot deadlock:
+      // the producer waits only on stages below it.)
+      if (s_->running && s_->pending && s_->pending->try_claim()) s_->running = false;
+      s_->cv.wait(lk, [&] { return !s_->running; });
+      input = std::move(s_->input);
+    }
   }
 
   std::optional<Element> next() override {
@@ -121,7 +137,13 @@ class PrefetchIterator final : public IteratorBase {
       c->stalls.fetch_add(1, std::memory_order_relaxed);
       ensure_running(s_);
       int64_t t0 = now_ns();
-      global_thread_pool().wait_until(lk, s_->cv, [&] { return !s_->buf.empty() || s_->end; });
+      if (s_->pending && s_->pending->try_claim()) {
+        // No worker has started the producer yet: produce the element needed on this thread.
+        lk.unlock();
+        produce(s_, 1);
+        lk.lock();
+      }
+      s_->cv.wait(lk, [&] { return !s_->buf.empty() || s_->end; });
       c->wait_ns.fetch_add(now_ns() - t0, std::memory_order_relaxed);
     }
     if (s_->buf.empty()) {
@@ -145,9 +167,10 @@ class PrefetchIterator final : public IteratorBase {
 
 }  // namespace
 
-IterPtr make_prefetch_iterator(IterPtr input, int64_t buffer, StageCounters* c, std::function<void()> on_input_end) {
+IterPtr make_prefetch_iterator(IterPtr input, int64_t buffer, const IterContext& ctx, StageCounters* c,
+                               std::function<void()> on_input_end) {
   NABLA_CHECK(buffer == AUTOTUNE || buffer > 0, "prefetch: buffer size must be positive or AUTOTUNE, got ", buffer);
-  return std::make_unique<PrefetchIterator>(std::move(input), buffer, c, std::move(on_input_end));
+  return std::make_unique<PrefetchIterator>(std::move(input), buffer, ctx, c, std::move(on_input_end));
 }
 
 PrefetchNode::PrefetchNode(NodePtr input, int64_t buffer) : input_(std::move(input)), buffer_(buffer) {
@@ -208,7 +231,7 @@ IterPtr PrefetchNode::make(const IterContext& ctx, StageCounters* c) const {
       if (auto n = self.lock()) n->prewarm();
     };
   }
-  return make_prefetch_iterator(input_->iterate(ctx.child()), buffer_, c, std::move(on_end));
+  return make_prefetch_iterator(input_->iterate(ctx.child()), buffer_, ctx, c, std::move(on_end));
 }
 
 }  // namespace nabla::data::detail
