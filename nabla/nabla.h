@@ -33,3 +33,6 @@
 #include "nabla/data/datasets/mnist.h"
 #include "nabla/data/readers/idx.h"
 #include "nabla/data/dataset.h"
+#include "nabla/core/thread_pool.h"
+#include "nabla/data/readers/csv.h"
+#include "nabla/data/readers/text_line.h"
