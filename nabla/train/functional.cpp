@@ -19,9 +19,9 @@ KerasTensor Input(const std::vector<int64_t>& shape, const std::string& name) {
   return KerasTensor(node);
 }
 
-KerasTensor apply(const nn::LayerPtr& layer, const KerasTensor& x) { return apply(layer, std::vector<KerasTensor>{x}); }
+KerasTensor apply_layer(const nn::LayerPtr& layer, const KerasTensor& x) { return apply_layer(layer, std::vector<KerasTensor>{x}); }
 
-KerasTensor apply(const nn::LayerPtr& layer, const std::vector<KerasTensor>& xs) {
+KerasTensor apply_layer(const nn::LayerPtr& layer, const std::vector<KerasTensor>& xs) {
   NABLA_CHECK(layer != nullptr, "apply: null layer");
   NABLA_CHECK(!xs.empty(), "apply: layer '", layer->name(), "' needs at least one input");
   auto node = std::make_shared<Node>();

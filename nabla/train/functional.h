@@ -2,10 +2,10 @@
 // The functional API (Keras's Input + calling layers on symbolic tensors + Model(inputs, outputs)):
 //
 //   auto a = Input({4}, "a"), b = Input({3}, "b");
-//   auto h = apply(layers::Concatenate(), {apply(layers::Dense(8, "relu"), a), b});
-//   Functional model({a, b}, {apply(layers::Dense(1), h), apply(layers::Dense(3, "softmax"), h)});
+//   auto h = apply_layer(layers::Concatenate(), {apply_layer(layers::Dense(8, "relu"), a), b});
+//   Functional model({a, b}, {apply_layer(layers::Dense(1), h), apply_layer(layers::Dense(3, "softmax"), h)});
 //
-// apply() builds the layer and infers the output shape at once, so shape errors surface where the graph is
+// apply_layer() builds the layer and infers the output shape at once, so shape errors surface where the graph is
 // written, naming the layer and both shapes. Functional runs the graph in topological order.
 #include <memory>
 #include <string>
@@ -41,9 +41,10 @@ class KerasTensor {
 
 // A model input of the given shape without the batch axis (-1 = any size); name defaults to "input_layer".
 KerasTensor Input(const std::vector<int64_t>& shape, const std::string& name = "");
-// Applies a layer to symbolic inputs: builds it and infers its output shape.
-KerasTensor apply(const nn::LayerPtr& layer, const KerasTensor& x);
-KerasTensor apply(const nn::LayerPtr& layer, const std::vector<KerasTensor>& xs);
+// Applies a layer to symbolic inputs: builds it and infers its output shape. (Not named `apply`: with a
+// std::shared_ptr argument, argument-dependent lookup would pick std::apply instead.)
+KerasTensor apply_layer(const nn::LayerPtr& layer, const KerasTensor& x);
+KerasTensor apply_layer(const nn::LayerPtr& layer, const std::vector<KerasTensor>& xs);
 
 class Functional : public Model {
  public:

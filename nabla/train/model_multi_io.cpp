@@ -4,6 +4,7 @@
 
 #include "nabla/autograd/grad_mode.h"
 #include "nabla/core/random.h"
+#include "nabla/ops/math.h"
 #include "nabla/ops/shape_ops.h"
 #include "nabla/train/model.h"
 #include "nabla/train/progress.h"

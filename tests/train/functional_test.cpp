@@ -19,11 +19,11 @@ TEST(Functional, TwoInputsTwoOutputsTrain) {
     y2.data<float>()[i] = xa.data<float>()[i * 4 + 1] - 2 * xb.data<float>()[i * 3 + 2];
   }
   auto a = Input({4}, "in_a"), b = Input({3}, "in_b");
-  auto h = apply(named(layers::Concatenate(), "joined"),
-                 {apply(layers::Dense(16, "relu"), a), apply(layers::Dense(16, "relu"), b)});
-  auto skip = apply(named(layers::Add(), "skip"), {apply(layers::Dense(1), a), apply(layers::Dense(1), b)});
-  auto out1 = apply(named(layers::Dense(1), "sum"), h);
-  auto out2 = apply(named(layers::Add(), "diff"), {apply(layers::Dense(1), h), skip});
+  auto h = apply_layer(named(layers::Concatenate(), "joined"),
+                 {apply_layer(layers::Dense(16, "relu"), a), apply_layer(layers::Dense(16, "relu"), b)});
+  auto skip = apply_layer(named(layers::Add(), "skip"), {apply_layer(layers::Dense(1), a), apply_layer(layers::Dense(1), b)});
+  auto out1 = apply_layer(named(layers::Dense(1), "sum"), h);
+  auto out2 = apply_layer(named(layers::Add(), "diff"), {apply_layer(layers::Dense(1), h), skip});
   Functional model({a, b}, {out1, out2}, "two_by_two");
   EXPECT_EQ(model.output_names(), (std::vector<std::string>{"sum", "diff"}));
   model.compile(std::make_shared<optim::Adam>(0.01), "mse", {"mae"});
@@ -50,8 +50,8 @@ TEST(Functional, TwoInputsTwoOutputsTrain) {
 TEST(Functional, SingleInputOutputUsesTheOrdinaryApi) {
   manual_seed(2);
   auto x = Input({4});
-  auto h = apply(layers::Dense(16, "relu"), x);
-  Functional model(x, apply(layers::Dense(3, "softmax"), h));
+  auto h = apply_layer(layers::Dense(16, "relu"), x);
+  Functional model(x, apply_layer(layers::Dense(3, "softmax"), h));
   Tensor xs = Tensor::normal({300, 4});
   Tensor ys = Tensor::empty({300}, i64);
   for (int64_t i = 0; i < 300; ++i) {  // the class is the argmax of the first three features
@@ -69,15 +69,15 @@ TEST(Functional, SingleInputOutputUsesTheOrdinaryApi) {
   std::string path = testing::temp_dir() + "/f.weights";
   model.save_weights(path);
   auto x2 = Input({4});
-  Functional copy(x2, apply(layers::Dense(3, "softmax"), apply(layers::Dense(16, "relu"), x2)));
+  Functional copy(x2, apply_layer(layers::Dense(3, "softmax"), apply_layer(layers::Dense(16, "relu"), x2)));
   copy.load_weights(path);
   EXPECT_EQ(copy.predict(xs).to_vector<float>(), model.predict(xs).to_vector<float>());
 }
 
 TEST(Functional, SummaryListsEveryLayer) {
   auto a = Input({4}, "feat"), b = Input({2}, "extra");
-  auto h = apply(named(layers::Dense(8, "relu"), "hidden"), a);
-  auto out = apply(named(layers::Dense(1), "head"), apply(named(layers::Concatenate(), "cat"), {h, b}));
+  auto h = apply_layer(named(layers::Dense(8, "relu"), "hidden"), a);
+  auto out = apply_layer(named(layers::Dense(1), "head"), apply_layer(named(layers::Concatenate(), "cat"), {h, b}));
   Functional model({a, b}, {out}, "summ");
   ASSERT_EQ(model.layers().size(), 5u);
   std::ostringstream os;
@@ -91,16 +91,20 @@ TEST(Functional, SummaryListsEveryLayer) {
 
 TEST(Functional, ShapeErrorsNameLayerAndShapes) {
   auto a = Input({4}, "a4"), b = Input({8}, "b8");
-  testing::expect_error_contains<ShapeError>([&] { apply(named(layers::Add(), "bad_add"), {a, b}); },
+  testing::expect_error_contains<ShapeError>([&] { apply_layer(named(layers::Add(), "bad_add"), {a, b}); },
                                              {"bad_add", "(None, 4)", "(None, 8)"});
   testing::expect_error_contains<ShapeError>(
-      [&] { apply(named(layers::Concatenate(), "bad_cat"), {a, apply(layers::Flatten(), Input({2, 3}))}); },
-      {"bad_cat", "(None, 4)"});
+      [&] { apply_layer(named(layers::Concatenate(), "bad_cat"), {a, Input({2, 3})}); },
+      {"bad_cat", "(None, 4)", "(None, 2, 3)"});
+  testing::expect_error_contains<ShapeError>(
+      [&] { apply_layer(named(layers::Concatenate(1), "bad_cat1"), {Input({2, 3}), Input({2, 4})}); },
+      {"bad_cat1", "(None, 2, 3)", "(None, 2, 4)"});
+  EXPECT_EQ(apply_layer(layers::Concatenate(1), {Input({2, 3}), Input({5, 3})}).shape(), Shape({-1, 7, 3}));
   auto d = named(layers::Dense(2), "shared_dense");
-  apply(d, a);
-  testing::expect_error_contains<ShapeError>([&] { apply(d, b); }, {"shared_dense", "(None, 4)", "(None, 8)"});
+  apply_layer(d, a);
+  testing::expect_error_contains<ShapeError>([&] { apply_layer(d, b); }, {"shared_dense", "(None, 4)", "(None, 8)"});
 
-  Functional model(a, apply(layers::Dense(2), a));
+  Functional model(a, apply_layer(layers::Dense(2), a));
   testing::expect_error_contains<ShapeError>([&] { model.predict(Tensor::zeros({2, 5})); },
                                              {"a4", "(None, 4)", "(2, 5)"});
 }
@@ -108,7 +112,7 @@ TEST(Functional, ShapeErrorsNameLayerAndShapes) {
 TEST(Functional, SharedLayersAndDisconnectedGraphs) {
   auto a = Input({3});
   auto shared = layers::Dense(3);
-  auto twice = apply(shared, apply(shared, a));
+  auto twice = apply_layer(shared, apply_layer(shared, a));
   Functional model(a, twice);
   EXPECT_EQ(model.layers().size(), 2u);  // the input and the shared Dense once
   EXPECT_EQ(model.trainable_weights().size(), 2u);
@@ -118,7 +122,7 @@ TEST(Functional, SharedLayersAndDisconnectedGraphs) {
   testing::expect_close(model(x), manual);
 
   auto other = Input({3}, "forgotten");
-  auto mixed = apply(layers::Add(), {a, other});
+  auto mixed = apply_layer(layers::Add(), {a, other});
   testing::expect_error_contains<ValueError>([&] { Functional bad(a, mixed); }, {"disconnected", "forgotten"});
 }
 
