@@ -1,5 +1,6 @@
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "test_util.h"
 
@@ -56,6 +57,21 @@ TEST(WeightsIO, CountMismatchAndBadFilesAreReported) {
   auto size = std::filesystem::file_size(dir + "/a.w");
   std::filesystem::resize_file(dir + "/a.w", size - 4);
   testing::expect_error_contains<IOError>([&] { a->load_weights(dir + "/a.w"); }, {"truncated"});
+}
+
+TEST(WeightsIO, ConfigIsRecordedWhenAskedAndIgnoredOnLoad) {
+  auto a = mlp();
+  a->compile("rmsprop", "mse");
+  std::string path = testing::temp_dir() + "/full.weights";
+  save_weights(*a, path, true);
+  std::ifstream f(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_NE(bytes.find("\"config\""), std::string::npos);
+  EXPECT_NE(bytes.find("\"RMSprop\""), std::string::npos);
+  EXPECT_NE(bytes.find("units=8, activation=relu"), std::string::npos);
+  auto b = mlp();
+  b->load_weights(path);
+  EXPECT_EQ(b->get_weights()[2].to_vector<float>(), a->get_weights()[2].to_vector<float>());
 }
 
 TEST(WeightsIO, UnbuiltModelIsReported) {
