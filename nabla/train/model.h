@@ -116,6 +116,8 @@ class Model {
   virtual void build_if_possible() {}
   // Output shapes (batch axis -1) per layer for summary; empty if unknown.
   virtual std::vector<std::pair<nn::LayerPtr, Shape>> layer_output_shapes() const = 0;
+  // Names of the outputs (their layers' names) where known; used to name per-output losses and metrics.
+  virtual std::vector<std::string> output_names() const { return {}; }
 
   void compile(OptimizerArg optimizer, LossArg loss, std::vector<MetricArg> metrics = {});
   History fit(const Tensor& x, const Tensor& y, FitOptions opts = {});
@@ -128,6 +130,13 @@ class Model {
   // Time split of the latest fit (is training input-bound?) and, after fit on a dataset, its pipeline stats.
   const FitStats& last_fit_stats() const { return fit_stats_; }
   const std::optional<data::PipelineStats>& last_pipeline_stats() const { return pipeline_stats_; }
+  // Several inputs and/or outputs (functional models; train/model_multi_io.cpp). The compiled loss applies to
+  // each output and the total "loss" is their sum; with several outputs each also logs "<output>_loss" and its
+  // metrics as "<output>_<metric>" (Keras's naming). One input and one output take the single-tensor path.
+  // validation_data and class_weight take single tensors, so here use validation_split and sample_weight.
+  History fit(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, FitOptions opts = {});
+  EvalResult evaluate(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, EvaluateOptions opts = {});
+  std::vector<Tensor> predict(const std::vector<Tensor>& xs, PredictOptions opts = {});
   // One gradient step on one batch; returns the loss and metrics for that batch.
   callbacks::Logs train_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight = Tensor());
   callbacks::Logs test_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight = Tensor());
@@ -136,6 +145,12 @@ class Model {
   std::vector<Tensor> trainable_weights() const;
   std::vector<Tensor> weights() const;  // trainable and not
   int64_t count_params() const;
+  // Weight files and in-memory copies (Keras's save_weights / load_weights / get_weights / set_weights);
+  // defined in train/weights_io.cpp, which documents the file format.
+  void save_weights(const std::string& path) const;
+  void load_weights(const std::string& path);
+  std::vector<Tensor> get_weights() const;  // detached copies
+  void set_weights(const std::vector<Tensor>& values);
 
   const std::string& name() const { return name_; }
   optim::Optimizer& optimizer() const;
@@ -169,6 +184,8 @@ class Model {
   void reset_metrics();
   std::vector<std::pair<std::string, double>> metric_values(const std::string& prefix = "") const;
   void check_compiled(const char* what) const;
+  struct MultiTrackers;  // per-output loss and metric state for the multi-IO paths
+  MultiTrackers make_multi_trackers(size_t outputs) const;
   int64_t num_classes_hint() const;
 
   optim::OptimizerPtr optimizer_;

@@ -1,0 +1,19 @@
+#pragma once
+// Add: the elementwise sum of several inputs of the same shape (Keras's merge layer; size-1 axes broadcast).
+#include "nabla/nn/layer.h"
+
+namespace nabla::nn {
+
+class Add : public Layer {
+ public:
+  Add() : Layer("Add") {}
+  using Layer::call;
+  Tensor call(const std::vector<Tensor>& xs, bool training) override;
+  Shape compute_output_shape(const std::vector<Shape>& in) const override;
+};
+
+}  // namespace nabla::nn
+
+namespace nabla::layers {
+std::shared_ptr<nn::Add> Add();
+}

@@ -1,0 +1,37 @@
+#include "nabla/nn/concatenate.h"
+
+#include "nabla/ops/shape_ops.h"
+
+namespace nabla::nn {
+
+Concatenate::Concatenate(int axis) : Layer("Concatenate"), axis_(axis) {}
+
+Shape Concatenate::compute_output_shape(const std::vector<Shape>& in) const {
+  NABLA_CHECK_SHAPE(in.size() >= 2, "layer '", name(), "' (Concatenate) needs at least 2 inputs, got ", in.size());
+  int rank = in[0].size();
+  int axis = axis_ < 0 ? axis_ + rank : axis_;
+  NABLA_CHECK_SHAPE(axis >= 1 && axis < rank, "layer '", name(), "' (Concatenate) axis ", axis_,
+                    " is not a non-batch axis of inputs of shape ", in[0].str());
+  Shape out = in[0];
+  for (size_t i = 1; i < in.size(); ++i) {
+    bool ok = in[i].size() == rank;
+    for (int d = 1; ok && d < rank; ++d) ok = d == axis || in[i][d] == out[d];
+    NABLA_CHECK_SHAPE(ok, "layer '", name(), "' (Concatenate) needs inputs that match except on axis ", axis_,
+                      ", got ", in[0].str(), " and ", in[i].str());
+    out[axis] = out[axis] < 0 || in[i][axis] < 0 ? -1 : out[axis] + in[i][axis];
+  }
+  return out;
+}
+
+Tensor Concatenate::call(const std::vector<Tensor>& xs, bool) {
+  std::vector<Shape> shapes;
+  for (const Tensor& x : xs) shapes.push_back(x.shape());
+  compute_output_shape(shapes);
+  return concat(xs, axis_ < 0 ? axis_ + xs[0].dim() : axis_);
+}
+
+}  // namespace nabla::nn
+
+namespace nabla::layers {
+std::shared_ptr<nn::Concatenate> Concatenate(int axis) { return std::make_shared<nn::Concatenate>(axis); }
+}  // namespace nabla::layers

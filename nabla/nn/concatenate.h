@@ -1,0 +1,23 @@
+#pragma once
+// Concatenate: joins inputs along `axis` (default the last); every other axis must match (Keras's merge layer).
+#include "nabla/nn/layer.h"
+
+namespace nabla::nn {
+
+class Concatenate : public Layer {
+ public:
+  explicit Concatenate(int axis = -1);
+  using Layer::call;
+  Tensor call(const std::vector<Tensor>& xs, bool training) override;
+  Shape compute_output_shape(const std::vector<Shape>& in) const override;
+  std::string config_str() const override { return "axis=" + std::to_string(axis_); }
+
+ private:
+  int axis_;
+};
+
+}  // namespace nabla::nn
+
+namespace nabla::layers {
+std::shared_ptr<nn::Concatenate> Concatenate(int axis = -1);
+}
