@@ -8,6 +8,7 @@
 
 #include "nabla/autograd/grad_mode.h"
 #include "nabla/core/random.h"
+#include "nabla/ops/math.h"
 #include "nabla/ops/shape_ops.h"
 #include "nabla/train/progress.h"
 
@@ -137,53 +138,113 @@ Tensor Model::batch_sample_weight(const Tensor& y, const std::map<int64_t, doubl
   return w;
 }
 
-Model::StepResult Model::train_step(const Tensor& x, const Tensor& y, const Tensor& sw) {
-  if (trainable_cache_.empty()) trainable_cache_ = trainable_weights();
-  optim::Optimizer::zero_grad(trainable_cache_);
-  Tensor y_pred = call({x}, true).at(0);
-  Tensor loss = (*loss_)(y, y_pred, sw);
-  loss.backward();
-  optimizer_->step(trainable_cache_);
-  return {loss, y_pred};
+// The loss and metric state of one fit/evaluate. With one output it uses the compiled metrics as they are;
+// with several, each output gets "<output>_loss" and fresh copies of the metrics named "<output>_<metric>".
+struct Model::Trackers {
+  std::vector<std::string> names;  // output names; empty with a single output
+  metrics::MeanMetric total{"loss"};
+  std::vector<metrics::MeanMetric> losses;
+  std::vector<std::vector<metrics::MetricPtr>> metrics;  // [output][metric]
+
+  void reset() {
+    total.reset_state();
+    for (auto& l : losses) l.reset_state();
+    for (auto& ms : metrics)
+      for (auto& m : ms) m->reset_state();
+  }
+  void update(const std::vector<Tensor>& ys, const std::vector<Tensor>& preds, const Tensor& sw,
+              const std::vector<double>& per_output, int64_t n) {
+    double sum = 0;
+    for (size_t k = 0; k < per_output.size(); ++k) {
+      sum += per_output[k];
+      losses[k].add(per_output[k] * double(n), double(n));
+      for (auto& m : metrics[k]) m->update_state(ys[k], preds[k], sw);
+    }
+    total.add(sum * double(n), double(n));
+  }
+  std::vector<std::pair<std::string, double>> values() const {
+    std::vector<std::pair<std::string, double>> v{{"loss", total.result()}};
+    if (!names.empty())
+      for (size_t k = 0; k < losses.size(); ++k) v.emplace_back(names[k] + "_loss", losses[k].result());
+    for (const auto& ms : metrics)
+      for (const auto& m : ms) v.emplace_back(m->name(), m->result());
+    return v;
+  }
+};
+
+Model::Trackers Model::make_trackers(size_t outputs) const {
+  Trackers t;
+  t.losses.resize(outputs, metrics::MeanMetric("loss"));
+  t.metrics.resize(outputs);
+  if (outputs == 1) {
+    t.metrics[0] = metrics_;
+    return t;
+  }
+  t.names = output_names();
+  if (t.names.size() != outputs) {
+    t.names.clear();
+    for (size_t k = 0; k < outputs; ++k) t.names.push_back("output_" + std::to_string(k + 1));
+  }
+  for (size_t k = 0; k < outputs; ++k)
+    for (const auto& m : metrics_) {
+      metrics::MetricPtr fresh;
+      try {
+        fresh = metrics::get(m->name(), loss_->accuracy_metric());
+      } catch (const Error&) {
+        throw ValueError("metric '" + m->name() + "' cannot be repeated for each of the model's " +
+                         std::to_string(outputs) + " outputs; pass metrics by name to compile()");
+      }
+      fresh->set_name(t.names[k] + "_" + m->name());
+      t.metrics[k].push_back(fresh);
+    }
+  return t;
 }
 
-void Model::update_metrics(const Tensor& y, const Tensor& y_pred, const Tensor& sw, double loss, int64_t n) {
-  loss_tracker_.add(loss * double(n), double(n));
-  for (auto& m : metrics_) m->update_state(y, y_pred, sw);
-}
-
-void Model::reset_metrics() {
-  loss_tracker_.reset_state();
-  for (auto& m : metrics_) m->reset_state();
-}
-
-std::vector<std::pair<std::string, double>> Model::metric_values(const std::string& prefix) const {
-  std::vector<std::pair<std::string, double>> v;
-  v.emplace_back(prefix + "loss", loss_tracker_.result());
-  for (const auto& m : metrics_) v.emplace_back(prefix + m->name(), m->result());
-  return v;
+std::vector<Tensor> Model::run_step(const Batch& b, bool training, Trackers& tr) {
+  if (training) {
+    if (trainable_cache_.empty()) trainable_cache_ = trainable_weights();
+    optim::Optimizer::zero_grad(trainable_cache_);
+  }
+  std::vector<Tensor> preds = call(b.xs, training);
+  NABLA_CHECK(preds.size() == b.ys.size(), "model '", name_, "' has ", preds.size(), " outputs but ", b.ys.size(),
+              " targets were given");
+  Tensor total;
+  std::vector<double> per_output(preds.size());
+  for (size_t k = 0; k < preds.size(); ++k) {
+    Tensor l = (*loss_)(b.ys[k], preds[k], b.sw);
+    total = k == 0 ? l : total + l;
+    per_output[k] = l.item();
+  }
+  if (training) {
+    total.backward();
+    optimizer_->step(trainable_cache_);
+  }
+  NoGradGuard ng;
+  for (Tensor& p : preds) p = p.detach();
+  tr.update(b.ys, preds, b.sw, per_output, rows(b.xs.at(0)));
+  return preds;
 }
 
 Logs Model::train_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight) {
   check_compiled("train_on_batch");
   build_if_possible();
-  reset_metrics();
-  StepResult r = train_step(x, y, sample_weight);
-  NoGradGuard ng;
-  update_metrics(y, r.y_pred, sample_weight, r.loss.item(), rows(x));
+  Trackers tr = make_trackers(1);
+  tr.reset();
+  run_step(Batch{{x}, {y}, sample_weight}, true, tr);
   Logs logs;
-  for (auto& [k, v] : metric_values()) logs[k] = v;
+  for (auto& [k, v] : tr.values()) logs[k] = v;
   return logs;
 }
 
 Logs Model::test_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight) {
   check_compiled("test_on_batch");
+  build_if_possible();
   NoGradGuard ng;
-  reset_metrics();
-  Tensor y_pred = call({x}, false).at(0);
-  update_metrics(y, y_pred, sample_weight, (*loss_)(y, y_pred, sample_weight).item(), rows(x));
+  Trackers tr = make_trackers(1);
+  tr.reset();
+  run_step(Batch{{x}, {y}, sample_weight}, false, tr);
   Logs logs;
-  for (auto& [k, v] : metric_values()) logs[k] = v;
+  for (auto& [k, v] : tr.values()) logs[k] = v;
   return logs;
 }
 
@@ -197,6 +258,45 @@ std::string FitStats::str() const {
 namespace {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::vector<Tensor> slice_all(const std::vector<Tensor>& ts, int64_t b, int64_t e) {
+  std::vector<Tensor> r;
+  r.reserve(ts.size());
+  for (const Tensor& t : ts) r.push_back(slice(t, 0, b, e));
+  return r;
+}
+
+void take_all(const std::vector<Tensor>& ts, const Tensor& idx, std::vector<Tensor>& out) {
+  out.resize(ts.size());
+  for (size_t i = 0; i < ts.size(); ++i) out[i] = take_rows(ts[i], idx);
+}
+
+void check_rows(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, const char* what) {
+  NABLA_CHECK(!xs.empty() && !ys.empty(), what, ": needs at least one input and one target");
+  int64_t n = rows(xs[0]);
+  for (size_t i = 0; i < xs.size(); ++i)
+    NABLA_CHECK_SHAPE(rows(xs[i]) == n, what, ": x has ", n, " samples (shape ", xs[0].shape().str(), ") but input ",
+                      i, " has ", rows(xs[i]), " (shape ", xs[i].shape().str(), ")");
+  for (size_t i = 0; i < ys.size(); ++i)
+    NABLA_CHECK_SHAPE(rows(ys[i]) == n, what, ": x has ", n, " samples (shape ", xs[0].shape().str(), ") but y",
+                      ys.size() > 1 ? " " + std::to_string(i) : std::string(), " has ", rows(ys[i]), " (shape ",
+                      ys[i].shape().str(), ")");
+}
+
+// Reads (x, y[, sample_weight]) from a pipeline element, naming what is wrong with it.
+bool unpack(std::optional<data::Element> e, std::vector<Tensor>& xs, std::vector<Tensor>& ys, Tensor& sw,
+            const char* who) {
+  if (!e) return false;
+  NABLA_CHECK(e->size() >= 2 && e->size() <= 3, who, ": dataset elements must be (x, y) or (x, y, sample_weight), "
+              "got a tuple of ", e->size(), " tensors");
+  xs.assign(1, (*e)[0]);
+  ys.assign(1, (*e)[1]);
+  sw = e->size() == 3 ? (*e)[2] : Tensor();
+  NABLA_CHECK(xs[0].dim() >= 1 && rows(xs[0]) == rows(ys[0]), who, ": a dataset element has x of shape ",
+              xs[0].shape().str(), " and y of shape ", ys[0].shape().str(), "; batch the dataset (dataset.batch(32)) "
+              "so that both have a leading batch axis of the same size");
+  return true;
+}
 }  // namespace
 
 History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches, int64_t steps,
@@ -204,11 +304,12 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
   History history;
   stop_training = false;
   fit_stats_ = FitStats{};
+  std::optional<Trackers> tr;  // sized by the first batch's number of outputs
   for (auto& cb : opts.callbacks) cb->set_model(this);
   Logs logs;
   for (auto& cb : opts.callbacks) cb->on_train_begin(logs);
   for (int epoch = opts.initial_epoch; epoch < opts.epochs && !stop_training; ++epoch) {
-    reset_metrics();
+    if (tr) tr->reset();
     Logs epoch_logs;
     for (auto& cb : opts.callbacks) cb->on_epoch_begin(epoch, epoch_logs);
     if (opts.verbose == 1) *opts.out << "Epoch " << epoch + 1 << "/" << opts.epochs << "\n";
@@ -216,26 +317,30 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
     NextBatch next = epoch_batches(epoch);
     FitStats epoch_stats;
     int64_t step = 0;
+    Batch b;
     for (; (steps < 0 || step < steps) && !stop_training; ++step) {
       auto t0 = Clock::now();
-      Batch b;
       bool more;
       {
         NoGradGuard ng;
         more = next(b);
-        if (more) b.sw = batch_sample_weight(b.y, opts.class_weight, b.sw);
+        if (more && !opts.class_weight.empty()) {
+          NABLA_CHECK(b.ys.size() == 1, "fit: class_weight needs a single output; with several outputs pass "
+                      "sample_weight");
+          b.sw = batch_sample_weight(b.ys[0], opts.class_weight, b.sw);
+        }
       }
       epoch_stats.input_seconds += seconds_since(t0);
       if (!more) break;
       auto t1 = Clock::now();
+      if (!tr) {
+        tr = make_trackers(b.ys.size());
+        tr->reset();
+      }
       Logs batch_logs;
       for (auto& cb : opts.callbacks) cb->on_train_batch_begin(step, batch_logs);
-      StepResult r = train_step(b.x, b.y, b.sw);
-      {
-        NoGradGuard ng;
-        update_metrics(b.y, r.y_pred, b.sw, r.loss.item(), rows(b.x));
-      }
-      auto values = metric_values();
+      run_step(b, true, *tr);
+      auto values = tr->values();
       if (!opts.callbacks.empty()) {
         for (auto& [k, v] : values) batch_logs[k] = v;
         for (auto& cb : opts.callbacks) cb->on_train_batch_end(step, batch_logs);
@@ -247,11 +352,11 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
     fit_stats_.input_seconds += epoch_stats.input_seconds;
     fit_stats_.step_seconds += epoch_stats.step_seconds;
     fit_stats_.steps += epoch_stats.steps;
-    auto values = metric_values();
+    auto values = tr ? tr->values() : std::vector<std::pair<std::string, double>>{};
     for (auto& [k, v] : values) epoch_logs[k] = v;
     if (val) {
       EvaluateOptions eo{.batch_size = opts.batch_size, .verbose = 0};
-      EvalResult vr = val->dataset ? evaluate(*val->dataset, eo) : evaluate(val->x, val->y, eo);
+      EvalResult vr = val->dataset ? evaluate(*val->dataset, eo) : evaluate(val->xs, val->ys, eo);
       for (auto& [k, v] : vr.values) {
         epoch_logs["val_" + k] = v;
         values.emplace_back("val_" + k, v);
@@ -269,40 +374,45 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
   return history;
 }
 
-History Model::fit(const Tensor& x_all, const Tensor& y_all, FitOptions opts) {
+History Model::fit(const Tensor& x, const Tensor& y, FitOptions opts) {
+  return fit(std::vector<Tensor>{x}, std::vector<Tensor>{y}, std::move(opts));
+}
+
+History Model::fit(const std::vector<Tensor>& xs_all, const std::vector<Tensor>& ys_all, FitOptions opts) {
   check_compiled("fit");
-  NABLA_CHECK_SHAPE(rows(x_all) == rows(y_all), "fit: x has ", rows(x_all), " samples (shape ",
-                    x_all.shape().str(), ") but y has ", rows(y_all), " (shape ", y_all.shape().str(), ")");
+  check_rows(xs_all, ys_all, "fit");
   NABLA_CHECK(opts.batch_size > 0, "fit: batch_size must be positive, got ", opts.batch_size);
   NABLA_CHECK(opts.validation_split >= 0 && opts.validation_split < 1, "fit: validation_split must be in [0, 1), got ",
               opts.validation_split);
-  check_finite(x_all, "x");
-  check_finite(y_all, "y");
+  for (const Tensor& x : xs_all) check_finite(x, "x");
+  for (const Tensor& y : ys_all) check_finite(y, "y");
+  const int64_t n_all = rows(xs_all[0]);
   if (opts.sample_weight.defined())
-    NABLA_CHECK_SHAPE(opts.sample_weight.numel() == rows(x_all), "fit: sample_weight has ", opts.sample_weight.numel(),
-                      " values for ", rows(x_all), " samples");
+    NABLA_CHECK_SHAPE(opts.sample_weight.numel() == n_all, "fit: sample_weight has ", opts.sample_weight.numel(),
+                      " values for ", n_all, " samples");
   build_if_possible();
 
-  Tensor x = x_all, y = y_all, sw_all = opts.sample_weight;
+  std::vector<Tensor> xs = xs_all, ys = ys_all;
+  Tensor sw_all = opts.sample_weight;
   std::optional<ValidationData> val = opts.validation_data;
   if (opts.validation_split > 0) {
-    int64_t n = rows(x_all);
-    int64_t split = n - int64_t(std::floor(double(n) * opts.validation_split));
-    NABLA_CHECK(split > 0 && split < n, "fit: validation_split ", opts.validation_split, " leaves no data on one side");
-    x = slice(x_all, 0, 0, split);
-    y = slice(y_all, 0, 0, split);
+    int64_t split = n_all - int64_t(std::floor(double(n_all) * opts.validation_split));
+    NABLA_CHECK(split > 0 && split < n_all, "fit: validation_split ", opts.validation_split,
+                " leaves no data on one side");
+    xs = slice_all(xs_all, 0, split);
+    ys = slice_all(ys_all, 0, split);
     if (sw_all.defined()) sw_all = slice(sw_all, 0, 0, split);
-    val = ValidationData{slice(x_all, 0, split, n), slice(y_all, 0, split, n)};
+    val = ValidationData{slice_all(xs_all, split, n_all), slice_all(ys_all, split, n_all)};
   }
 
-  int64_t n = rows(x);
-  int64_t steps = opts.steps_per_epoch > 0 ? opts.steps_per_epoch : (n + opts.batch_size - 1) / opts.batch_size;
-  // Batches are gathered rows of a permutation (a copy of 32 rows, not per-sample tensors); the position in the
-  // permutation carries across epochs when steps_per_epoch cuts passes short.
+  const int64_t n = rows(xs[0]);
+  const int64_t bs = opts.batch_size;
+  int64_t steps = opts.steps_per_epoch > 0 ? opts.steps_per_epoch : (n + bs - 1) / bs;
+  // Batches are gathered rows of a permutation (one copy of the batch's rows, no per-sample tensors); the
+  // position in the permutation carries across epochs when steps_per_epoch cuts passes short.
   Tensor order = Tensor::arange(n, i64);
   int64_t cursor = 0;
   const bool shuffle = opts.shuffle;
-  const int64_t bs = opts.batch_size;
   auto epoch_batches = [&](int) -> NextBatch {
     return [&](Batch& b) {
       if (cursor >= n) cursor = 0;
@@ -314,13 +424,13 @@ History Model::fit(const Tensor& x_all, const Tensor& y_all, FitOptions opts) {
       int64_t end = std::min(cursor + bs, n);
       if (shuffle) {
         Tensor idx = slice(order, 0, cursor, end);
-        b.x = take_rows(x, idx);
-        b.y = take_rows(y, idx);
-        if (sw_all.defined()) b.sw = take_rows(sw_all, idx);
+        take_all(xs, idx, b.xs);
+        take_all(ys, idx, b.ys);
+        b.sw = sw_all.defined() ? take_rows(sw_all, idx) : Tensor();
       } else {
-        b.x = slice(x, 0, cursor, end);
-        b.y = slice(y, 0, cursor, end);
-        if (sw_all.defined()) b.sw = slice(sw_all, 0, cursor, end);
+        b.xs = slice_all(xs, cursor, end);
+        b.ys = slice_all(ys, cursor, end);
+        b.sw = sw_all.defined() ? slice(sw_all, 0, cursor, end) : Tensor();
       }
       cursor = end;
       return true;
@@ -329,22 +439,6 @@ History Model::fit(const Tensor& x_all, const Tensor& y_all, FitOptions opts) {
   pipeline_stats_.reset();
   return run_fit(epoch_batches, steps, opts, val);
 }
-
-namespace {
-// Reads (x, y[, sample_weight]) from a pipeline element, naming what is wrong with it.
-bool unpack(std::optional<data::Element> e, Tensor& x, Tensor& y, Tensor& sw, const char* who) {
-  if (!e) return false;
-  NABLA_CHECK(e->size() >= 2 && e->size() <= 3, who, ": dataset elements must be (x, y) or (x, y, sample_weight), "
-              "got a tuple of ", e->size(), " tensors");
-  x = (*e)[0];
-  y = (*e)[1];
-  sw = e->size() == 3 ? (*e)[2] : Tensor();
-  NABLA_CHECK(x.dim() >= 1 && rows(x) == rows(y), who, ": a dataset element has x of shape ", x.shape().str(),
-              " and y of shape ", y.shape().str(), "; batch the dataset (dataset.batch(32)) so that both have a "
-              "leading batch axis of the same size");
-  return true;
-}
-}  // namespace
 
 History Model::fit(const data::Dataset& dataset, FitOptions opts) {
   check_compiled("fit");
@@ -362,10 +456,10 @@ History Model::fit(const data::Dataset& dataset, FitOptions opts) {
   auto epoch_batches = [&](int) -> NextBatch {
     if (!it || !continue_iterator) it.emplace(dataset.make_iterator());
     return [&](Batch& b) {
-      if (unpack(it->next(), b.x, b.y, b.sw, "fit")) return true;
+      if (unpack(it->next(), b.xs, b.ys, b.sw, "fit")) return true;
       if (!continue_iterator) return false;
       it.emplace(dataset.make_iterator());
-      return unpack(it->next(), b.x, b.y, b.sw, "fit");
+      return unpack(it->next(), b.xs, b.ys, b.sw, "fit");
     };
   };
   History h = run_fit(epoch_batches, steps, opts, opts.validation_data);
@@ -377,21 +471,24 @@ EvalResult Model::run_evaluate(const NextBatch& next, int64_t steps, const Evalu
   check_compiled("evaluate");
   build_if_possible();
   NoGradGuard ng;
-  reset_metrics();
   ProgressBar bar(steps, opts.verbose, *opts.out);
   Logs logs;
   for (auto& cb : opts.callbacks) {
     cb->set_model(this);
     cb->on_test_begin(logs);
   }
+  std::optional<Trackers> tr;
   int64_t s = 0;
   Batch b;
   while ((steps < 0 || s < steps) && next(b)) {
-    Tensor y_pred = call({b.x}, false).at(0);
-    update_metrics(b.y, y_pred, b.sw, (*loss_)(b.y, y_pred, b.sw).item(), rows(b.x));
-    bar.update(++s, metric_values());
+    if (!tr) {
+      tr = make_trackers(b.ys.size());
+      tr->reset();
+    }
+    run_step(b, false, *tr);
+    bar.update(++s, tr->values());
   }
-  EvalResult r{metric_values()};
+  EvalResult r{tr ? tr->values() : std::vector<std::pair<std::string, double>>{{"loss", 0.0}}};
   bar.update(s, r.values, true);
   for (auto& [k, v] : r.values) logs[k] = v;
   for (auto& cb : opts.callbacks) cb->on_test_end(logs);
@@ -399,15 +496,18 @@ EvalResult Model::run_evaluate(const NextBatch& next, int64_t steps, const Evalu
 }
 
 EvalResult Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOptions opts) {
-  NABLA_CHECK_SHAPE(rows(x) == rows(y), "evaluate: x has ", rows(x), " samples (shape ", x.shape().str(),
-                    ") but y has ", rows(y), " (shape ", y.shape().str(), ")");
+  return evaluate(std::vector<Tensor>{x}, std::vector<Tensor>{y}, std::move(opts));
+}
+
+EvalResult Model::evaluate(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, EvaluateOptions opts) {
+  check_rows(xs, ys, "evaluate");
   NABLA_CHECK(opts.batch_size > 0, "evaluate: batch_size must be positive, got ", opts.batch_size);
-  int64_t n = rows(x), pos = 0;
+  int64_t n = rows(xs[0]), pos = 0;
   NextBatch next = [&](Batch& b) {
     if (pos >= n) return false;
     int64_t e = std::min(pos + opts.batch_size, n);
-    b.x = slice(x, 0, pos, e);
-    b.y = slice(y, 0, pos, e);
+    b.xs = slice_all(xs, pos, e);
+    b.ys = slice_all(ys, pos, e);
     b.sw = opts.sample_weight.defined() ? slice(opts.sample_weight, 0, pos, e) : Tensor();
     pos = e;
     return true;
@@ -418,37 +518,57 @@ EvalResult Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOptions opt
 EvalResult Model::evaluate(const data::Dataset& dataset, EvaluateOptions opts) {
   NABLA_CHECK(dataset.cardinality() != data::INFINITE_CARDINALITY, "evaluate: the dataset is infinite (repeat())");
   data::Iterator it = dataset.make_iterator();
-  NextBatch next = [&](Batch& b) { return unpack(it.next(), b.x, b.y, b.sw, "evaluate"); };
+  NextBatch next = [&](Batch& b) { return unpack(it.next(), b.xs, b.ys, b.sw, "evaluate"); };
   return run_evaluate(next, dataset.cardinality() >= 0 ? dataset.cardinality() : -1, opts);
 }
 
-Tensor Model::predict(const data::Dataset& dataset, PredictOptions) {
-  NABLA_CHECK(dataset.cardinality() != data::INFINITE_CARDINALITY, "predict: the dataset is infinite (repeat())");
-  build_if_possible();
-  NoGradGuard ng;
-  std::vector<Tensor> outs;
-  data::Iterator it = dataset.make_iterator();
-  while (auto e = it.next()) {
-    NABLA_CHECK(!e->empty(), "predict: empty dataset element");
-    outs.push_back(call({(*e)[0]}, false).at(0).detach());
-  }
-  if (outs.empty()) return Tensor();
-  return outs.size() == 1 ? outs[0].contiguous() : concat(outs, 0);
+Tensor Model::predict(const Tensor& x, PredictOptions opts) { return predict(std::vector<Tensor>{x}, opts).at(0); }
+
+std::vector<Tensor> Model::predict(const std::vector<Tensor>& xs, PredictOptions opts) {
+  NABLA_CHECK(!xs.empty(), "predict: needs at least one input");
+  NABLA_CHECK(opts.batch_size > 0, "predict: batch_size must be positive, got ", opts.batch_size);
+  const int64_t n = rows(xs[0]);
+  for (size_t i = 1; i < xs.size(); ++i)
+    NABLA_CHECK_SHAPE(rows(xs[i]) == n, "predict: input 0 has ", n, " samples but input ", i, " has ", rows(xs[i]));
+  int64_t pos = 0;
+  return predict_batches([&](std::vector<Tensor>& batch) {
+    if (pos >= n) return false;
+    batch = slice_all(xs, pos, std::min(pos + opts.batch_size, n));
+    pos += opts.batch_size;
+    return true;
+  }, (n + opts.batch_size - 1) / opts.batch_size, opts);
 }
 
-Tensor Model::predict(const Tensor& x, PredictOptions opts) {
+Tensor Model::predict(const data::Dataset& dataset, PredictOptions opts) {
+  NABLA_CHECK(dataset.cardinality() != data::INFINITE_CARDINALITY, "predict: the dataset is infinite (repeat())");
+  data::Iterator it = dataset.make_iterator();
+  return predict_batches([&](std::vector<Tensor>& batch) {
+    auto e = it.next();
+    if (!e) return false;
+    NABLA_CHECK(!e->empty(), "predict: empty dataset element");
+    batch.assign(1, (*e)[0]);
+    return true;
+  }, dataset.cardinality() >= 0 ? dataset.cardinality() : -1, opts).at(0);
+}
+
+std::vector<Tensor> Model::predict_batches(const std::function<bool(std::vector<Tensor>&)>& next, int64_t steps,
+                                           const PredictOptions& opts) {
   build_if_possible();
   NoGradGuard ng;
-  int64_t n = rows(x);
-  std::vector<Tensor> outs;
-  ProgressBar bar((n + opts.batch_size - 1) / opts.batch_size, opts.verbose, std::cout);
-  for (int64_t b = 0, s = 0; b < n; b += opts.batch_size, ++s) {
-    outs.push_back(call({slice(x, 0, b, std::min(b + opts.batch_size, n))}, false).at(0).detach());
-    bar.update(s + 1, {});
+  std::vector<std::vector<Tensor>> parts;
+  ProgressBar bar(steps, opts.verbose, std::cout);
+  int64_t s = 0;
+  std::vector<Tensor> batch;
+  while (next(batch)) {
+    std::vector<Tensor> outs = call(batch, false);
+    parts.resize(outs.size());
+    for (size_t k = 0; k < outs.size(); ++k) parts[k].push_back(outs[k].detach());
+    bar.update(++s, {});
   }
-  bar.update(int64_t(outs.size()), {}, true);
-  if (outs.empty()) return Tensor();
-  return outs.size() == 1 ? outs[0].contiguous() : concat(outs, 0);
+  bar.update(s, {}, true);
+  std::vector<Tensor> r;
+  for (auto& p : parts) r.push_back(p.size() == 1 ? p[0].contiguous() : concat(p, 0));
+  return r;
 }
 
 void Model::summary(std::ostream& os) {

@@ -43,12 +43,14 @@ struct MetricArg {
   MetricArg(std::shared_ptr<T> p) : ptr(std::move(p)) {}
 };
 
-// Validation data: tensors (x, y) or a dataset of (x, y[, sample_weight]) batches.
+// Validation data: tensors (x, y), lists of tensors for several inputs/outputs, or a dataset of
+// (x, y[, sample_weight]) batches.
 struct ValidationData {
-  Tensor x, y;
+  std::vector<Tensor> xs, ys;
   std::optional<data::Dataset> dataset;
-  ValidationData(Tensor x_, Tensor y_) : x(std::move(x_)), y(std::move(y_)) {}
-  ValidationData(std::pair<Tensor, Tensor> xy) : x(std::move(xy.first)), y(std::move(xy.second)) {}
+  ValidationData(Tensor x, Tensor y) : xs{std::move(x)}, ys{std::move(y)} {}
+  ValidationData(std::pair<Tensor, Tensor> xy) : xs{std::move(xy.first)}, ys{std::move(xy.second)} {}
+  ValidationData(std::vector<Tensor> x, std::vector<Tensor> y) : xs(std::move(x)), ys(std::move(y)) {}
   ValidationData(data::Dataset ds) : dataset(std::move(ds)) {}
 };
 
@@ -130,10 +132,9 @@ class Model {
   // Time split of the latest fit (is training input-bound?) and, after fit on a dataset, its pipeline stats.
   const FitStats& last_fit_stats() const { return fit_stats_; }
   const std::optional<data::PipelineStats>& last_pipeline_stats() const { return pipeline_stats_; }
-  // Several inputs and/or outputs (functional models; train/model_multi_io.cpp). The compiled loss applies to
-  // each output and the total "loss" is their sum; with several outputs each also logs "<output>_loss" and its
-  // metrics as "<output>_<metric>" (Keras's naming). One input and one output take the single-tensor path.
-  // validation_data and class_weight take single tensors, so here use validation_split and sample_weight.
+  // Several inputs and/or outputs (functional models). The compiled loss applies to each output and the total
+  // "loss" is their sum; with several outputs each also logs "<output>_loss" and its metrics as
+  // "<output>_<metric>" (Keras's naming). class_weight needs a single output.
   History fit(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, FitOptions opts = {});
   EvalResult evaluate(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, EvaluateOptions opts = {});
   std::vector<Tensor> predict(const std::vector<Tensor>& xs, PredictOptions opts = {});
@@ -166,32 +167,29 @@ class Model {
   std::string name_;
 
  private:
-  struct StepResult {
-    Tensor loss;
-    Tensor y_pred;
-  };
   struct Batch {
-    Tensor x, y, sw;
+    std::vector<Tensor> xs, ys;
+    Tensor sw;
   };
   // Fills the next batch of an epoch; false at the end of the data.
   using NextBatch = std::function<bool(Batch&)>;
+  struct Trackers;  // the loss and metric state of one fit/evaluate: per output when there are several
+  Trackers make_trackers(size_t outputs) const;
+  // Forward (and, when training, backward and update) on one batch; returns the predictions and per-output
+  // losses and updates the trackers.
+  std::vector<Tensor> run_step(const Batch& b, bool training, Trackers& tr);
   // The epoch loop shared by fit on tensors and on datasets. steps: per epoch, or -1 when unknown.
   History run_fit(const std::function<NextBatch(int epoch)>& epoch_batches, int64_t steps, const FitOptions& opts,
                   const std::optional<ValidationData>& val);
   EvalResult run_evaluate(const NextBatch& next, int64_t steps, const EvaluateOptions& opts);
-  StepResult train_step(const Tensor& x, const Tensor& y, const Tensor& sw);
-  void update_metrics(const Tensor& y, const Tensor& y_pred, const Tensor& sw, double loss, int64_t n);
-  void reset_metrics();
-  std::vector<std::pair<std::string, double>> metric_values(const std::string& prefix = "") const;
+  std::vector<Tensor> predict_batches(const std::function<bool(std::vector<Tensor>&)>& next, int64_t steps,
+                                      const PredictOptions& opts);
   void check_compiled(const char* what) const;
-  struct MultiTrackers;  // per-output loss and metric state for the multi-IO paths
-  MultiTrackers make_multi_trackers(size_t outputs) const;
   int64_t num_classes_hint() const;
 
   optim::OptimizerPtr optimizer_;
   losses::LossPtr loss_;
   std::vector<metrics::MetricPtr> metrics_;
-  metrics::MeanMetric loss_tracker_{"loss"};
   std::vector<Tensor> trainable_cache_;
   FitStats fit_stats_;
   std::optional<data::PipelineStats> pipeline_stats_;
