@@ -1,5 +1,7 @@
 #include "test_util.h"
 
+#include "nabla/kernels/conv.h"
+
 namespace nabla {
 namespace {
 
@@ -90,6 +92,17 @@ TEST(Conv2D, Float32BackwardMatchesFloat64) {
       for (int i = 0; i < 3; ++i) testing::expect_close(grads[1][i], grads[0][i], 1e-4, 1e-4);
     }
   }
+}
+
+TEST(Conv2D, SteadyStateCreatesNoPrimitives) {
+  Tensor x = Tensor::ones({2, 6, 6, 3}), w = Tensor::ones({3, 3, 3, 4}).requires_grad_(), b = Tensor::zeros({4});
+  auto step = [&] { conv2d(x, w, b, {.padding = Padding::same}).sum().backward(); };
+  step();
+  int64_t created = kernels::conv_primitives_created();
+  step();
+  step();
+  EXPECT_EQ(kernels::conv_primitives_created(), created);
+  EXPECT_GT(created, 0);
 }
 
 TEST(Conv2D, SamePaddingPutsTheExtraOnBottomRight) {
