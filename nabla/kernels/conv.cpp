@@ -1,0 +1,346 @@
+#include "nabla/kernels/conv.h"
+
+#include <array>
+#include <atomic>
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <type_traits>
+#include <vector>
+#include <unordered_map>
+
+#include "nabla/core/parallel.h"
+#include "nabla/kernels/dnnl_context.h"
+#include "nabla/kernels/gemm.h"
+
+namespace nabla::kernels {
+namespace {
+
+enum Kind { kForward = 0, kBackwardData = 1, kBackwardWeights = 2 };
+
+// ---------------------------------------------------------------------------------------------------------------
+// im2col + GEMM. cols is [n*oh*ow, kh*kw*c], whose column order matches the HWIO kernel seen as a [kh*kw*c, o]
+// matrix, so each pass is one GEMM (oneDNN matmul for float32, OpenBLAS for float64).
+
+template <class T>
+Tensor im2col(const Tensor& x, const Conv2DGeometry& g) {
+  int64_t k = g.kh * g.kw * g.c;
+  Tensor cols = make_tensor(Shape{g.n * g.oh * g.ow, k}, x.dtype());
+  const T* xp = x.data<T>();
+  T* cp = cols.data<T>();
+  parallel_for(0, g.n * g.oh, g.ow * k, [&](int64_t s, int64_t e) {
+    for (int64_t r = s; r < e; ++r) {
+      int64_t b = r / g.oh, oy = r % g.oh;
+      for (int64_t ox = 0; ox < g.ow; ++ox) {
+        T* row = cp + (r * g.ow + ox) * k;
+        for (int64_t ky = 0; ky < g.kh; ++ky) {
+          int64_t iy = oy * g.sh - g.pad_t + ky * g.dh;
+          for (int64_t kx = 0; kx < g.kw; ++kx) {
+            int64_t ix = ox * g.sw - g.pad_l + kx * g.dw;
+            T* dst = row + (ky * g.kw + kx) * g.c;
+            if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w)
+              std::memset(dst, 0, size_t(g.c) * sizeof(T));
+            else
+              std::memcpy(dst, xp + ((b * g.h + iy) * g.w + ix) * g.c, size_t(g.c) * sizeof(T));
+          }
+        }
+      }
+    }
+  });
+  return cols;
+}
+
+// The adjoint of im2col: scatter-adds the columns back into an input-shaped gradient (parallel over images,
+// whose windows never overlap each other).
+template <class T>
+void col2im(const Tensor& cols, Tensor& gx, const Conv2DGeometry& g) {
+  int64_t k = g.kh * g.kw * g.c, img = g.h * g.w * g.c;
+  const T* cp = cols.data<T>();
+  T* gp = gx.data<T>();
+  parallel_for(0, g.n, g.oh * g.ow * k, [&](int64_t s, int64_t e) {
+    std::fill(gp + s * img, gp + e * img, T(0));
+    for (int64_t b = s; b < e; ++b)
+      for (int64_t oy = 0; oy < g.oh; ++oy)
+        for (int64_t ox = 0; ox < g.ow; ++ox) {
+          const T* row = cp + ((b * g.oh + oy) * g.ow + ox) * k;
+          for (int64_t ky = 0; ky < g.kh; ++ky) {
+            int64_t iy = oy * g.sh - g.pad_t + ky * g.dh;
+            if (iy < 0 || iy >= g.h) continue;
+            for (int64_t kx = 0; kx < g.kw; ++kx) {
+              int64_t ix = ox * g.sw - g.pad_l + kx * g.dw;
+              if (ix < 0 || ix >= g.w) continue;
+              const T* src = row + (ky * g.kw + kx) * g.c;
+              T* dst = gp + ((b * g.h + iy) * g.w + ix) * g.c;
+              for (int64_t ch = 0; ch < g.c; ++ch) dst[ch] += src[ch];
+            }
+          }
+        }
+  });
+}
+
+Tensor as_matrix(const Tensor& t, int64_t rows, int64_t cols) {
+  return make_view(t, Shape{rows, cols}, Shape{cols, 1}, t.offset());
+}
+
+template <class T>
+void forward_im2col(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y, const Conv2DGeometry& g,
+                    bool relu) {
+  int64_t m = g.n * g.oh * g.ow, k = g.kh * g.kw * g.c;
+  Tensor cols = im2col<T>(x, g);
+  Tensor ym = as_matrix(y, m, g.o);
+  if constexpr (std::is_same_v<T, float>) {  // bias and relu fused into the GEMM
+    gemm(cols, false, as_matrix(w, k, g.o), false, ym, b, relu ? Epilogue::relu : Epilogue::none);
+    return;
+  }
+  gemm(cols, false, as_matrix(w, k, g.o), false, ym);
+  T* yp = y.data<T>();
+  const T* bp = b.defined() ? b.data<T>() : nullptr;
+  for (int64_t r = 0; r < m; ++r)
+    for (int64_t j = 0; j < g.o; ++j) {
+      T v = yp[r * g.o + j] + (bp ? bp[j] : T(0));
+      yp[r * g.o + j] = relu && v < T(0) ? T(0) : v;
+    }
+}
+
+template <class T>
+void backward_data_im2col(const Tensor& gy, const Tensor& w, Tensor& gx, const Conv2DGeometry& g) {
+  int64_t m = g.n * g.oh * g.ow, k = g.kh * g.kw * g.c;
+  Tensor cols = make_tensor(Shape{m, k}, gy.dtype());
+  gemm(as_matrix(gy, m, g.o), false, as_matrix(w, k, g.o), true, cols);
+  col2im<T>(cols, gx, g);
+}
+
+template <class T>
+void backward_weights_im2col(const Tensor& x, const Tensor& gy, Tensor& gw, Tensor* gb, const Conv2DGeometry& g) {
+  int64_t m = g.n * g.oh * g.ow, k = g.kh * g.kw * g.c;
+  Tensor cols = im2col<T>(x, g);
+  Tensor gwm = as_matrix(gw, k, g.o);
+  gemm(cols, true, as_matrix(gy, m, g.o), false, gwm);
+  if (gb) {
+    std::vector<double> acc(size_t(g.o), 0.0);
+    const T* gp = gy.data<T>();
+    for (int64_t r = 0; r < m; ++r)
+      for (int64_t j = 0; j < g.o; ++j) acc[size_t(j)] += double(gp[r * g.o + j]);
+    T* bp = gb->data<T>();
+    for (int64_t j = 0; j < g.o; ++j) bp[j] = T(acc[size_t(j)]);
+  }
+}
+
+// Which float32 path a pass takes. Measured on the Fashion-MNIST CNN's two convolutions (batch 128, one
+// thread, CPU ms, oneDNN incl. reorders vs im2col): forward 2.6 vs 5.7 and 8.3 vs 13.5, backward data 9.1 vs
+// 10.5, backward weights 13.2 vs 9.3 and 12.4 vs 10.4; so oneDNN except for the weight gradient.
+// NABLA_CONV_IMPL=im2col|onednn overrides, for measurements.
+bool use_im2col(Kind pass) {
+  static const std::string env = std::getenv("NABLA_CONV_IMPL") ? std::getenv("NABLA_CONV_IMPL") : "";
+  if (env == "im2col") return true;
+  if (env == "onednn") return false;
+  return pass == kBackwardWeights;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// oneDNN (float32). Tensors stay in Keras's layouts (nhwc / hwio), but the primitives are created with
+// format "any": given nhwc directly, oneDNN 2.6 on AVX2 falls back to its slow gemm-based convolution (measured
+// 10-50x slower on the Fashion-MNIST CNN's backward passes), whereas with blocked formats it uses its jit
+// kernels, and reordering to and from them costs little. Primitives, reorders and the blocked buffers are
+// created once per (geometry, threads); tensors are rebound per call.
+
+using Key = std::array<int64_t, 20>;
+struct KeyHash {
+  size_t operator()(const Key& k) const {
+    size_t h = 1469598103934665603ull;
+    for (int64_t v : k) h = (h ^ size_t(v)) * 1099511628211ull;
+    return h;
+  }
+};
+// One primitive argument: the user's memory (over a tensor) and, when the primitive wants another layout, its
+// own buffer in that layout plus the reorder between the two.
+struct Slot {
+  int arg;
+  bool output;
+  dnnl::memory user, inner;
+  dnnl::reorder reorder;
+};
+struct Entry {
+  dnnl::primitive prim;
+  std::vector<Slot> slots;
+  std::unordered_map<int, dnnl::memory> args;
+};
+
+std::atomic<int64_t> g_created{0};
+
+Key make_key(const Conv2DGeometry& g, int kind, int flags, int threads) {
+  return {g.n, g.h, g.w, g.c, g.kh, g.kw, g.o, g.sh, g.sw, g.dh, g.dw, g.pad_t, g.pad_l, g.pad_b, g.pad_r, g.oh,
+          g.ow, kind, flags, threads};
+}
+
+int conv_threads(const Conv2DGeometry& g) {
+  return gemm_threads(g.n * g.oh * g.ow, g.o, g.kh * g.kw * g.c);
+}
+
+struct Descs {
+  dnnl::memory::desc src, wei, bias, dst;          // the user's layouts
+  dnnl::memory::desc any_src, any_wei, any_dst;    // "let oneDNN choose"
+  dnnl::memory::dims strides, dilates, pad_l, pad_r;
+};
+Descs descs(const Conv2DGeometry& g, bool bias) {
+  using dt = dnnl::memory::data_type;
+  using tag = dnnl::memory::format_tag;
+  using md = dnnl::memory::desc;
+  dnnl::memory::dims src{g.n, g.c, g.h, g.w}, wei{g.o, g.c, g.kh, g.kw}, dst{g.n, g.o, g.oh, g.ow};
+  return {md(src, dt::f32, tag::nhwc),
+          md(wei, dt::f32, tag::hwio),
+          bias ? md({g.o}, dt::f32, tag::x) : md(),
+          md(dst, dt::f32, tag::nhwc),
+          md(src, dt::f32, tag::any),
+          md(wei, dt::f32, tag::any),
+          md(dst, dt::f32, tag::any),
+          {g.sh, g.sw},
+          {g.dh - 1, g.dw - 1},
+          {g.pad_t, g.pad_l},
+          {g.pad_b, g.pad_r}};
+}
+
+dnnl::convolution_forward::primitive_desc forward_pd(const Descs& d, bool bias, bool relu) {
+  using namespace dnnl;
+  auto desc = bias ? convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct,
+                                               d.any_src, d.any_wei, d.bias, d.any_dst, d.strides, d.dilates,
+                                               d.pad_l, d.pad_r)
+                   : convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct,
+                                               d.any_src, d.any_wei, d.any_dst, d.strides, d.dilates, d.pad_l,
+                                               d.pad_r);
+  post_ops po;
+  if (relu) po.append_eltwise(1.0f, algorithm::eltwise_relu, 0.0f, 0.0f);
+  primitive_attr attr;
+  attr.set_post_ops(po);
+  return convolution_forward::primitive_desc(desc, attr, dnnl_engine());
+}
+
+void add_slot(Entry& e, int arg, const dnnl::memory::desc& user, const dnnl::memory::desc& wanted, bool output) {
+  auto& eng = dnnl_engine();
+  Slot s{arg, output, dnnl::memory(user, eng, nullptr), dnnl::memory(), dnnl::reorder()};
+  if (wanted != user) {
+    s.inner = dnnl::memory(wanted, eng);  // oneDNN owns this buffer
+    s.reorder = output ? dnnl::reorder(s.inner, s.user) : dnnl::reorder(s.user, s.inner);
+  }
+  e.args.emplace(arg, s.inner ? s.inner : s.user);
+  e.slots.push_back(std::move(s));
+}
+
+Entry& lookup(const Conv2DGeometry& g, Kind kind, bool bias, bool relu, int threads) {
+  thread_local std::unordered_map<Key, Entry, KeyHash> cache;
+  Key key = make_key(g, kind, (bias ? 1 : 0) | (relu ? 2 : 0), threads);
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  using namespace dnnl;
+  auto& eng = dnnl_engine();
+  DnnlThreads scope(threads);
+  Descs d = descs(g, bias);
+  Entry e;
+  if (kind == kForward) {
+    auto pd = forward_pd(d, bias, relu);
+    e.prim = convolution_forward(pd);
+    add_slot(e, DNNL_ARG_SRC, d.src, pd.src_desc(), false);
+    add_slot(e, DNNL_ARG_WEIGHTS, d.wei, pd.weights_desc(), false);
+    if (bias) add_slot(e, DNNL_ARG_BIAS, d.bias, pd.bias_desc(), false);
+    add_slot(e, DNNL_ARG_DST, d.dst, pd.dst_desc(), true);
+  } else if (kind == kBackwardData) {
+    auto hint = forward_pd(d, false, false);
+    convolution_backward_data::desc desc(algorithm::convolution_direct, d.any_src, d.any_wei, d.any_dst, d.strides,
+                                         d.dilates, d.pad_l, d.pad_r);
+    convolution_backward_data::primitive_desc pd(desc, eng, hint);
+    e.prim = convolution_backward_data(pd);
+    add_slot(e, DNNL_ARG_DIFF_DST, d.dst, pd.diff_dst_desc(), false);
+    add_slot(e, DNNL_ARG_WEIGHTS, d.wei, pd.weights_desc(), false);
+    add_slot(e, DNNL_ARG_DIFF_SRC, d.src, pd.diff_src_desc(), true);
+  } else {
+    auto hint = forward_pd(d, bias, false);
+    auto desc = bias ? convolution_backward_weights::desc(algorithm::convolution_direct, d.any_src, d.any_wei, d.bias,
+                                                          d.any_dst, d.strides, d.dilates, d.pad_l, d.pad_r)
+                     : convolution_backward_weights::desc(algorithm::convolution_direct, d.any_src, d.any_wei,
+                                                          d.any_dst, d.strides, d.dilates, d.pad_l, d.pad_r);
+    convolution_backward_weights::primitive_desc pd(desc, eng, hint);
+    e.prim = convolution_backward_weights(pd);
+    add_slot(e, DNNL_ARG_SRC, d.src, pd.src_desc(), false);
+    add_slot(e, DNNL_ARG_DIFF_DST, d.dst, pd.diff_dst_desc(), false);
+    add_slot(e, DNNL_ARG_DIFF_WEIGHTS, d.wei, pd.diff_weights_desc(), true);
+    if (bias) add_slot(e, DNNL_ARG_DIFF_BIAS, d.bias, pd.diff_bias_desc(), true);
+  }
+  g_created++;
+  return cache.emplace(key, std::move(e)).first->second;
+}
+
+void bind(Entry& e, int arg, const Tensor& t) {
+  for (Slot& s : e.slots)
+    if (s.arg == arg) s.user.set_data_handle(const_cast<void*>(t.raw_data()));
+}
+void run(Entry& e, int threads) {
+  DnnlThreads scope(threads);
+  auto& st = dnnl_stream();
+  for (Slot& s : e.slots)
+    if (s.inner && !s.output) s.reorder.execute(st, s.user, s.inner);
+  e.prim.execute(st, e.args);
+  for (Slot& s : e.slots)
+    if (s.inner && s.output) s.reorder.execute(st, s.inner, s.user);
+}
+
+void check_f32(const char* what, std::initializer_list<const Tensor*> ts) {
+  for (const Tensor* t : ts)
+    NABLA_CHECK(!t || !t->defined() || (t->is_contiguous() && t->dtype() == f32), what, ": expected contiguous float32");
+}
+
+}  // namespace
+
+int64_t conv_primitives_created() { return g_created.load(); }
+
+void conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y, const Conv2DGeometry& g,
+                    bool relu) {
+  if (y.numel() == 0) return;
+  if (x.dtype() == f64) return forward_im2col<double>(x, w, b, y, g, relu);
+  check_f32("conv2d_forward", {&x, &w, &b, &y});
+  if (use_im2col(kForward)) return forward_im2col<float>(x, w, b, y, g, relu);
+  int nt = conv_threads(g);
+  Entry& e = lookup(g, kForward, b.defined(), relu, nt);
+  bind(e, DNNL_ARG_SRC, x);
+  bind(e, DNNL_ARG_WEIGHTS, w);
+  bind(e, DNNL_ARG_DST, y);
+  if (b.defined()) bind(e, DNNL_ARG_BIAS, b);
+  run(e, nt);
+}
+
+void conv2d_backward_data(const Tensor& gy, const Tensor& w, Tensor& gx, const Conv2DGeometry& g) {
+  if (gx.numel() == 0) return;
+  if (gy.numel() == 0) {
+    gx.fill_(0);
+    return;
+  }
+  if (gy.dtype() == f64) return backward_data_im2col<double>(gy, w, gx, g);
+  check_f32("conv2d_backward_data", {&gy, &w, &gx});
+  if (use_im2col(kBackwardData)) return backward_data_im2col<float>(gy, w, gx, g);
+  int nt = conv_threads(g);
+  Entry& e = lookup(g, kBackwardData, false, false, nt);
+  bind(e, DNNL_ARG_DIFF_DST, gy);
+  bind(e, DNNL_ARG_WEIGHTS, w);
+  bind(e, DNNL_ARG_DIFF_SRC, gx);
+  run(e, nt);
+}
+
+void conv2d_backward_weights(const Tensor& x, const Tensor& gy, Tensor& gw, Tensor* gb, const Conv2DGeometry& g) {
+  if (gy.numel() == 0) {
+    gw.fill_(0);
+    if (gb) gb->fill_(0);
+    return;
+  }
+  if (x.dtype() == f64) return backward_weights_im2col<double>(x, gy, gw, gb, g);
+  check_f32("conv2d_backward_weights", {&x, &gy, &gw, gb});
+  if (use_im2col(kBackwardWeights)) return backward_weights_im2col<float>(x, gy, gw, gb, g);
+  int nt = conv_threads(g);
+  Entry& e = lookup(g, kBackwardWeights, gb != nullptr, false, nt);
+  bind(e, DNNL_ARG_SRC, x);
+  bind(e, DNNL_ARG_DIFF_DST, gy);
+  bind(e, DNNL_ARG_DIFF_WEIGHTS, gw);
+  if (gb) bind(e, DNNL_ARG_DIFF_BIAS, *gb);
+  run(e, nt);
+}
+
+}  // namespace nabla::kernels

@@ -1,0 +1,30 @@
+#pragma once
+// 2-d convolution kernels in Keras's layouts: input NHWC [n, h, w, c], kernel HWIO [kh, kw, c, o], output NHWC
+// [n, oh, ow, o]. float32 runs on oneDNN's convolution primitives (cached per shape); float64 (gradient checks)
+// runs as im2col + GEMM on OpenBLAS. All tensors passed here are contiguous. No autograd here.
+#include "nabla/core/tensor.h"
+
+namespace nabla::kernels {
+
+struct Conv2DGeometry {
+  int64_t n = 0, h = 0, w = 0, c = 0;  // input
+  int64_t kh = 0, kw = 0, o = 0;       // kernel window and output channels
+  int64_t sh = 1, sw = 1;              // strides
+  int64_t dh = 1, dw = 1;              // dilation (1 = none)
+  int64_t pad_t = 0, pad_l = 0, pad_b = 0, pad_r = 0;
+  int64_t oh = 0, ow = 0;              // output
+  double flops() const { return 2.0 * double(n * oh * ow) * double(o) * double(kh * kw * c); }
+};
+
+// y = conv(x, w) [+ b] [relu]. b: [o] or undefined.
+void conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y, const Conv2DGeometry& g,
+                    bool relu);
+// gx = dL/dx from gy = dL/dy.
+void conv2d_backward_data(const Tensor& gy, const Tensor& w, Tensor& gx, const Conv2DGeometry& g);
+// gw = dL/dw and, when gb is given, gb = dL/db.
+void conv2d_backward_weights(const Tensor& x, const Tensor& gy, Tensor& gw, Tensor* gb, const Conv2DGeometry& g);
+
+// Number of oneDNN convolution primitives created so far (steady-state training creates none).
+int64_t conv_primitives_created();
+
+}  // namespace nabla::kernels

@@ -1,0 +1,21 @@
+#pragma once
+// AveragePooling2D: the mean over each pool_size window of an NHWC input (Keras's defaults: pool 2x2, strides = pool).
+#include "nabla/nn/pooling2d.h"
+
+namespace nabla::nn {
+
+class AveragePooling2D : public Pooling2D {
+ public:
+  explicit AveragePooling2D(Pooling2DOptions opts = {}) : Pooling2D("AveragePooling2D", std::move(opts)) {}
+
+ protected:
+  Tensor pool(const Tensor& x, const Pool2DArgs& args) const override;
+};
+
+}  // namespace nabla::nn
+
+namespace nabla::layers {
+// layers::AveragePooling2D(2), layers::AveragePooling2D({3, 3}, 2, "same").
+std::shared_ptr<nn::AveragePooling2D> AveragePooling2D(nn::Size2 pool_size = 2, std::optional<nn::Size2> strides = {},
+    const std::string& padding = "valid");
+}  // namespace nabla::layers

@@ -1,0 +1,46 @@
+#pragma once
+// Conv2D: y = activation(conv(x, kernel) + bias) over NHWC inputs, kernel HWIO [kh, kw, in, filters] as in
+// Keras. relu is fused into the convolution primitive.
+#include "nabla/nn/layer.h"
+#include "nabla/nn/size2.h"
+
+namespace nabla::nn {
+
+struct Conv2DOptions {
+  Size2 strides = 1;
+  std::string padding = "valid";                  // or "same"
+  Size2 dilation_rate = 1;
+  std::string activation;                         // "" = linear
+  bool use_bias = true;
+  std::string kernel_initializer = "glorot_uniform";
+  std::string bias_initializer = "zeros";
+  std::vector<int64_t> input_shape;               // (h, w, c); only for the first layer of a Sequential
+};
+
+class Conv2D : public Layer {
+ public:
+  Conv2D(int64_t filters, Size2 kernel_size, Conv2DOptions opts = {});
+  using Layer::call;
+  Tensor call(const Tensor& x, bool training) override;
+  void build(const std::vector<Shape>& in) override;
+  Shape compute_output_shape(const std::vector<Shape>& in) const override;
+  std::string config_str() const override;
+  const Tensor& kernel() const { return weights()[0].value; }
+  Tensor bias() const { return opts_.use_bias ? weights()[1].value : Tensor(); }
+  int64_t filters() const { return filters_; }
+
+ private:
+  std::string who() const;
+  int64_t filters_;
+  Size2 kernel_size_;
+  Conv2DOptions opts_;
+};
+
+}  // namespace nabla::nn
+
+namespace nabla::layers {
+// layers::Conv2D(32, 3, "relu", {.input_shape = {28, 28, 1}}) is Keras's
+// layers.Conv2D(32, 3, activation="relu", input_shape=(28, 28, 1)).
+std::shared_ptr<nn::Conv2D> Conv2D(int64_t filters, nn::Size2 kernel_size, const std::string& activation = "",
+                                   nn::Conv2DOptions opts = {});
+}

@@ -1,0 +1,100 @@
+#include "nabla/ops/conv.h"
+
+#include "nabla/autograd/node.h"
+#include "nabla/core/parallel.h"
+#include "nabla/kernels/conv.h"
+
+namespace nabla {
+
+using autograd::GradList;
+using autograd::record;
+
+namespace {
+
+kernels::Conv2DGeometry geometry(const Shape& in, const Shape& k, const Conv2DArgs& a, const std::string& who) {
+  NABLA_CHECK_SHAPE(in.size() == 4, who, ": expects an input of rank 4 (batch, height, width, channels), got shape ",
+                    in.str());
+  NABLA_CHECK_SHAPE(k.size() == 4, who, ": expects a kernel of rank 4 (kh, kw, in_channels, filters), got shape ",
+                    k.str());
+  NABLA_CHECK_SHAPE(in[3] == k[2], who, ": input of shape ", in.str(), " has ", in[3],
+                    " channels but the kernel of shape ", k.str(), " expects ", k[2]);
+  NABLA_CHECK(a.strides[0] > 0 && a.strides[1] > 0 && a.dilation[0] > 0 && a.dilation[1] > 0, who,
+              ": strides and dilation must be positive, got strides (", a.strides[0], ", ", a.strides[1],
+              ") and dilation (", a.dilation[0], ", ", a.dilation[1], ")");
+  // Keras (TensorFlow) rejects strides > 1 combined with dilation > 1.
+  NABLA_CHECK((a.strides[0] == 1 && a.strides[1] == 1) || (a.dilation[0] == 1 && a.dilation[1] == 1), who,
+              ": strides > 1 cannot be combined with dilation_rate > 1");
+  kernels::Conv2DGeometry g;
+  g.n = in[0], g.h = in[1], g.w = in[2], g.c = in[3];
+  g.kh = k[0], g.kw = k[1], g.o = k[3];
+  g.sh = a.strides[0], g.sw = a.strides[1], g.dh = a.dilation[0], g.dw = a.dilation[1];
+  Window1D wy = window_1d(g.h, g.kh, g.sh, g.dh, a.padding), wx = window_1d(g.w, g.kw, g.sw, g.dw, a.padding);
+  NABLA_CHECK_SHAPE(wy.out > 0 && wx.out > 0, who, ": input of shape ", in.str(), " is smaller than the (dilated) ",
+                    g.kh, "x", g.kw, " window of kernel shape ", k.str(), " with padding \"valid\"");
+  g.oh = wy.out, g.ow = wx.out;
+  g.pad_t = wy.pad_before, g.pad_b = wy.pad_after, g.pad_l = wx.pad_before, g.pad_r = wx.pad_after;
+  return g;
+}
+
+// In place: g *= (y > 0), relu's gradient read from its output.
+void relu_mask_inplace(Tensor& g, const Tensor& y) {
+  NABLA_DISPATCH_FLOAT(g.dtype(), T, {
+    T* gp = g.data<T>();
+    const T* yp = y.data<T>();
+    parallel_for(0, g.numel(), 2, [&](int64_t s, int64_t e) {
+      for (int64_t i = s; i < e; ++i) gp[i] = yp[i] > T(0) ? gp[i] : T(0);
+    });
+  });
+}
+
+}  // namespace
+
+Shape conv2d_output_shape(const Shape& input, const Shape& kernel, const Conv2DArgs& args, const std::string& who) {
+  kernels::Conv2DGeometry g = geometry(input, kernel, args, who);
+  return Shape{input[0], g.oh, g.ow, g.o};
+}
+
+Tensor conv2d(const Tensor& x0, const Tensor& w0, const Tensor& b0, const Conv2DArgs& args) {
+  kernels::Conv2DGeometry g = geometry(x0.shape(), w0.shape(), args, "conv2d");
+  NABLA_CHECK(x0.dtype() == w0.dtype() && (!b0.defined() || b0.dtype() == w0.dtype()), "conv2d: input dtype ",
+              dtype_name(x0.dtype()), " differs from kernel dtype ", dtype_name(w0.dtype()),
+              " (convert the input with .to(f32))");
+  NABLA_CHECK(is_floating(x0.dtype()), "conv2d: expects floating tensors, got ", dtype_name(x0.dtype()));
+  NABLA_CHECK_SHAPE(!b0.defined() || (b0.dim() == 1 && b0.size(0) == g.o), "conv2d: bias of shape ",
+                    b0.defined() ? b0.shape().str() : "", " does not match kernel of shape ", w0.shape().str());
+  Tensor x = x0.contiguous(), w = w0.contiguous(), b = b0.defined() ? b0.contiguous() : Tensor();
+  bool relu = args.activation == FusedActivation::relu;
+  Tensor y = make_tensor(Shape{g.n, g.oh, g.ow, g.o}, x.dtype());
+  kernels::conv2d_forward(x, w, b, y, g, relu);
+  return record(y, relu ? "conv2d_relu" : "conv2d", {&x0, &w0, &b0}, [&] {
+    return [x = w0.requires_grad() || (b0.defined() && b0.requires_grad()) ? x.detach() : Tensor(), w = w.detach(),
+            yr = relu ? y.detach() : Tensor(), g, gx = x0.requires_grad(), gw = w0.requires_grad(),
+            gb = b0.defined() && b0.requires_grad()](const Tensor& g0, GradList& gi) {
+      Tensor gy;
+      if (yr.defined()) {
+        gy = g0.clone();
+        relu_mask_inplace(gy, yr);
+      } else {
+        gy = g0.contiguous();
+      }
+      if (gx) {
+        gi[0] = make_tensor(x.shape(), x.dtype());
+        kernels::conv2d_backward_data(gy, w, gi[0], g);
+      }
+      if (gw || gb) {
+        Tensor dw = make_tensor(w.shape(), w.dtype());
+        Tensor db = gb ? make_tensor(Shape{g.o}, w.dtype()) : Tensor();
+        kernels::conv2d_backward_weights(x, gy, dw, gb ? &db : nullptr, g);
+        if (gw) gi[1] = dw;
+        if (gb) gi[2] = db;
+      }
+    };
+  });
+}
+
+Tensor conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias, std::array<int64_t, 2> strides,
+              const std::string& padding, std::array<int64_t, 2> dilation) {
+  return conv2d(x, kernel, bias, Conv2DArgs{strides, parse_padding(padding, "conv2d"), dilation});
+}
+
+}  // namespace nabla

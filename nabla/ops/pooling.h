@@ -1,0 +1,26 @@
+#pragma once
+// 2-d pooling over NHWC inputs, with Keras's semantics: strides default to the pool size; with "same" padding
+// the padded positions never win a max and are not counted in an average (as TensorFlow does).
+#include <array>
+#include <optional>
+
+#include "nabla/core/tensor.h"
+#include "nabla/ops/padding.h"
+
+namespace nabla {
+
+struct Pool2DArgs {
+  std::array<int64_t, 2> pool_size{2, 2};
+  std::optional<std::array<int64_t, 2>> strides;  // default: pool_size
+  Padding padding = Padding::valid;
+};
+
+Tensor max_pool2d(const Tensor& x, const Pool2DArgs& args = {});
+Tensor avg_pool2d(const Tensor& x, const Pool2DArgs& args = {});
+// [n, h, w, c] -> [n, c]: the mean over the spatial axes.
+Tensor global_avg_pool2d(const Tensor& x);
+
+// Output shape [n, oh, ow, c] for an input shape [n, h, w, c] (n may be -1); throws a ShapeError naming `who`.
+Shape pool2d_output_shape(const Shape& input, const Pool2DArgs& args, const std::string& who = "pool2d");
+
+}  // namespace nabla

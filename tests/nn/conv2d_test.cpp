@@ -1,0 +1,169 @@
+#include "test_util.h"
+
+#include "nabla/kernels/conv.h"
+
+namespace nabla {
+namespace {
+
+using V = std::vector<Tensor>;
+
+// Direct definition of a Keras convolution (float64), independent of im2col and oneDNN.
+Tensor naive_conv(const Tensor& x, const Tensor& w, const Tensor& b, std::array<int64_t, 2> s, Padding p,
+                  std::array<int64_t, 2> d) {
+  int64_t n = x.size(0), h = x.size(1), wd = x.size(2), c = x.size(3), kh = w.size(0), kw = w.size(1),
+          o = w.size(3);
+  Window1D wy = window_1d(h, kh, s[0], d[0], p), wx = window_1d(wd, kw, s[1], d[1], p);
+  auto xv = x.to_vector<double>(), wv = w.to_vector<double>();
+  auto bv = b.defined() ? b.to_vector<double>() : std::vector<double>(size_t(o), 0.0);
+  std::vector<double> y(size_t(n * wy.out * wx.out * o));
+  for (int64_t bi = 0; bi < n; ++bi)
+    for (int64_t oy = 0; oy < wy.out; ++oy)
+      for (int64_t ox = 0; ox < wx.out; ++ox)
+        for (int64_t f = 0; f < o; ++f) {
+          double acc = bv[size_t(f)];
+          for (int64_t ky = 0; ky < kh; ++ky)
+            for (int64_t kx = 0; kx < kw; ++kx) {
+              int64_t iy = oy * s[0] - wy.pad_before + ky * d[0], ix = ox * s[1] - wx.pad_before + kx * d[1];
+              if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
+              for (int64_t ch = 0; ch < c; ++ch)
+                acc += xv[size_t(((bi * h + iy) * wd + ix) * c + ch)] * wv[size_t(((ky * kw + kx) * c + ch) * o + f)];
+            }
+          y[size_t(((bi * wy.out + oy) * wx.out + ox) * o + f)] = acc;
+        }
+  return Tensor::from_vector(y, Shape{n, wy.out, wx.out, o});
+}
+
+struct Case {
+  Shape x, w;
+  std::array<int64_t, 2> s, d;
+  Padding p;
+};
+const std::vector<Case> kCases = {
+    {{2, 5, 6, 3}, {3, 3, 3, 4}, {1, 1}, {1, 1}, Padding::valid},
+    {{2, 5, 6, 3}, {3, 2, 3, 4}, {1, 1}, {1, 1}, Padding::same},
+    {{1, 7, 8, 2}, {3, 3, 2, 3}, {2, 3}, {1, 1}, Padding::valid},
+    {{1, 7, 8, 2}, {3, 3, 2, 3}, {2, 2}, {1, 1}, Padding::same},
+    {{1, 8, 7, 2}, {2, 3, 2, 2}, {1, 1}, {2, 2}, Padding::valid},
+    {{1, 6, 7, 2}, {3, 3, 2, 2}, {1, 1}, {2, 3}, Padding::same},
+};
+
+TEST(Conv2D, ForwardMatchesDirectDefinition) {
+  Generator gen(3);
+  for (const Case& k : kCases) {
+    Tensor x = Tensor::uniform(k.x, -1, 1, f64, &gen), w = Tensor::uniform(k.w, -1, 1, f64, &gen);
+    Tensor b = Tensor::uniform({k.w[3]}, -1, 1, f64, &gen);
+    Conv2DArgs a{k.s, k.p, k.d};
+    Tensor ref = naive_conv(x, w, b, k.s, k.p, k.d);
+    testing::expect_close(conv2d(x, w, b, a), ref, 1e-12, 1e-12);
+    // float32 runs on oneDNN: same numbers to float precision.
+    testing::expect_close(conv2d(x.to(f32), w.to(f32), b.to(f32), a), ref, 1e-4, 1e-4);
+  }
+}
+
+TEST(Conv2D, Gradcheck) {
+  for (const Case& k : kCases) {
+    Conv2DArgs a{k.s, k.p, k.d};
+    testing::expect_gradcheck([&](const V& v) { return conv2d(v[0], v[1], v[2], a); }, {k.x, k.w, {k.w[3]}});
+  }
+  // Without bias, and with relu fused (inputs away from the kink come from the random draw).
+  testing::expect_gradcheck([](const V& v) { return conv2d(v[0], v[1]); }, {{2, 4, 4, 2}, {2, 2, 2, 3}});
+  testing::expect_gradcheck(
+      [](const V& v) {
+        return conv2d(v[0], v[1], v[2], Conv2DArgs{{1, 1}, Padding::same, {1, 1}, FusedActivation::relu});
+      },
+      {{2, 4, 5, 2}, {3, 3, 2, 3}, {3}});
+}
+
+// oneDNN's backward primitives (float32) agree with the float64 im2col path that the gradchecks verify.
+TEST(Conv2D, Float32BackwardMatchesFloat64) {
+  Generator gen(5);
+  for (const Case& k : kCases) {
+    for (bool relu : {false, true}) {
+      Tensor x = Tensor::uniform(k.x, -1, 1, f64, &gen), w = Tensor::uniform(k.w, -1, 1, f64, &gen);
+      Tensor b = Tensor::uniform({k.w[3]}, -1, 1, f64, &gen);
+      Conv2DArgs a{k.s, k.p, k.d, relu ? FusedActivation::relu : FusedActivation::none};
+      Tensor gy = Tensor::uniform(conv2d_output_shape(k.x, k.w, a), -1, 1, f64, &gen);
+      V grads[2];
+      for (DType dt : {f64, f32}) {
+        V in = {x.to(dt).requires_grad_(), w.to(dt).requires_grad_(), b.to(dt).requires_grad_()};
+        conv2d(in[0], in[1], in[2], a).backward(gy.to(dt));
+        grads[dt == f32] = {in[0].grad(), in[1].grad(), in[2].grad()};
+      }
+      for (int i = 0; i < 3; ++i) testing::expect_close(grads[1][i], grads[0][i], 1e-4, 1e-4);
+    }
+  }
+}
+
+TEST(Conv2D, SteadyStateCreatesNoPrimitives) {
+  Tensor x = Tensor::ones({2, 6, 6, 3}), w = Tensor::ones({3, 3, 3, 4}).requires_grad_(), b = Tensor::zeros({4});
+  auto step = [&] { conv2d(x, w, b, {.padding = Padding::same}).sum().backward(); };
+  step();
+  int64_t created = kernels::conv_primitives_created();
+  step();
+  step();
+  EXPECT_EQ(kernels::conv_primitives_created(), created);
+  EXPECT_GT(created, 0);
+}
+
+TEST(Conv2D, SamePaddingPutsTheExtraOnBottomRight) {
+  // 4x4 input, 3x3 window, stride 2: Keras pads 1 in total, all of it after, so the first window covers rows
+  // and columns 0..2 (sum 45), not -1..1 (sum 10).
+  Tensor x = Tensor::arange(16, f32).reshape({1, 4, 4, 1});
+  Tensor w = Tensor::ones({3, 3, 1, 1});
+  Tensor y = conv2d(x, w, Tensor(), {2, 2}, "same");
+  EXPECT_EQ(y.shape(), Shape({1, 2, 2, 1}));
+  EXPECT_EQ(y.to_vector<float>(), (std::vector<float>{45, 39, 66, 50}));
+}
+
+TEST(Conv2D, OutputShapes) {
+  Shape k{3, 3, 1, 8};
+  EXPECT_EQ(conv2d_output_shape({-1, 28, 28, 1}, k, {}), Shape({-1, 26, 26, 8}));
+  EXPECT_EQ(conv2d_output_shape({-1, 28, 28, 1}, k, {.padding = Padding::same}), Shape({-1, 28, 28, 8}));
+  EXPECT_EQ(conv2d_output_shape({-1, 28, 28, 1}, k, {.strides = {2, 2}}), Shape({-1, 13, 13, 8}));
+  EXPECT_EQ(conv2d_output_shape({-1, 28, 27, 1}, k, {.strides = {2, 2}, .padding = Padding::same}),
+            Shape({-1, 14, 14, 8}));
+  EXPECT_EQ(conv2d_output_shape({-1, 28, 28, 1}, k, {.dilation = {2, 3}}), Shape({-1, 24, 22, 8}));
+  EXPECT_EQ(conv2d_output_shape({-1, 28, 28, 1}, k, {.padding = Padding::same, .dilation = {2, 2}}),
+            Shape({-1, 28, 28, 8}));
+}
+
+TEST(Conv2D, ClearErrors) {
+  Tensor x = Tensor::zeros({2, 5, 5, 3});
+  testing::expect_error_contains<ShapeError>([&] { conv2d(x, Tensor::zeros({3, 3, 2, 4})); },
+                                             {"(2, 5, 5, 3)", "(3, 3, 2, 4)", "channels"});
+  testing::expect_error_contains<ShapeError>([&] { conv2d(x, Tensor::zeros({6, 6, 3, 4})); },
+                                             {"(2, 5, 5, 3)", "(6, 6, 3, 4)", "valid"});
+  testing::expect_error_contains<ShapeError>([&] { conv2d(Tensor::zeros({5, 5, 3}), Tensor::zeros({3, 3, 3, 4})); },
+                                             {"rank 4", "(5, 5, 3)"});
+  testing::expect_error_contains<ValueError>([&] { conv2d(x, Tensor::zeros({3, 3, 3, 4}), Tensor(), {1, 1}, "full"); },
+                                             {"padding", "full"});
+}
+
+TEST(Conv2DLayer, ShapesWeightsAndErrors) {
+  auto conv = layers::Conv2D(16, {3, 5}, "relu", {.strides = 2, .padding = "same"});
+  EXPECT_EQ(conv->compute_output_shape({Shape{-1, 28, 28, 3}}), Shape({-1, 14, 14, 16}));
+  Tensor y = (*conv)(Tensor::ones({2, 28, 28, 3}));
+  EXPECT_EQ(y.shape(), Shape({2, 14, 14, 16}));
+  EXPECT_EQ(conv->kernel().shape(), Shape({3, 5, 3, 16}));
+  EXPECT_EQ(conv->count_params(), 3 * 5 * 3 * 16 + 16);
+  for (float v : y.to_vector<float>()) ASSERT_GE(v, 0.0f);  // relu applied
+  testing::expect_error_contains<ShapeError>([&] { (*conv)(Tensor::ones({2, 28, 28, 1})); },
+                                             {conv->name(), "Conv2D", "(None, height, width, 3)", "(2, 28, 28, 1)"});
+  auto big = layers::Conv2D(4, 7);
+  testing::expect_error_contains<ShapeError>([&] { big->compute_output_shape({Shape{-1, 5, 5, 1}}); },
+                                             {"Conv2D", "(None, 5, 5, 1)", "(7, 7, 1, 4)"});
+  testing::expect_error_contains<Error>([] { layers::Conv2D(4, 3, "", {.strides = 2, .dilation_rate = 2}); },
+                                        {"dilation_rate"});
+  testing::expect_error_contains<Error>([] { layers::Conv2D(4, 3, "", {.padding = "causal"}); }, {"causal"});
+}
+
+TEST(Conv2DLayer, LinearActivationAndNoBias) {
+  auto conv = layers::Conv2D(2, 1, "", {.use_bias = false, .kernel_initializer = "ones"});
+  Tensor x = Tensor::from_vector<float>({1, -2, 3, -4}, {1, 2, 1, 2});
+  Tensor y = (*conv)(x);
+  EXPECT_EQ(conv->weights().size(), 1u);
+  EXPECT_EQ(y.to_vector<float>(), (std::vector<float>{-1, -1, -1, -1}));
+}
+
+}  // namespace
+}  // namespace nabla
