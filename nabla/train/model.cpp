@@ -9,6 +9,7 @@
 #include "nabla/autograd/grad_mode.h"
 #include "nabla/core/random.h"
 #include "nabla/ops/shape_ops.h"
+#include "nabla/train/class_weight.h"
 #include "nabla/train/progress.h"
 
 namespace nabla {
@@ -42,6 +43,25 @@ void check_finite(const Tensor& t, const char* what) {
 
 int64_t rows(const Tensor& t) { return t.dim() ? t.size(0) : 1; }
 
+// validation_split per class: the last floor(fraction * count) samples of each class go to validation, so both
+// sides keep the class mix (a rare class is not left out of either). Indices in their original order.
+std::pair<std::vector<int64_t>, std::vector<int64_t>> stratified_tail_split(const Tensor& y, double fraction) {
+  std::vector<int64_t> labels = class_labels(y);
+  std::map<int64_t, int64_t> left;  // validation samples still to take, per class
+  for (auto& [c, k] : class_counts(y)) left[c] = int64_t(std::floor(double(k) * fraction));
+  std::vector<bool> is_val(labels.size());
+  for (int64_t i = int64_t(labels.size()) - 1; i >= 0; --i)
+    if (left[labels[size_t(i)]] > 0) {
+      --left[labels[size_t(i)]];
+      is_val[size_t(i)] = true;
+    }
+  std::vector<int64_t> tr, va;
+  for (size_t i = 0; i < labels.size(); ++i) (is_val[i] ? va : tr).push_back(int64_t(i));
+  NABLA_CHECK(!tr.empty() && !va.empty(), "fit: stratified validation_split ", fraction,
+              " leaves no data on one side");
+  return {tr, va};
+}
+
 }  // namespace
 
 Tensor Model::operator()(const Tensor& x, bool training) {
@@ -49,12 +69,19 @@ Tensor Model::operator()(const Tensor& x, bool training) {
   return call({x}, training).at(0);
 }
 
-void Model::compile(OptimizerArg optimizer, LossArg loss, std::vector<MetricArg> metric_args) {
+void Model::compile(OptimizerArg optimizer, LossArg loss, std::vector<MetricArg> metric_args,
+                    std::vector<MetricArg> weighted_args) {
   optimizer_ = optimizer.ptr;
   loss_ = loss.ptr;
   NABLA_CHECK(optimizer_ && loss_, "compile: optimizer and loss must be set");
   metrics_.clear();
   for (MetricArg& m : metric_args) metrics_.push_back(m.ptr ? m.ptr : metrics::get(m.name, loss_->accuracy_metric()));
+  weighted_metrics_.clear();
+  for (MetricArg& m : weighted_args) {
+    metrics::MetricPtr p = m.ptr ? m.ptr : metrics::get(m.name, loss_->accuracy_metric());
+    p->set_name("weighted_" + p->name());
+    weighted_metrics_.push_back(p);
+  }
   build_if_possible();
 }
 
@@ -102,37 +129,42 @@ Tensor Model::batch_sample_weight(const Tensor& y, const std::map<int64_t, doubl
                                   const Tensor& sample_weight) const {
   if (class_weight.empty()) return sample_weight;
   int64_t classes = num_classes_hint();
+  if (classes == 1) classes = 2;  // one sigmoid unit: classes 0 and 1
   for (const auto& [c, w] : class_weight)
     NABLA_CHECK(c >= 0 && (classes < 0 || c < classes), "class_weight has class ", c, ", but the model has ",
                 classes, " outputs (valid classes: 0..", classes - 1, ")");
-  // Sparse labels [N] (or [N, 1]); one-hot targets [N, C] use their argmax.
-  Tensor labels;
-  if (y.dim() >= 2 && y.shape().back() > 1) {
-    Tensor yc = y.to(f64).contiguous();
-    int64_t n = yc.size(0), c = yc.numel() / n;
-    std::vector<int64_t> l(static_cast<size_t>(n));
-    const double* p = yc.data<double>();
-    for (int64_t i = 0; i < n; ++i) {
-      int64_t best = 0;
-      for (int64_t j = 1; j < c; ++j)
-        if (p[i * c + j] > p[i * c + best]) best = j;
-      l[size_t(i)] = best;
-    }
-    labels = Tensor::from_vector(l);
-  } else {
-    labels = y.to(i64).contiguous();
-  }
-  Tensor w = make_tensor(Shape{labels.numel()}, f32);
-  const int64_t* lp = labels.data<int64_t>();
+  // Class ids per sample: sparse labels [N] / [N, 1] as they are; one-hot targets [N, C] by argmax. Dense
+  // targets give one class per element (sparse [N, H, W]; one-hot [N, H, W, C] by argmax over the last axis),
+  // and then a weight per element, which the loss applies before its mean over the non-batch axes.
+  const bool sparse = loss_ && loss_->sparse_targets();
+  Tensor yc = y.detach().to(f64).contiguous();
+  const int64_t n = rows(yc);
+  const bool one_hot = !sparse && yc.dim() >= 2 && yc.shape().back() > 1;
+  const int64_t c = one_hot ? yc.shape().back() : 1;
+  const int64_t m = yc.numel() / c;  // class ids in the batch
+  Shape wshape = one_hot ? Shape(yc.shape().begin(), yc.shape().end() - 1) : yc.shape();
+  if (m == n) wshape = Shape{n};
+  Tensor w = make_tensor(wshape, f32);
+  const double* p = yc.data<double>();
   float* wp = w.data<float>();
-  for (int64_t i = 0; i < labels.numel(); ++i) {
-    auto it = class_weight.find(lp[i]);
+  for (int64_t i = 0; i < m; ++i) {
+    int64_t label = 0;
+    if (one_hot) {
+      for (int64_t j = 1; j < c; ++j)
+        if (p[i * c + j] > p[i * c + label]) label = j;
+    } else {
+      label = int64_t(p[i]);
+    }
+    auto it = class_weight.find(label);
     wp[i] = it == class_weight.end() ? 1.0f : float(it->second);
   }
   if (sample_weight.defined()) {
-    Tensor s = sample_weight.to(f32).contiguous();
+    Tensor s = sample_weight.detach().to(f32).contiguous();
     const float* sp = s.data<float>();
-    for (int64_t i = 0; i < labels.numel(); ++i) wp[i] *= sp[i];
+    NABLA_CHECK_SHAPE(s.numel() == n || s.numel() == m, "sample_weight has ", s.numel(), " values for a batch of ",
+                      n, " samples (", m, " labels)");
+    const int64_t per = s.numel() == m ? 1 : m / n;  // per-sample weights spread over each sample's elements
+    for (int64_t i = 0; i < m; ++i) wp[i] *= sp[i / per];
   }
   return w;
 }
@@ -149,18 +181,21 @@ Model::StepResult Model::train_step(const Tensor& x, const Tensor& y, const Tens
 
 void Model::update_metrics(const Tensor& y, const Tensor& y_pred, const Tensor& sw, double loss, int64_t n) {
   loss_tracker_.add(loss * double(n), double(n));
-  for (auto& m : metrics_) m->update_state(y, y_pred, sw);
+  for (auto& m : metrics_) m->update_state(y, y_pred);
+  for (auto& m : weighted_metrics_) m->update_state(y, y_pred, sw);
 }
 
 void Model::reset_metrics() {
   loss_tracker_.reset_state();
   for (auto& m : metrics_) m->reset_state();
+  for (auto& m : weighted_metrics_) m->reset_state();
 }
 
 std::vector<std::pair<std::string, double>> Model::metric_values(const std::string& prefix) const {
   std::vector<std::pair<std::string, double>> v;
   v.emplace_back(prefix + "loss", loss_tracker_.result());
   for (const auto& m : metrics_) v.emplace_back(prefix + m->name(), m->result());
+  for (const auto& m : weighted_metrics_) v.emplace_back(prefix + m->name(), m->result());
   return v;
 }
 
@@ -279,8 +314,8 @@ History Model::fit(const Tensor& x_all, const Tensor& y_all, FitOptions opts) {
   check_finite(x_all, "x");
   check_finite(y_all, "y");
   if (opts.sample_weight.defined())
-    NABLA_CHECK_SHAPE(opts.sample_weight.numel() == rows(x_all), "fit: sample_weight has ", opts.sample_weight.numel(),
-                      " values for ", rows(x_all), " samples");
+    NABLA_CHECK_SHAPE(rows(opts.sample_weight) == rows(x_all), "fit: sample_weight has ", rows(opts.sample_weight),
+                      " rows for ", rows(x_all), " samples");
   build_if_possible();
 
   Tensor x = x_all, y = y_all, sw_all = opts.sample_weight;
@@ -289,10 +324,18 @@ History Model::fit(const Tensor& x_all, const Tensor& y_all, FitOptions opts) {
     int64_t n = rows(x_all);
     int64_t split = n - int64_t(std::floor(double(n) * opts.validation_split));
     NABLA_CHECK(split > 0 && split < n, "fit: validation_split ", opts.validation_split, " leaves no data on one side");
-    x = slice(x_all, 0, 0, split);
-    y = slice(y_all, 0, 0, split);
-    if (sw_all.defined()) sw_all = slice(sw_all, 0, 0, split);
-    val = ValidationData{slice(x_all, 0, split, n), slice(y_all, 0, split, n)};
+    if (opts.stratify_validation_split) {
+      auto [tr, va] = stratified_tail_split(y_all, opts.validation_split);
+      x = take_rows(x_all, tr);
+      y = take_rows(y_all, tr);
+      if (sw_all.defined()) sw_all = take_rows(sw_all, tr);
+      val = ValidationData{take_rows(x_all, va), take_rows(y_all, va)};
+    } else {
+      x = slice(x_all, 0, 0, split);
+      y = slice(y_all, 0, 0, split);
+      if (sw_all.defined()) sw_all = slice(sw_all, 0, 0, split);
+      val = ValidationData{slice(x_all, 0, split, n), slice(y_all, 0, split, n)};
+    }
   }
 
   int64_t n = rows(x);

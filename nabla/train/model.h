@@ -70,10 +70,11 @@ struct FitOptions {
   int verbose = 1;
   std::vector<callbacks::CallbackPtr> callbacks;
   double validation_split = 0;                    // last fraction of x/y, taken before shuffling (as Keras)
+  bool stratify_validation_split = false;         // ... the last fraction of each class instead (same class mix)
   std::optional<ValidationData> validation_data;
   bool shuffle = true;
   std::map<int64_t, double> class_weight;         // class id -> weight; absent classes weigh 1
-  Tensor sample_weight;                           // [N] per-sample weights
+  Tensor sample_weight;                           // [N] per-sample, or per-element (the labels' shape) weights
   int initial_epoch = 0;
   int64_t steps_per_epoch = -1;                   // -1: one pass over the data (or the dataset)
   int64_t validation_steps = -1;                  // -1: all of the validation data
@@ -117,7 +118,10 @@ class Model {
   // Output shapes (batch axis -1) per layer for summary; empty if unknown.
   virtual std::vector<std::pair<nn::LayerPtr, Shape>> layer_output_shapes() const = 0;
 
-  void compile(OptimizerArg optimizer, LossArg loss, std::vector<MetricArg> metrics = {});
+  // metrics ignore sample weights; weighted_metrics use them (class_weight and sample_weight) and are reported
+  // as separate entries named "weighted_<name>", as Keras.
+  void compile(OptimizerArg optimizer, LossArg loss, std::vector<MetricArg> metrics = {},
+               std::vector<MetricArg> weighted_metrics = {});
   History fit(const Tensor& x, const Tensor& y, FitOptions opts = {});
   EvalResult evaluate(const Tensor& x, const Tensor& y, EvaluateOptions opts = {});
   Tensor predict(const Tensor& x, PredictOptions opts = {});
@@ -174,6 +178,7 @@ class Model {
   optim::OptimizerPtr optimizer_;
   losses::LossPtr loss_;
   std::vector<metrics::MetricPtr> metrics_;
+  std::vector<metrics::MetricPtr> weighted_metrics_;
   metrics::MeanMetric loss_tracker_{"loss"};
   std::vector<Tensor> trainable_cache_;
   FitStats fit_stats_;
