@@ -68,7 +68,7 @@ std::map<int64_t, double> effective_number_class_weight(const std::map<int64_t, 
   for (auto& [c, n] : counts) {
     NABLA_CHECK(n > 0, "effective_number_class_weight: class ", c, " has ", n, " samples");
     // E_n = (1 - beta^n) / (1 - beta): the expected volume covered by n samples; weight 1 / E_n.
-    double effective = -std::expm1(double(n) * std::log1p(-beta));  // 1 - beta^n, accurate near beta = 1
+    double effective = -std::expm1(double(n) * std::log1p(beta - 1));  // 1 - beta^n, accurate near beta = 1
     w[c] = beta == 0 ? 1.0 : (1 - beta) / effective;
     total += w[c];
   }
