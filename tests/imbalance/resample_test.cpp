@@ -115,5 +115,47 @@ TEST(Resample, StratifiedValidationSplitInFit) {
   EXPECT_DOUBLE_EQ(strat["val_accuracy"].back(), 0.8);  // 8 of class 0 right, 2 of class 1 wrong
 }
 
+// The class mix of a rejection_resample'd stream: 5000 draws from a 90/9/1 stream towards a uniform target (the
+// 200000 inputs give ~6000: the rare class is the bottleneck). Each class share is a binomial proportion with
+// sd sqrt(p(1-p)/n) ~ 0.0067 at n = 5000; 0.04 is 6 sd.
+std::vector<double> resampled_mix(bool give_initial, uint64_t seed) {
+  const int64_t n_in = 200000;
+  std::vector<int64_t> y(static_cast<size_t>(n_in));
+  Generator g(11);
+  for (auto& v : y) {
+    double u = g.uniform();
+    v = u < 0.9 ? 0 : u < 0.99 ? 1 : 2;
+  }
+  Dataset ds = Dataset::from_tensor_slices(Tensor::from_vector(y));
+  std::optional<std::vector<double>> initial;
+  if (give_initial) initial = std::vector<double>{0.9, 0.09, 0.01};
+  Dataset r = ds.rejection_resample([](const Element& e) { return int64_t(e[0].item()); }, {1, 1, 1}, initial, seed)
+                  .take(5000);
+  std::vector<double> mix(3, 0.0);
+  auto it = r.make_iterator();
+  int64_t n = 0;
+  while (auto e = it.next()) {
+    EXPECT_EQ(e->size(), 2u);                          // (class, element)
+    EXPECT_EQ((*e)[0].item(), (*e)[1].item());         // the class is the element's
+    mix[size_t((*e)[0].item())] += 1;
+    ++n;
+  }
+  EXPECT_EQ(n, 5000);
+  for (double& v : mix) v /= double(n);
+  return mix;
+}
+
+TEST(Resample, RejectionResampleReachesTarget) {
+  for (bool give_initial : {true, false}) {
+    SCOPED_TRACE(give_initial ? "initial_dist given" : "initial_dist estimated");
+    auto mix = resampled_mix(give_initial, 5);
+    for (double v : mix) EXPECT_NEAR(v, 1.0 / 3, 0.04);
+    EXPECT_EQ(resampled_mix(give_initial, 5), mix);  // reproducible with a seed
+  }
+  // A class outside target_dist is named.
+  Dataset bad = Dataset::range(5).rejection_resample([](const Element&) { return int64_t(3); }, {0.5, 0.5});
+  testing::expect_error_contains([&] { bad.make_iterator().next(); }, {"class 3"});
+}
+
 }  // namespace
 }  // namespace nabla
