@@ -52,7 +52,7 @@ int main() {
     if (labels[i] != kMinority || seen++ % 100 == 0) keep.push_back(int64_t(i));
   Tensor x = take_rows(x_all, keep), y = take_rows(train.labels, keep);
   std::cout << "Training samples: " << y.size(0) << ", of which digit " << kMinority << ": "
-            << class_counts(y)[kMinority] << "\n";
+            << class_id_counts(y)[kMinority] << "\n";
 
   std::vector<std::pair<std::string, Scores>> rows;
   FitOptions fit{.epochs = kEpochs, .verbose = 0};
@@ -78,7 +78,7 @@ int main() {
     // times per epoch and overfit them.
     auto model = make_model();
     model->compile("adam", "sparse_categorical_crossentropy");
-    auto counts = class_counts(y);
+    auto counts = class_id_counts(y);
     int64_t target = counts[0] / 10;
     auto [xo, yo] = data::RandomOverSampler(std::map<int64_t, int64_t>{{kMinority, target}}, 42).fit_resample(x, y);
     model->fit(xo, yo, fit);

@@ -4,8 +4,8 @@
 
 namespace nabla {
 
-std::vector<int64_t> class_labels(const Tensor& labels) {
-  NABLA_CHECK(labels.defined(), "class_labels: labels are undefined");
+std::vector<int64_t> class_ids_of(const Tensor& labels) {
+  NABLA_CHECK(labels.defined(), "class_ids_of: labels are undefined");
   Tensor y = labels.detach().to(f64).contiguous();
   const double* p = y.data<double>();
   std::vector<int64_t> out;
@@ -29,15 +29,15 @@ std::vector<int64_t> class_labels(const Tensor& labels) {
   return out;
 }
 
-std::map<int64_t, int64_t> class_counts(const Tensor& labels) {
+std::map<int64_t, int64_t> class_id_counts(const Tensor& labels) {
   std::map<int64_t, int64_t> counts;
-  for (int64_t c : class_labels(labels)) ++counts[c];
+  for (int64_t c : class_ids_of(labels)) ++counts[c];
   return counts;
 }
 
 std::map<int64_t, double> compute_class_weight(const std::string& mode, const Tensor& labels) {
   NABLA_CHECK(mode == "balanced", "compute_class_weight: unknown mode '", mode, "' (known: balanced)");
-  auto counts = class_counts(labels);
+  auto counts = class_id_counts(labels);
   NABLA_CHECK(!counts.empty(), "compute_class_weight: no labels");
   int64_t n = 0;
   for (auto& [c, k] : counts) n += k;
@@ -47,7 +47,7 @@ std::map<int64_t, double> compute_class_weight(const std::string& mode, const Te
 }
 
 Tensor compute_sample_weight(const std::map<int64_t, double>& class_weight, const Tensor& labels) {
-  auto l = class_labels(labels);
+  auto l = class_ids_of(labels);
   std::vector<float> w(l.size());
   for (size_t i = 0; i < l.size(); ++i) {
     auto it = class_weight.find(l[i]);
@@ -77,7 +77,7 @@ std::map<int64_t, double> effective_number_class_weight(const std::map<int64_t, 
 }
 
 std::map<int64_t, double> effective_number_class_weight(const Tensor& labels, double beta) {
-  return effective_number_class_weight(class_counts(labels), beta);
+  return effective_number_class_weight(class_id_counts(labels), beta);
 }
 
 }  // namespace nabla

@@ -23,7 +23,7 @@ std::map<int64_t, double> effective_number_class_weight(const Tensor& labels, do
 std::map<int64_t, double> effective_number_class_weight(const std::map<int64_t, int64_t>& counts, double beta = 0.999);
 
 // Class ids of labels (sparse [N] / [N, 1], or one-hot [N, C] by argmax), and their counts.
-std::vector<int64_t> class_labels(const Tensor& labels);
-std::map<int64_t, int64_t> class_counts(const Tensor& labels);
+std::vector<int64_t> class_ids_of(const Tensor& labels);
+std::map<int64_t, int64_t> class_id_counts(const Tensor& labels);
 
 }  // namespace nabla

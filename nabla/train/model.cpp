@@ -46,9 +46,9 @@ int64_t rows(const Tensor& t) { return t.dim() ? t.size(0) : 1; }
 // validation_split per class: the last floor(fraction * count) samples of each class go to validation, so both
 // sides keep the class mix (a rare class is not left out of either). Indices in their original order.
 std::pair<std::vector<int64_t>, std::vector<int64_t>> stratified_tail_split(const Tensor& y, double fraction) {
-  std::vector<int64_t> labels = class_labels(y);
+  std::vector<int64_t> labels = class_ids_of(y);
   std::map<int64_t, int64_t> left;  // validation samples still to take, per class
-  for (auto& [c, k] : class_counts(y)) left[c] = int64_t(std::floor(double(k) * fraction));
+  for (auto& [c, k] : class_id_counts(y)) left[c] = int64_t(std::floor(double(k) * fraction));
   std::vector<bool> is_val(labels.size());
   for (int64_t i = int64_t(labels.size()) - 1; i >= 0; --i)
     if (left[labels[size_t(i)]] > 0) {

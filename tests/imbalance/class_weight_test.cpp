@@ -58,7 +58,7 @@ void expect_weight_is_duplication(const std::string& loss, int64_t out_units, co
   Tensor x = Tensor::normal({n, 4}, 0, 1, f32, nullptr);
   Tensor sw = model.batch_sample_weight(y, {{c, double(k)}}, Tensor());
   std::vector<int64_t> rows;
-  auto labels = class_labels(y);
+  auto labels = class_ids_of(y);
   for (int64_t i = 0; i < n; ++i)
     for (int64_t r = 0; r < (labels[size_t(i)] == c ? k : 1); ++r) rows.push_back(i);
   ASSERT_GT(int64_t(rows.size()), n);  // the batch has samples of class c

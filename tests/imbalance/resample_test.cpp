@@ -16,7 +16,7 @@ std::pair<Tensor, Tensor> skewed() {
   return {Tensor::from_vector(x, Shape{100, 1}), Tensor::from_vector(y)};
 }
 
-std::map<int64_t, int64_t> counts(const Tensor& y) { return class_counts(y); }
+std::map<int64_t, int64_t> counts(const Tensor& y) { return class_id_counts(y); }
 
 // Every output row is an input row with its own label.
 void expect_rows_consistent(const Tensor& x, const Tensor& y) {
