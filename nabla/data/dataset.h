@@ -105,6 +105,14 @@ class Dataset {
   Dataset concatenate(const Dataset& other) const;
   Dataset enumerate(int64_t start = 0) const;  // prepends an int64 scalar index to each element
   Dataset apply(const std::function<Dataset(const Dataset&)>& fn) const { return fn(*this); }
+  // tf.data's rejection_resample: rebalances a stream towards target_dist (over class ids 0..K-1) without
+  // materialising it. Each output is drawn from the input as is with probability min_c(target_c / initial_c), else
+  // by rejection with acceptance (r_c - min r) / (max r - min r). initial_dist is estimated from the classes seen
+  // when not given. Elements come out as (class id int64 scalar, *element), as tf's (class, element).
+  // Defined in data/ops/rejection_resample.cpp.
+  Dataset rejection_resample(std::function<int64_t(const Element&)> class_fn, std::vector<double> target_dist,
+                             std::optional<std::vector<double>> initial_dist = {},
+                             std::optional<uint64_t> seed = {}) const;
 
   // ---- running ----
   Iterator make_iterator() const;  // one pass (repeat() makes it longer)

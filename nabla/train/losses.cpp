@@ -5,6 +5,7 @@
 #include "nabla/ops/math.h"
 #include "nabla/ops/reduce.h"
 #include "nabla/ops/shape_ops.h"
+#include "nabla/train/losses_focal.h"
 
 namespace nabla::losses {
 namespace {
@@ -15,13 +16,6 @@ constexpr double kEpsilon = 1e-7;  // Keras's backend epsilon, used to clip prob
 Tensor logits_behind(const Tensor& y_pred, TensorImpl::LogitsOf kind) {
   if (y_pred.impl()->logits_of == kind && y_pred.impl()->logits) return Tensor(y_pred.impl()->logits);
   return Tensor();
-}
-
-Tensor mean_per_sample(const Tensor& x) {
-  if (x.dim() <= 1) return x;
-  std::vector<int> axes;
-  for (int i = 1; i < x.dim(); ++i) axes.push_back(i);
-  return mean(x, axes);
 }
 
 Tensor one_hot(const Tensor& labels, int64_t classes, DType dt) {
@@ -42,6 +36,13 @@ Tensor one_hot(const Tensor& labels, int64_t classes, DType dt) {
 
 }  // namespace
 
+Tensor mean_per_sample(const Tensor& x) {
+  if (x.dim() <= 1) return x;
+  std::vector<int> axes;
+  for (int i = 1; i < x.dim(); ++i) axes.push_back(i);
+  return mean(x, axes);
+}
+
 Tensor align_targets(const Tensor& y_true, const Tensor& y_pred, const std::string& loss_name) {
   if (y_true.shape() == y_pred.shape()) return y_true;
   if (y_true.numel() == y_pred.numel()) return reshape(y_true, y_pred.shape());
@@ -50,6 +51,16 @@ Tensor align_targets(const Tensor& y_true, const Tensor& y_pred, const std::stri
 }
 
 Tensor Loss::operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) const {
+  const int64_t rows = y_pred.dim() ? y_pred.size(0) : 1;
+  if (sample_weight.defined() && sample_weight.numel() != rows) {
+    // Per-element weights (e.g. per pixel): weight the unreduced losses, then average each sample's elements.
+    Tensor e = per_element(y_true, y_pred);
+    NABLA_CHECK_SHAPE(sample_weight.numel() == e.numel(), name(), ": sample_weight of shape ",
+                      sample_weight.shape().str(), " matches neither the ", rows, " samples nor the loss's ",
+                      e.shape().str(), " elements");
+    Tensor l = mean_per_sample(e * reshape(sample_weight.to(e.dtype()), e.shape()));
+    return sum(l) * (1.0 / double(std::max<int64_t>(l.numel(), 1)));
+  }
   Tensor l = per_sample(y_true, y_pred);
   int64_t n = l.numel();
   if (sample_weight.defined()) {
@@ -61,6 +72,10 @@ Tensor Loss::operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor
 }
 
 Tensor SparseCategoricalCrossentropy::per_sample(const Tensor& y_true, const Tensor& y_pred) const {
+  return mean_per_sample(per_element(y_true, y_pred));
+}
+
+Tensor SparseCategoricalCrossentropy::per_element(const Tensor& y_true, const Tensor& y_pred) const {
   NABLA_CHECK_SHAPE(y_pred.dim() >= 2, name(), ": predictions must have a class axis, got shape ", y_pred.shape().str());
   Tensor pred2 = y_pred.dim() == 2 ? y_pred : reshape(y_pred, Shape{-1, y_pred.shape().back()});
   NABLA_CHECK_SHAPE(y_true.numel() == pred2.size(0), name(), ": labels of shape ", y_true.shape().str(),
@@ -75,9 +90,9 @@ Tensor SparseCategoricalCrossentropy::per_sample(const Tensor& y_true, const Ten
     Tensor oh = one_hot(y_true, pred2.size(1), pred2.dtype());
     loss = neg(sum(oh * log(clip(pred2, kEpsilon, 1 - kEpsilon)), {1}));
   }
-  if (y_pred.dim() > 2) {  // dense targets (e.g. per-pixel labels): mean over the non-batch axes
+  if (y_pred.dim() > 2) {  // dense targets (e.g. per-pixel labels): [N, H, W]
     Shape s(y_pred.shape().begin(), y_pred.shape().end() - 1);
-    loss = mean_per_sample(reshape(loss, s));
+    loss = reshape(loss, s);
   }
   return loss;
 }
@@ -135,9 +150,13 @@ LossPtr get(const std::string& n) {
   if (n == "mse" || n == "mean_squared_error") return std::make_shared<MeanSquaredError>();
   if (n == "mae" || n == "mean_absolute_error") return std::make_shared<MeanAbsoluteError>();
   if (n == "huber" || n == "huber_loss") return std::make_shared<Huber>();
+  if (n == "binary_focal_crossentropy") return std::make_shared<BinaryFocalCrossentropy>();
+  if (n == "categorical_focal_crossentropy") return std::make_shared<CategoricalFocalCrossentropy>();
+  if (n == "sparse_categorical_focal_crossentropy") return std::make_shared<SparseCategoricalFocalCrossentropy>();
   throw ValueError("unknown loss '" + n +
                    "' (known: sparse_categorical_crossentropy, categorical_crossentropy, binary_crossentropy, "
-                   "mean_squared_error, mean_absolute_error, huber)");
+                   "mean_squared_error, mean_absolute_error, huber, binary_focal_crossentropy, categorical_focal_crossentropy, "
+                   "sparse_categorical_focal_crossentropy)");
 }
 
 }  // namespace nabla::losses

@@ -14,6 +14,11 @@ class Loss {
   explicit Loss(std::string name) : name_(std::move(name)) {}
   virtual ~Loss() = default;
   virtual Tensor per_sample(const Tensor& y_true, const Tensor& y_pred) const = 0;
+  // Losses before the mean over non-batch axes (e.g. [N, H, W] for per-pixel labels), for per-element weights;
+  // losses without such axes return per_sample.
+  virtual Tensor per_element(const Tensor& y_true, const Tensor& y_pred) const { return per_sample(y_true, y_pred); }
+  // sample_weight: [N] per sample, or per element (the shape of per_element, e.g. the labels' [N, H, W]): then
+  // each sample's loss is the mean of its weighted elements, as Keras.
   Tensor operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor()) const;
   const std::string& name() const { return name_; }
   // What the metric name "accuracy" means with this loss (Keras resolves it the same way).
@@ -32,6 +37,7 @@ class SparseCategoricalCrossentropy : public Loss {
   explicit SparseCategoricalCrossentropy(bool from_logits = false)
       : Loss("sparse_categorical_crossentropy"), from_logits_(from_logits) {}
   Tensor per_sample(const Tensor& y_true, const Tensor& y_pred) const override;
+  Tensor per_element(const Tensor& y_true, const Tensor& y_pred) const override;
   std::string accuracy_metric() const override { return "sparse_categorical_accuracy"; }
   bool sparse_targets() const override { return true; }
 
@@ -86,6 +92,9 @@ class Huber : public Loss {
 // By Keras name: "sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
 // "mse"/"mean_squared_error", "mae"/"mean_absolute_error", "huber".
 LossPtr get(const std::string& name);
+
+// The mean over all but the first axis ([N, ...] -> [N]).
+Tensor mean_per_sample(const Tensor& x);
 
 // y_true reshaped to match y_pred when Keras would (e.g. [N] targets for [N, 1] predictions).
 Tensor align_targets(const Tensor& y_true, const Tensor& y_pred, const std::string& loss_name);

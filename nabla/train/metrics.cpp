@@ -2,6 +2,10 @@
 
 #include <cmath>
 
+#include "nabla/train/metrics/auc.h"
+#include "nabla/train/metrics/balanced_accuracy.h"
+#include "nabla/train/metrics/precision_recall.h"
+
 namespace nabla::metrics {
 namespace {
 
@@ -132,8 +136,17 @@ MetricPtr get(const std::string& n, const std::string& accuracy_metric) {
   if (n == "binary_accuracy") return std::make_shared<BinaryAccuracy>();
   if (n == "mse" || n == "mean_squared_error") return std::make_shared<MeanSquaredError>(n);
   if (n == "mae" || n == "mean_absolute_error") return std::make_shared<MeanAbsoluteError>(n);
+  // Imbalance-aware metrics (metrics/*.h); construct them directly for per-class or other averages.
+  if (n == "precision") return std::make_shared<Precision>();
+  if (n == "recall") return std::make_shared<Recall>();
+  if (n == "f1_score") return std::make_shared<F1Score>();
+  if (n == "macro_f1") return std::make_shared<F1Score>(ClassMetricOptions{.average = Average::macro}, n);
+  if (n == "balanced_accuracy") return std::make_shared<BalancedAccuracy>();
+  if (n == "auc") return std::make_shared<AUC>();
+  if (n == "pr_auc") return std::make_shared<AUC>(AucOptions{.curve = Curve::PR}, n);
   throw ValueError("unknown metric '" + n +
-                   "' (known: accuracy, sparse_categorical_accuracy, categorical_accuracy, binary_accuracy, mse, mae)");
+                   "' (known: accuracy, sparse_categorical_accuracy, categorical_accuracy, binary_accuracy, mse, mae, "
+                   "precision, recall, f1_score, macro_f1, balanced_accuracy, auc, pr_auc)");
 }
 
 }  // namespace nabla::metrics

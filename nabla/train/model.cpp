@@ -10,6 +10,7 @@
 #include "nabla/core/random.h"
 #include "nabla/ops/math.h"
 #include "nabla/ops/shape_ops.h"
+#include "nabla/train/class_weight.h"
 #include "nabla/train/progress.h"
 
 namespace nabla {
@@ -43,6 +44,25 @@ void check_finite(const Tensor& t, const char* what) {
 
 int64_t rows(const Tensor& t) { return t.dim() ? t.size(0) : 1; }
 
+// validation_split per class: the last floor(fraction * count) samples of each class go to validation, so both
+// sides keep the class mix (a rare class is not left out of either). Indices in their original order.
+std::pair<std::vector<int64_t>, std::vector<int64_t>> stratified_tail_split(const Tensor& y, double fraction) {
+  std::vector<int64_t> labels = class_ids_of(y);
+  std::map<int64_t, int64_t> left;  // validation samples still to take, per class
+  for (auto& [c, k] : class_id_counts(y)) left[c] = int64_t(std::floor(double(k) * fraction));
+  std::vector<bool> is_val(labels.size());
+  for (int64_t i = int64_t(labels.size()) - 1; i >= 0; --i)
+    if (left[labels[size_t(i)]] > 0) {
+      --left[labels[size_t(i)]];
+      is_val[size_t(i)] = true;
+    }
+  std::vector<int64_t> tr, va;
+  for (size_t i = 0; i < labels.size(); ++i) (is_val[i] ? va : tr).push_back(int64_t(i));
+  NABLA_CHECK(!tr.empty() && !va.empty(), "fit: stratified validation_split ", fraction,
+              " leaves no data on one side");
+  return {tr, va};
+}
+
 }  // namespace
 
 Tensor Model::operator()(const Tensor& x, bool training) {
@@ -50,12 +70,19 @@ Tensor Model::operator()(const Tensor& x, bool training) {
   return call({x}, training).at(0);
 }
 
-void Model::compile(OptimizerArg optimizer, LossArg loss, std::vector<MetricArg> metric_args) {
+void Model::compile(OptimizerArg optimizer, LossArg loss, std::vector<MetricArg> metric_args,
+                    std::vector<MetricArg> weighted_args) {
   optimizer_ = optimizer.ptr;
   loss_ = loss.ptr;
   NABLA_CHECK(optimizer_ && loss_, "compile: optimizer and loss must be set");
   metrics_.clear();
   for (MetricArg& m : metric_args) metrics_.push_back(m.ptr ? m.ptr : metrics::get(m.name, loss_->accuracy_metric()));
+  weighted_metrics_.clear();
+  for (MetricArg& m : weighted_args) {
+    metrics::MetricPtr p = m.ptr ? m.ptr : metrics::get(m.name, loss_->accuracy_metric());
+    p->set_name("weighted_" + p->name());
+    weighted_metrics_.push_back(p);
+  }
   build_if_possible();
 }
 
@@ -103,37 +130,42 @@ Tensor Model::batch_sample_weight(const Tensor& y, const std::map<int64_t, doubl
                                   const Tensor& sample_weight) const {
   if (class_weight.empty()) return sample_weight;
   int64_t classes = num_classes_hint();
+  if (classes == 1) classes = 2;  // one sigmoid unit: classes 0 and 1
   for (const auto& [c, w] : class_weight)
     NABLA_CHECK(c >= 0 && (classes < 0 || c < classes), "class_weight has class ", c, ", but the model has ",
                 classes, " outputs (valid classes: 0..", classes - 1, ")");
-  // Sparse labels [N] (or [N, 1]); one-hot targets [N, C] use their argmax.
-  Tensor labels;
-  if (y.dim() >= 2 && y.shape().back() > 1) {
-    Tensor yc = y.to(f64).contiguous();
-    int64_t n = yc.size(0), c = yc.numel() / n;
-    std::vector<int64_t> l(static_cast<size_t>(n));
-    const double* p = yc.data<double>();
-    for (int64_t i = 0; i < n; ++i) {
-      int64_t best = 0;
-      for (int64_t j = 1; j < c; ++j)
-        if (p[i * c + j] > p[i * c + best]) best = j;
-      l[size_t(i)] = best;
-    }
-    labels = Tensor::from_vector(l);
-  } else {
-    labels = y.to(i64).contiguous();
-  }
-  Tensor w = make_tensor(Shape{labels.numel()}, f32);
-  const int64_t* lp = labels.data<int64_t>();
+  // Class ids per sample: sparse labels [N] / [N, 1] as they are; one-hot targets [N, C] by argmax. Dense
+  // targets give one class per element (sparse [N, H, W]; one-hot [N, H, W, C] by argmax over the last axis),
+  // and then a weight per element, which the loss applies before its mean over the non-batch axes.
+  const bool sparse = loss_ && loss_->sparse_targets();
+  Tensor yc = y.detach().to(f64).contiguous();
+  const int64_t n = rows(yc);
+  const bool one_hot = !sparse && yc.dim() >= 2 && yc.shape().back() > 1;
+  const int64_t c = one_hot ? yc.shape().back() : 1;
+  const int64_t m = yc.numel() / c;  // class ids in the batch
+  Shape wshape = one_hot ? Shape(yc.shape().begin(), yc.shape().end() - 1) : yc.shape();
+  if (m == n) wshape = Shape{n};
+  Tensor w = make_tensor(wshape, f32);
+  const double* p = yc.data<double>();
   float* wp = w.data<float>();
-  for (int64_t i = 0; i < labels.numel(); ++i) {
-    auto it = class_weight.find(lp[i]);
+  for (int64_t i = 0; i < m; ++i) {
+    int64_t label = 0;
+    if (one_hot) {
+      for (int64_t j = 1; j < c; ++j)
+        if (p[i * c + j] > p[i * c + label]) label = j;
+    } else {
+      label = int64_t(p[i]);
+    }
+    auto it = class_weight.find(label);
     wp[i] = it == class_weight.end() ? 1.0f : float(it->second);
   }
   if (sample_weight.defined()) {
-    Tensor s = sample_weight.to(f32).contiguous();
+    Tensor s = sample_weight.detach().to(f32).contiguous();
     const float* sp = s.data<float>();
-    for (int64_t i = 0; i < labels.numel(); ++i) wp[i] *= sp[i];
+    NABLA_CHECK_SHAPE(s.numel() == n || s.numel() == m, "sample_weight has ", s.numel(), " values for a batch of ",
+                      n, " samples (", m, " labels)");
+    const int64_t per = s.numel() == m ? 1 : m / n;  // per-sample weights spread over each sample's elements
+    for (int64_t i = 0; i < m; ++i) wp[i] *= sp[i / per];
   }
   return w;
 }
@@ -144,13 +176,15 @@ struct Model::Trackers {
   std::vector<std::string> names;  // output names; empty with a single output
   metrics::MeanMetric total{"loss"};
   std::vector<metrics::MeanMetric> losses;
-  std::vector<std::vector<metrics::MetricPtr>> metrics;  // [output][metric]
+  std::vector<std::vector<metrics::MetricPtr>> metrics;   // [output][metric]: ignore sample weights (Keras)
+  std::vector<std::vector<metrics::MetricPtr>> weighted;  // [output][metric]: use them ("weighted_<name>")
 
   void reset() {
     total.reset_state();
     for (auto& l : losses) l.reset_state();
-    for (auto& ms : metrics)
-      for (auto& m : ms) m->reset_state();
+    for (auto* group : {&metrics, &weighted})
+      for (auto& ms : *group)
+        for (auto& m : ms) m->reset_state();
   }
   void update(const std::vector<Tensor>& ys, const std::vector<Tensor>& preds, const Tensor& sw,
               const std::vector<double>& per_output, int64_t n) {
@@ -158,7 +192,8 @@ struct Model::Trackers {
     for (size_t k = 0; k < per_output.size(); ++k) {
       sum += per_output[k];
       losses[k].add(per_output[k] * double(n), double(n));
-      for (auto& m : metrics[k]) m->update_state(ys[k], preds[k], sw);
+      for (auto& m : metrics[k]) m->update_state(ys[k], preds[k]);
+      for (auto& m : weighted[k]) m->update_state(ys[k], preds[k], sw);
     }
     total.add(sum * double(n), double(n));
   }
@@ -166,8 +201,9 @@ struct Model::Trackers {
     std::vector<std::pair<std::string, double>> v{{"loss", total.result()}};
     if (!names.empty())
       for (size_t k = 0; k < losses.size(); ++k) v.emplace_back(names[k] + "_loss", losses[k].result());
-    for (const auto& ms : metrics)
-      for (const auto& m : ms) v.emplace_back(m->name(), m->result());
+    for (auto* group : {&metrics, &weighted})
+      for (const auto& ms : *group)
+        for (const auto& m : ms) v.emplace_back(m->name(), m->result());
     return v;
   }
 };
@@ -176,8 +212,10 @@ Model::Trackers Model::make_trackers(size_t outputs) const {
   Trackers t;
   t.losses.resize(outputs, metrics::MeanMetric("loss"));
   t.metrics.resize(outputs);
+  t.weighted.resize(outputs);
   if (outputs == 1) {
     t.metrics[0] = metrics_;
+    t.weighted[0] = weighted_metrics_;
     return t;
   }
   t.names = output_names();
@@ -185,18 +223,25 @@ Model::Trackers Model::make_trackers(size_t outputs) const {
     t.names.clear();
     for (size_t k = 0; k < outputs; ++k) t.names.push_back("output_" + std::to_string(k + 1));
   }
-  for (size_t k = 0; k < outputs; ++k)
-    for (const auto& m : metrics_) {
-      metrics::MetricPtr fresh;
-      try {
-        fresh = metrics::get(m->name(), loss_->accuracy_metric());
-      } catch (const Error&) {
-        throw ValueError("metric '" + m->name() + "' cannot be repeated for each of the model's " +
-                         std::to_string(outputs) + " outputs; pass metrics by name to compile()");
+  // Fresh copies of each metric per output, made again by name.
+  auto copies = [&](const std::vector<metrics::MetricPtr>& from, std::vector<std::vector<metrics::MetricPtr>>& to,
+                    const std::string& strip) {
+    for (size_t k = 0; k < outputs; ++k)
+      for (const auto& m : from) {
+        std::string base = m->name().substr(m->name().rfind(strip, 0) == 0 ? strip.size() : 0);
+        metrics::MetricPtr fresh;
+        try {
+          fresh = metrics::get(base, loss_->accuracy_metric());
+        } catch (const Error&) {
+          throw ValueError("metric '" + m->name() + "' cannot be repeated for each of the model's " +
+                           std::to_string(outputs) + " outputs; pass metrics by name to compile()");
+        }
+        fresh->set_name(t.names[k] + "_" + m->name());
+        to[k].push_back(fresh);
       }
-      fresh->set_name(t.names[k] + "_" + m->name());
-      t.metrics[k].push_back(fresh);
-    }
+  };
+  copies(metrics_, t.metrics, "");
+  copies(weighted_metrics_, t.weighted, "weighted_");
   return t;
 }
 
@@ -388,8 +433,8 @@ History Model::fit(const std::vector<Tensor>& xs_all, const std::vector<Tensor>&
   for (const Tensor& y : ys_all) check_finite(y, "y");
   const int64_t n_all = rows(xs_all[0]);
   if (opts.sample_weight.defined())
-    NABLA_CHECK_SHAPE(opts.sample_weight.numel() == n_all, "fit: sample_weight has ", opts.sample_weight.numel(),
-                      " values for ", n_all, " samples");
+    NABLA_CHECK_SHAPE(rows(opts.sample_weight) == n_all, "fit: sample_weight has ", rows(opts.sample_weight),
+                      " rows for ", n_all, " samples");
   build_if_possible();
 
   std::vector<Tensor> xs = xs_all, ys = ys_all;
@@ -399,10 +444,23 @@ History Model::fit(const std::vector<Tensor>& xs_all, const std::vector<Tensor>&
     int64_t split = n_all - int64_t(std::floor(double(n_all) * opts.validation_split));
     NABLA_CHECK(split > 0 && split < n_all, "fit: validation_split ", opts.validation_split,
                 " leaves no data on one side");
-    xs = slice_all(xs_all, 0, split);
-    ys = slice_all(ys_all, 0, split);
-    if (sw_all.defined()) sw_all = slice(sw_all, 0, 0, split);
-    val = ValidationData{slice_all(xs_all, split, n_all), slice_all(ys_all, split, n_all)};
+    if (opts.stratify_validation_split) {
+      NABLA_CHECK(ys_all.size() == 1, "fit: stratify_validation_split needs a single output");
+      auto [tr, va] = stratified_tail_split(ys_all[0], opts.validation_split);
+      Tensor tri = Tensor::from_vector(tr), vai = Tensor::from_vector(va);
+      take_all(xs_all, tri, xs);
+      take_all(ys_all, tri, ys);
+      if (sw_all.defined()) sw_all = take_rows(sw_all, tri);
+      std::vector<Tensor> vx, vy;
+      take_all(xs_all, vai, vx);
+      take_all(ys_all, vai, vy);
+      val = ValidationData{vx, vy};
+    } else {
+      xs = slice_all(xs_all, 0, split);
+      ys = slice_all(ys_all, 0, split);
+      if (sw_all.defined()) sw_all = slice(sw_all, 0, 0, split);
+      val = ValidationData{slice_all(xs_all, split, n_all), slice_all(ys_all, split, n_all)};
+    }
   }
 
   const int64_t n = rows(xs[0]);

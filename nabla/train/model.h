@@ -72,10 +72,11 @@ struct FitOptions {
   int verbose = 1;
   std::vector<callbacks::CallbackPtr> callbacks;
   double validation_split = 0;                    // last fraction of x/y, taken before shuffling (as Keras)
+  bool stratify_validation_split = false;         // ... the last fraction of each class instead (same class mix)
   std::optional<ValidationData> validation_data;
   bool shuffle = true;
   std::map<int64_t, double> class_weight;         // class id -> weight; absent classes weigh 1
-  Tensor sample_weight;                           // [N] per-sample weights
+  Tensor sample_weight;                           // [N] per-sample, or per-element (the labels' shape) weights
   int initial_epoch = 0;
   int64_t steps_per_epoch = -1;                   // -1: one pass over the data (or the dataset)
   int64_t validation_steps = -1;                  // -1: all of the validation data
@@ -121,7 +122,10 @@ class Model {
   // Names of the outputs (their layers' names) where known; used to name per-output losses and metrics.
   virtual std::vector<std::string> output_names() const { return {}; }
 
-  void compile(OptimizerArg optimizer, LossArg loss, std::vector<MetricArg> metrics = {});
+  // metrics ignore sample weights; weighted_metrics use them (class_weight and sample_weight) and are reported
+  // as separate entries named "weighted_<name>", as Keras.
+  void compile(OptimizerArg optimizer, LossArg loss, std::vector<MetricArg> metrics = {},
+               std::vector<MetricArg> weighted_metrics = {});
   History fit(const Tensor& x, const Tensor& y, FitOptions opts = {});
   EvalResult evaluate(const Tensor& x, const Tensor& y, EvaluateOptions opts = {});
   Tensor predict(const Tensor& x, PredictOptions opts = {});
@@ -190,6 +194,7 @@ class Model {
   optim::OptimizerPtr optimizer_;
   losses::LossPtr loss_;
   std::vector<metrics::MetricPtr> metrics_;
+  std::vector<metrics::MetricPtr> weighted_metrics_;
   std::vector<Tensor> trainable_cache_;
   FitStats fit_stats_;
   std::optional<data::PipelineStats> pipeline_stats_;

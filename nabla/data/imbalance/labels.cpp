@@ -1,0 +1,96 @@
+#include "nabla/data/imbalance/labels.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace nabla::data {
+
+std::vector<int64_t> labels_of(const Tensor& y0) {
+  NABLA_CHECK(y0.defined() && y0.dim() >= 1, "labels must be a tensor with a sample axis");
+  Tensor y = y0.detach().to(f64).contiguous();
+  const double* p = y.data<double>();
+  const int64_t n = y.size(0), c = y.numel() / std::max<int64_t>(n, 1);
+  std::vector<int64_t> out(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    if (c == 1) {
+      NABLA_CHECK(p[i] >= 0 && p[i] == std::floor(p[i]), "labels must be non-negative class ids; label ", i,
+                  " is ", p[i]);
+      out[size_t(i)] = int64_t(p[i]);
+      continue;
+    }
+    int64_t best = 0;
+    for (int64_t j = 1; j < c; ++j)
+      if (p[i * c + j] > p[i * c + best]) best = j;
+    out[size_t(i)] = best;
+  }
+  return out;
+}
+
+std::map<int64_t, std::vector<int64_t>> indices_by_class(const Tensor& y) {
+  std::map<int64_t, std::vector<int64_t>> r;
+  auto l = labels_of(y);
+  for (size_t i = 0; i < l.size(); ++i) r[l[i]].push_back(int64_t(i));
+  return r;
+}
+
+Generator generator_for(std::optional<uint64_t> random_state) {
+  return Generator(random_state ? *random_state : default_generator().next_u64());
+}
+
+Tensor gather_rows(const Tensor& t0, const std::vector<int64_t>& idx) {
+  Tensor t = t0.detach().contiguous();
+  const int64_t n = t.dim() ? t.size(0) : 1;
+  Shape s = t.shape();
+  s[0] = int64_t(idx.size());
+  Tensor out = make_tensor(s, t.dtype());
+  const size_t row = n ? t.nbytes() / size_t(n) : 0;
+  const char* src = static_cast<const char*>(t.raw_data());
+  char* dst = static_cast<char*>(out.raw_data());
+  for (size_t i = 0; i < idx.size(); ++i) {
+    NABLA_CHECK(idx[i] >= 0 && idx[i] < n, "row index ", idx[i], " out of range for ", n, " rows");
+    std::memcpy(dst + i * row, src + size_t(idx[i]) * row, row);
+  }
+  return out;
+}
+
+void shuffle_in_place(std::vector<int64_t>& v, Generator& g) {
+  for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[size_t(g.randint(i))]);
+}
+
+std::vector<int64_t> draw(const std::vector<int64_t>& pool, int64_t k, bool replace, Generator& g) {
+  NABLA_CHECK(k >= 0, "cannot draw ", k, " samples");
+  std::vector<int64_t> out;
+  if (k == 0) return out;
+  NABLA_CHECK(!pool.empty(), "cannot draw ", k, " samples from an empty class");
+  if (replace) {
+    for (int64_t i = 0; i < k; ++i) out.push_back(pool[size_t(g.randint(pool.size()))]);
+    return out;
+  }
+  NABLA_CHECK(size_t(k) <= pool.size(), "cannot draw ", k, " samples without replacement from ", pool.size(),
+              "; pass replace = true");
+  std::vector<int64_t> v = pool;
+  for (size_t i = 0; i < size_t(k); ++i) std::swap(v[i], v[i + size_t(g.randint(v.size() - i))]);
+  v.resize(size_t(k));
+  return v;
+}
+
+std::map<int64_t, int64_t> proportional_counts(const std::map<int64_t, int64_t>& counts, int64_t n) {
+  int64_t total = 0;
+  for (auto& [c, k] : counts) total += k;
+  NABLA_CHECK(total > 0, "no samples to split");
+  std::map<int64_t, int64_t> r;
+  std::vector<std::pair<double, int64_t>> frac;  // (-fraction, class): sorts largest fraction first
+  int64_t given = 0;
+  for (auto& [c, k] : counts) {
+    double exact = double(n) * double(k) / double(total);
+    r[c] = int64_t(std::floor(exact));
+    given += r[c];
+    frac.emplace_back(-(exact - std::floor(exact)), c);
+  }
+  std::sort(frac.begin(), frac.end());
+  for (size_t i = 0; given < n; ++i, ++given) ++r[frac[i % frac.size()].second];
+  return r;
+}
+
+}  // namespace nabla::data
