@@ -9,6 +9,7 @@
 #include "nabla/autograd/grad_mode.h"
 #include "nabla/core/random.h"
 #include "nabla/ops/shape_ops.h"
+#include "nabla/train/fit_observer.h"
 #include "nabla/train/progress.h"
 
 namespace nabla {
@@ -207,6 +208,7 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
   for (auto& cb : opts.callbacks) cb->set_model(this);
   Logs logs;
   for (auto& cb : opts.callbacks) cb->on_train_begin(logs);
+  const std::vector<FitObserver*> observers = fit_observers();  // after on_train_begin: callbacks may add some
   for (int epoch = opts.initial_epoch; epoch < opts.epochs && !stop_training; ++epoch) {
     reset_metrics();
     Logs epoch_logs;
@@ -230,7 +232,9 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
       auto t1 = Clock::now();
       Logs batch_logs;
       for (auto& cb : opts.callbacks) cb->on_train_batch_begin(step, batch_logs);
+      for (FitObserver* o : observers) o->on_train_step_begin(*this, b.x, b.y, b.sw, epoch, step);
       StepResult r = train_step(b.x, b.y, b.sw);
+      for (FitObserver* o : observers) o->on_train_step_end(*this);
       {
         NoGradGuard ng;
         update_metrics(b.y, r.y_pred, b.sw, r.loss.item(), rows(b.x));
@@ -282,6 +286,7 @@ History Model::fit(const Tensor& x_all, const Tensor& y_all, FitOptions opts) {
     NABLA_CHECK_SHAPE(opts.sample_weight.numel() == rows(x_all), "fit: sample_weight has ", opts.sample_weight.numel(),
                       " values for ", rows(x_all), " samples");
   build_if_possible();
+  for (FitObserver* o : fit_observers()) o->on_fit_data(*this, x_all, y_all);
 
   Tensor x = x_all, y = y_all, sw_all = opts.sample_weight;
   std::optional<ValidationData> val = opts.validation_data;
