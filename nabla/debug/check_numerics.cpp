@@ -20,6 +20,24 @@ std::string unravel(int64_t flat, const Shape& shape) {
   return r + "]";
 }
 
+namespace {
+template <class U>
+bool exponent_all_ones_free(const U* p, int64_t n, U mask) {
+  U bad = 0;
+  for (int64_t i = 0; i < n; ++i) bad |= U((p[i] & mask) == mask);
+  return bad == 0;
+}
+}  // namespace
+
+bool all_finite(const Tensor& t0) {
+  if (!t0.defined() || !is_floating(t0.dtype())) return true;
+  Tensor t = t0.contiguous();
+  if (t.dtype() == f32)
+    return exponent_all_ones_free(static_cast<const uint32_t*>(t.raw_data()), t.numel(), uint32_t(0x7f800000u));
+  return exponent_all_ones_free(static_cast<const uint64_t*>(t.raw_data()), t.numel(),
+                                uint64_t(0x7ff0000000000000ull));
+}
+
 TensorSummary summarize(const Tensor& t0) {
   TensorSummary s;
   if (!t0.defined()) return s;
@@ -71,9 +89,8 @@ std::string describe(const Tensor& t) {
 
 namespace {
 void throw_if_bad(const Tensor& t, const std::string& message, const char* what) {
-  if (!is_floating(t.dtype())) return;
+  if (all_finite(t)) return;
   TensorSummary s = summarize(t);
-  if (s.ok()) return;
   std::string path;
   if (const auto& sc = autograd::NameScope::current()) path = *sc;
   throw NumericsError("check_numerics: " + message + ": " + what + " has non-finite values: " + s.str(t.shape()) +

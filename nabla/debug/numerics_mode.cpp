@@ -28,8 +28,8 @@ class Checker final : public autograd::OpObserver, public optim::StepObserver, p
     // Ops inside gradient formulas are checked through the gradients they produce (on_backward).
     if (!opts.forward || busy_ || autograd::in_backward() || !output.defined() || !is_floating(output.dtype()))
       return;
+    if (all_finite(output)) return;
     TensorSummary s = summarize(output);
-    if (s.ok()) return;
     busy_ = true;
     std::string r = detail::concat("check mode: op '", op, "' produced non-finite values in its forward output\n",
                                    "  layer path: ", where(scope), "\n  phase: forward\n  output: ",
@@ -49,9 +49,8 @@ class Checker final : public autograd::OpObserver, public optim::StepObserver, p
     if (!opts.backward || busy_) return;
     for (size_t k = 0; k < grads.size(); ++k) {
       const Tensor& g = grads[k];
-      if (!g.defined() || !is_floating(g.dtype())) continue;
+      if (all_finite(g)) continue;
       TensorSummary s = summarize(g);
-      if (s.ok()) continue;
       busy_ = true;
       std::string scope = node.scope ? *node.scope : std::string();
       std::string r = detail::concat(
@@ -70,8 +69,8 @@ class Checker final : public autograd::OpObserver, public optim::StepObserver, p
   void on_step(const optim::Optimizer& opt, const std::vector<Tensor>& params) override {
     if (!opts.optimizer || busy_) return;
     for (size_t i = 0; i < params.size(); ++i) {
+      if (all_finite(params[i])) continue;
       TensorSummary s = summarize(params[i]);
-      if (s.ok()) continue;
       busy_ = true;
       std::string name = param_name(params[i], i);
       std::string r = detail::concat("check mode: optimizer '", opt.name(), "' step ", opt.iterations(),
@@ -89,8 +88,8 @@ class Checker final : public autograd::OpObserver, public optim::StepObserver, p
     }
     std::vector<Tensor> state = opt.state_tensors();
     for (size_t i = 0; i < state.size(); ++i) {
+      if (all_finite(state[i])) continue;
       TensorSummary s = summarize(state[i]);
-      if (s.ok()) continue;
       busy_ = true;
       fail(detail::concat("check mode: optimizer '", opt.name(), "' step ", opt.iterations(), " made its state tensor ",
                           i, " non-finite\n  phase: optimizer\n  state: ", state[i].shape().str(), " ",
