@@ -12,6 +12,8 @@ namespace {
 
 std::atomic<OpObserver*> g_observer{nullptr};
 
+thread_local bool t_in_backward = false;
+
 std::shared_ptr<const std::string>& scope_slot() {
   thread_local std::shared_ptr<const std::string> s;
   return s;
@@ -33,6 +35,7 @@ void add_into(Tensor& acc, const Tensor& g) {
 
 void set_op_observer(OpObserver* obs) { g_observer.store(obs); }
 OpObserver* op_observer() { return g_observer.load(std::memory_order_relaxed); }
+bool in_backward() { return t_in_backward; }
 
 NameScope::NameScope(const std::string& name) : prev_(scope_slot()) {
   scope_slot() = std::make_shared<const std::string>(prev_ ? *prev_ + "/" + name : name);
@@ -100,6 +103,11 @@ void backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
     return;
   }
   NoGradGuard no_grad;  // gradients are computed without recording (no double backward)
+  struct InBackward {    // restores the flag on exceptions too (an observer may throw)
+    bool prev = t_in_backward;
+    InBackward() { t_in_backward = true; }
+    ~InBackward() { t_in_backward = prev; }
+  } in_backward_scope;
 
   // Topological order by iterative DFS (post-order), then reversed.
   std::vector<Node*> order;

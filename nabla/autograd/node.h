@@ -37,6 +37,9 @@ struct OpObserver {
 };
 void set_op_observer(OpObserver* obs);  // nullptr removes
 OpObserver* op_observer();
+// True on a thread while backward() runs: ops called inside gradient formulas also notify on_forward, and an
+// observer may want to tell them apart from the model's forward ops.
+bool in_backward();
 
 // Layer path scope: Layer::call pushes its name so ops record where they ran.
 class NameScope {

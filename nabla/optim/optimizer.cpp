@@ -1,5 +1,6 @@
 #include "nabla/optim/optimizer.h"
 
+#include <atomic>
 #include <cmath>
 
 #include "nabla/autograd/grad_mode.h"
@@ -7,6 +8,8 @@
 
 namespace nabla::optim {
 namespace {
+
+std::atomic<StepObserver*> g_step_observer{nullptr};
 
 double sum_squares(const Tensor& g) {
   double s = 0;
@@ -27,6 +30,9 @@ Tensor scaled(const Tensor& g, double k) {
 }
 
 }  // namespace
+
+void set_step_observer(StepObserver* obs) { g_step_observer.store(obs); }
+StepObserver* step_observer() { return g_step_observer.load(std::memory_order_relaxed); }
 
 double Optimizer::learning_rate() const { return opts_.schedule ? opts_.schedule(iterations_) : opts_.learning_rate; }
 
@@ -91,6 +97,7 @@ void Optimizer::apply_gradients(const std::vector<Tensor>& grads0, const std::ve
     update(i, p, g.is_contiguous() ? g : g.contiguous(), lr);
   }
   ++iterations_;
+  if (StepObserver* obs = step_observer()) obs->on_step(*this, params);
 }
 
 }  // namespace nabla::optim

@@ -39,6 +39,7 @@ class Optimizer {
   double learning_rate() const;           // the rate the next step will use
   void set_learning_rate(double lr);      // replaces any schedule with a constant (ReduceLROnPlateau)
   int64_t iterations() const { return iterations_; }
+  void set_iterations(int64_t n) { iterations_ = n; }  // restoring a checkpoint or replaying a dumped step
   const std::string& name() const { return name_; }
   OptimizerOptions& options() { return opts_; }
 
@@ -56,6 +57,15 @@ class Optimizer {
 };
 
 using OptimizerPtr = std::shared_ptr<Optimizer>;
+
+// Observer hook, installed by debug/ (numerics checking): called after every step with the updated parameters,
+// so NaNs created inside an update (Adam's m/v) are caught at the step that made them. nullptr removes.
+struct StepObserver {
+  virtual ~StepObserver() = default;
+  virtual void on_step(const Optimizer& opt, const std::vector<Tensor>& params) = 0;
+};
+void set_step_observer(StepObserver* obs);
+StepObserver* step_observer();
 
 // By Keras name with default settings: "adam", "sgd", "rmsprop", "adamw" (optim/registry.cpp).
 OptimizerPtr get(const std::string& name);

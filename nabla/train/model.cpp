@@ -11,6 +11,7 @@
 #include "nabla/ops/math.h"
 #include "nabla/ops/shape_ops.h"
 #include "nabla/train/class_weight.h"
+#include "nabla/train/fit_observer.h"
 #include "nabla/train/progress.h"
 
 namespace nabla {
@@ -353,6 +354,7 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
   for (auto& cb : opts.callbacks) cb->set_model(this);
   Logs logs;
   for (auto& cb : opts.callbacks) cb->on_train_begin(logs);
+  const std::vector<FitObserver*> observers = fit_observers();  // after on_train_begin: callbacks may add some
   for (int epoch = opts.initial_epoch; epoch < opts.epochs && !stop_training; ++epoch) {
     if (tr) tr->reset();
     Logs epoch_logs;
@@ -384,7 +386,13 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
       }
       Logs batch_logs;
       for (auto& cb : opts.callbacks) cb->on_train_batch_begin(step, batch_logs);
+      // Observers (debug/'s NaN dumps) see single-input, single-output batches.
+      const bool observe = !observers.empty() && b.xs.size() == 1 && b.ys.size() == 1;
+      if (observe)
+        for (FitObserver* o : observers) o->on_train_step_begin(*this, b.xs[0], b.ys[0], b.sw, epoch, step);
       run_step(b, true, *tr);
+      if (observe)
+        for (FitObserver* o : observers) o->on_train_step_end(*this);
       auto values = tr->values();
       if (!opts.callbacks.empty()) {
         for (auto& [k, v] : values) batch_logs[k] = v;
@@ -436,6 +444,8 @@ History Model::fit(const std::vector<Tensor>& xs_all, const std::vector<Tensor>&
     NABLA_CHECK_SHAPE(rows(opts.sample_weight) == n_all, "fit: sample_weight has ", rows(opts.sample_weight),
                       " rows for ", n_all, " samples");
   build_if_possible();
+  if (xs_all.size() == 1 && ys_all.size() == 1)
+    for (FitObserver* o : fit_observers()) o->on_fit_data(*this, xs_all[0], ys_all[0]);
 
   std::vector<Tensor> xs = xs_all, ys = ys_all;
   Tensor sw_all = opts.sample_weight;
