@@ -42,6 +42,16 @@ void axpy_inplace(Tensor& dst, double alpha, const Tensor& src) {
   });
 }
 
+void relu_grad_inplace(Tensor& g, const Tensor& y) {
+  NABLA_DISPATCH_FLOAT(g.dtype(), T, {
+    T* gp = g.data<T>();
+    const T* yp = y.data<T>();
+    parallel_for(0, g.numel(), 2, [&](int64_t s, int64_t e) {
+      for (int64_t i = s; i < e; ++i) gp[i] = yp[i] > T(0) ? gp[i] : T(0);
+    });
+  });
+}
+
 Tensor sum_to(const Tensor& t, const Shape& shape) {
   if (t.shape() == shape) return t;
   Tensor r = t.contiguous();

@@ -1,6 +1,7 @@
 #include "nabla/ops/conv.h"
 
 #include "nabla/autograd/node.h"
+#include "nabla/kernels/elementwise.h"
 #include "nabla/core/parallel.h"
 #include "nabla/kernels/conv.h"
 
@@ -36,16 +37,6 @@ kernels::Conv2DGeometry geometry(const Shape& in, const Shape& k, const Conv2DAr
   return g;
 }
 
-// In place: g *= (y > 0), relu's gradient read from its output.
-void relu_mask_inplace(Tensor& g, const Tensor& y) {
-  NABLA_DISPATCH_FLOAT(g.dtype(), T, {
-    T* gp = g.data<T>();
-    const T* yp = y.data<T>();
-    parallel_for(0, g.numel(), 2, [&](int64_t s, int64_t e) {
-      for (int64_t i = s; i < e; ++i) gp[i] = yp[i] > T(0) ? gp[i] : T(0);
-    });
-  });
-}
 
 }  // namespace
 
@@ -73,7 +64,7 @@ Tensor conv2d(const Tensor& x0, const Tensor& w0, const Tensor& b0, const Conv2D
       Tensor gy;
       if (yr.defined()) {
         gy = g0.clone();
-        relu_mask_inplace(gy, yr);
+        kernels::relu_grad_inplace(gy, yr);
       } else {
         gy = g0.contiguous();
       }

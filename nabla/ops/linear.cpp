@@ -32,19 +32,6 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   });
 }
 
-namespace {
-// In place: g *= (y > 0), the gradient of relu expressed through its output.
-void relu_mask_inplace(Tensor& g, const Tensor& y) {
-  NABLA_DISPATCH_FLOAT(g.dtype(), T, {
-    T* gp = g.data<T>();
-    const T* yp = y.data<T>();
-    parallel_for(0, g.numel(), 2, [&](int64_t s, int64_t e) {
-      for (int64_t i = s; i < e; ++i) gp[i] = yp[i] > T(0) ? gp[i] : T(0);
-    });
-  });
-}
-}  // namespace
-
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b, FusedActivation act) {
   NABLA_CHECK_SHAPE(x.dim() == 2 && w.dim() == 2 && x.size(1) == w.size(0), "linear: input of shape ",
                     x.shape().str(), " does not match kernel of shape ", w.shape().str());
@@ -76,7 +63,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b, FusedActivation
       Tensor g = g0;
       if (y.defined()) {
         g = g0.clone();
-        relu_mask_inplace(g, y);
+        kernels::relu_grad_inplace(g, y);
       } else {
         g = g0.contiguous();
       }

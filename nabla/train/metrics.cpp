@@ -17,6 +17,13 @@ Tensor as_rows(const Tensor& t) {
   return make_view(c, Shape{n, k}, Shape{k, 1}, c.offset());
 }
 
+int64_t row_argmax(const double* row, int64_t c) {
+  int64_t best = 0;
+  for (int64_t j = 1; j < c; ++j)
+    if (row[j] > row[best]) best = j;
+  return best;
+}
+
 }  // namespace
 
 void MeanMetric::update_values(const Tensor& v0, const Tensor& sw) {
@@ -52,10 +59,7 @@ Tensor SparseCategoricalAccuracy::values(const Tensor& y_true, const Tensor& y_p
   const double* yp = y.data<double>();
   double* o = out.data<double>();
   for (int64_t i = 0; i < n; ++i) {
-    int64_t best = 0;
-    for (int64_t j = 1; j < c; ++j)
-      if (pp[i * c + j] > pp[i * c + best]) best = j;
-    o[i] = double(best) == yp[i] ? 1.0 : 0.0;
+    o[i] = double(row_argmax(pp + i * c, c)) == yp[i] ? 1.0 : 0.0;
   }
   return out;
 }
@@ -70,12 +74,7 @@ Tensor CategoricalAccuracy::values(const Tensor& y_true, const Tensor& y_pred) c
   const double* yp = y.data<double>();
   double* o = out.data<double>();
   for (int64_t i = 0; i < n; ++i) {
-    int64_t bp = 0, by = 0;
-    for (int64_t j = 1; j < c; ++j) {
-      if (pp[i * c + j] > pp[i * c + bp]) bp = j;
-      if (yp[i * c + j] > yp[i * c + by]) by = j;
-    }
-    o[i] = bp == by ? 1.0 : 0.0;
+    o[i] = row_argmax(pp + i * c, c) == row_argmax(yp + i * c, c) ? 1.0 : 0.0;
   }
   return out;
 }
