@@ -3,7 +3,7 @@
 prints a table of median seconds per epoch and test accuracy, with the ratio nabla / PyTorch taken at each
 framework's fastest thread count. Writes the same to bench/results/latest.json.
 
-Usage: bench/mnist_side_by_side.py [--epochs 5] [--repeats 3] [--threads 1,2] [--workloads mnist_mlp]
+Usage: bench/mnist_side_by_side.py [--epochs 5] [--repeats 3] [--threads 1,2] [--workloads mnist_mlp,fashion_cnn]
 
 Builds the nabla programs (release preset) first unless --no-build. Runs are interleaved (repeat, then
 thread count, then framework) so that a slow spell on a shared machine does not fall on one side only.
@@ -29,6 +29,11 @@ WORKLOADS = {
         "title": "MNIST MLP (Dense 128 relu, Dropout 0.2, Dense 10; Adam, batch 32)",
         "nabla_target": "mnist_mlp_bench",
         "torch_script": "bench/torch_mnist.py",
+    },
+    "fashion_cnn": {
+        "title": "Fashion-MNIST CNN (Conv 32, pool, Conv 64, pool, Dropout 0.5, Dense 10; Adam, batch 128)",
+        "nabla_target": "fashion_cnn_bench",
+        "torch_script": "bench/torch_fashion_cnn.py",
     },
 }
 FRAMEWORKS = ("nabla", "pytorch")
