@@ -159,8 +159,8 @@ Tensor sigmoid_cross_entropy(const Tensor& logits0, const Tensor& targets0) {
       lo[i] = acc / T(per);
     }
   });
-  return record(loss, "sigmoid_cross_entropy", {&logits0}, [&] {
-    return [x, t, per](const Tensor& g0, GradList& gi) {
+  return record(loss, "sigmoid_cross_entropy", {&logits0, &targets0}, [&] {
+    return [x, t, per, gt = targets0.requires_grad(), tdt = targets0.dtype(), tshape = targets0.shape()](const Tensor& g0, GradList& gi) {
       Tensor g = g0.contiguous();
       Tensor d = make_tensor(x.shape(), x.dtype());
       NABLA_DISPATCH_FLOAT(x.dtype(), T, {
@@ -175,6 +175,16 @@ Tensor sigmoid_cross_entropy(const Tensor& logits0, const Tensor& targets0) {
         }
       });
       gi[0] = d;
+      if (gt) {  // d/dt = -x / per
+        Tensor dt = make_tensor(x.shape(), x.dtype());
+        NABLA_DISPATCH_FLOAT(x.dtype(), T, {
+          const T* xp = x.data<T>();
+          const T* gp = g.data<T>();
+          T* o = dt.data<T>();
+          for (int64_t i = 0; i < x.numel(); ++i) o[i] = -gp[i / per] * xp[i] / T(per);
+        });
+        gi[1] = make_view(dt, tshape, contiguous_strides(tshape), dt.offset()).to(tdt);
+      }
     };
   });
 }
