@@ -308,6 +308,63 @@ def adam(g):
 # ---------------------------------------------------------------------------------------------------------------
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Conv2D and BatchNormalization (nabla is NHWC / HWIO like Keras; torch is NCHW / OIHW, so the fixtures are
+# stored in nabla's layouts and permuted for torch)
+
+
+@case(CONV_BN_CASES)
+def conv2d(g):
+    out = {}
+    x = rnd(g, 2, 7, 6, 3)                      # NHWC
+    w = rnd(g, 3, 3, 3, 4, lo=-0.5, hi=0.5)     # HWIO
+    b = rnd(g, 4, lo=-0.2, hi=0.2)
+    out.update({"x": x, "w": w, "b": b})
+    # (name, stride, torch padding (top/bottom, left/right) that matches Keras's, dilation)
+    # Keras "same" with stride 2 on 7x6 and k=3: pad_total = max((ceil(7/2)-1)*2 + 3 - 7, 0) = 2 -> 1/1;
+    # for width 6: (3-1)*2 + 3 - 6 = 1 -> 0 before, 1 after (the extra goes bottom/right).
+    configs = (("valid", 1, (0, 0, 0, 0), 1), ("same", 1, (1, 1, 1, 1), 1), ("same_s2", 2, (1, 1, 0, 1), 1),
+               ("valid_d2", 1, (0, 0, 0, 0), 2))
+    for name, stride, (pt, pb, pl, pr), dil in configs:
+        def f(x, w, b):
+            xt = F.pad(x.permute(0, 3, 1, 2), (pl, pr, pt, pb))
+            y = F.conv2d(xt, w.permute(3, 2, 0, 1), b, stride=stride, dilation=dil)
+            return y.permute(0, 2, 3, 1)
+        y = f(x, w, b)
+        gy = randn(g, *y.shape)
+        y, dx, dw, db = grad_of(f, x, w, b, gy=gy)
+        out.update({f"{name}_gy": gy, f"{name}_y": y, f"{name}_dx": dx, f"{name}_dw": dw, f"{name}_db": db})
+    return out
+
+
+@case(CONV_BN_CASES)
+def batch_norm(g):
+    x = rnd(g, 4, 3, 3, 5, lo=-2, hi=2)   # NHWC, 5 channels
+    gamma, beta = rnd(g, 5, lo=0.5, hi=1.5), rnd(g, 5, lo=-0.5, hi=0.5)
+    mm, mv = rnd(g, 5, lo=-0.1, hi=0.1), rnd(g, 5, lo=0.5, hi=1.5)
+    gy = randn(g, 4, 3, 3, 5)
+    momentum, eps = 0.99, 1e-3
+
+    def train(x, gamma, beta):
+        y = F.batch_norm(x.permute(0, 3, 1, 2), None, None, gamma, beta, training=True, eps=eps)
+        return y.permute(0, 2, 3, 1)
+    y, dx, dgamma, dbeta = grad_of(train, x, gamma, beta, gy=gy)
+    # Keras moves the moving statistics with the biased batch variance (torch's running_var uses the unbiased
+    # one, so compute Keras's update directly).
+    bm, bv = x.mean(dim=(0, 1, 2)), x.var(dim=(0, 1, 2), unbiased=False)
+    out = {"x": x, "gamma": gamma, "beta": beta, "moving_mean": mm, "moving_variance": mv, "gy": gy,
+           "momentum": momentum, "epsilon": eps, "train_y": y, "train_dx": dx, "train_dgamma": dgamma,
+           "train_dbeta": dbeta, "new_moving_mean": mm * momentum + bm * (1 - momentum),
+           "new_moving_variance": mv * momentum + bv * (1 - momentum)}
+
+    def infer(x, gamma, beta):
+        y = F.batch_norm(x.permute(0, 3, 1, 2), mm, mv, gamma, beta, training=False, eps=eps)
+        return y.permute(0, 2, 3, 1)
+    y, dx, dgamma, dbeta = grad_of(infer, x, gamma, beta, gy=gy)
+    out.update({"infer_y": y, "infer_dx": dx, "infer_dgamma": dgamma, "infer_dbeta": dbeta})
+    return out
+
+
 def encode(v):
     if isinstance(v, torch.Tensor):
         return T(v)

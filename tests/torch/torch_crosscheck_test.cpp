@@ -1,6 +1,6 @@
 // Cross-checks against PyTorch: nabla runs the fixtures' inputs and weights (in float32 and, where nabla
 // supports it, float64) and must reproduce PyTorch's outputs and gradients. Fixtures: make_fixtures.py.
-// Conv2D and BatchNorm checks belong in their own file here, fed by make_fixtures.py's CONV_BN_CASES.
+// Conv2D and BatchNorm checks are in conv_bn_crosscheck_test.cpp, fed by make_fixtures.py's CONV_BN_CASES.
 #include "torch_fixtures.h"
 
 namespace nabla::torch_check {
