@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "nabla/ops/shape_ops.h"
 #include "nabla/train/fit_observer.h"
 #include "nabla/train/model.h"
 
@@ -200,7 +201,14 @@ std::string DataReport::str() const {
 DataReport check_dataset(const Tensor& x, const Tensor& y, const DataCheckOptions& opts) {
   FeatureStats f;
   LabelStats l;
-  f.add(x, opts.constant_features);
+  int64_t n = x.dim() ? x.size(0) : 1;
+  if (opts.max_feature_rows > 0 && n > opts.max_feature_rows) {
+    std::vector<int64_t> rows(static_cast<size_t>(opts.max_feature_rows));
+    for (size_t i = 0; i < rows.size(); ++i) rows[i] = int64_t(i) * n / opts.max_feature_rows;
+    f.add(take_rows(x, rows), opts.constant_features);
+  } else {
+    f.add(x, opts.constant_features);
+  }
   if (opts.classification && y.defined()) l.add(y, opts.num_classes);
   return finish(f, l, opts, x.dtype(), y.defined() ? y.dtype() : f32);
 }
@@ -233,6 +241,7 @@ struct FitDataChecks final : FitObserver {
     DataCheckOptions o;
     o.classification = model.loss().sparse_targets();
     o.constant_features = false;  // image borders would warn on every MNIST run
+    o.max_feature_rows = 4096;     // cheap: scaling is evident from a sample; fit already scans all for NaN/Inf
     auto shapes = model.layer_output_shapes();
     if (!shapes.empty() && shapes.back().second.size() >= 2) o.num_classes = shapes.back().second.back();
     DataReport r = check_dataset(x, y, o);
