@@ -98,6 +98,12 @@ std::vector<std::string> Functional::output_names() const {
   return r;
 }
 
+std::vector<Shape> Functional::output_shapes() const {
+  std::vector<Shape> r;
+  for (const KerasTensor& o : outputs_) r.push_back(o.shape());
+  return r;
+}
+
 std::vector<Tensor> Functional::call(const std::vector<Tensor>& inputs, bool training) {
   NABLA_CHECK(inputs.size() == inputs_.size(), "model '", name_, "' takes ", inputs_.size(), " inputs, got ",
               inputs.size());

@@ -56,6 +56,7 @@ class Functional : public Model {
   std::vector<nn::LayerPtr> layers() const override { return layers_; }
   std::vector<std::pair<nn::LayerPtr, Shape>> layer_output_shapes() const override { return shapes_; }
   std::vector<std::string> output_names() const override;
+  std::vector<Shape> output_shapes() const override;
   const std::vector<KerasTensor>& inputs() const { return inputs_; }
   const std::vector<KerasTensor>& outputs() const { return outputs_; }
 

@@ -1,5 +1,6 @@
 #include "nabla/train/model.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -130,7 +131,12 @@ int64_t Model::num_classes_hint() const {
 Tensor Model::batch_sample_weight(const Tensor& y, const std::map<int64_t, double>& class_weight,
                                   const Tensor& sample_weight) const {
   if (class_weight.empty()) return sample_weight;
-  int64_t classes = num_classes_hint();
+  return class_sample_weight(y, class_weight, sample_weight, num_classes_hint());
+}
+
+Tensor Model::class_sample_weight(const Tensor& y, const std::map<int64_t, double>& class_weight,
+                                  const Tensor& sample_weight, int64_t classes) const {
+  if (class_weight.empty()) return sample_weight;
   if (classes == 1) classes = 2;  // one sigmoid unit: classes 0 and 1
   for (const auto& [c, w] : class_weight)
     NABLA_CHECK(c >= 0 && (classes < 0 || c < classes), "class_weight has class ", c, ", but the model has ",
@@ -187,14 +193,13 @@ struct Model::Trackers {
       for (auto& ms : *group)
         for (auto& m : ms) m->reset_state();
   }
-  void update(const std::vector<Tensor>& ys, const std::vector<Tensor>& preds, const Tensor& sw,
-              const std::vector<double>& per_output, int64_t n) {
+  void update(const Batch& b, const std::vector<Tensor>& preds, const std::vector<double>& per_output, int64_t n) {
     double sum = 0;
     for (size_t k = 0; k < per_output.size(); ++k) {
       sum += per_output[k];
       losses[k].add(per_output[k] * double(n), double(n));
-      for (auto& m : metrics[k]) m->update_state(ys[k], preds[k]);
-      for (auto& m : weighted[k]) m->update_state(ys[k], preds[k], sw);
+      for (auto& m : metrics[k]) m->update_state(b.ys[k], preds[k]);
+      for (auto& m : weighted[k]) m->update_state(b.ys[k], preds[k], b.weight(k));
     }
     total.add(sum * double(n), double(n));
   }
@@ -257,7 +262,7 @@ std::vector<Tensor> Model::run_step(const Batch& b, bool training, Trackers& tr)
   Tensor total;
   std::vector<double> per_output(preds.size());
   for (size_t k = 0; k < preds.size(); ++k) {
-    Tensor l = (*loss_)(b.ys[k], preds[k], b.sw);
+    Tensor l = (*loss_)(b.ys[k], preds[k], b.weight(k));
     total = k == 0 ? l : total + l;
     per_output[k] = l.item();
   }
@@ -267,7 +272,7 @@ std::vector<Tensor> Model::run_step(const Batch& b, bool training, Trackers& tr)
   }
   NoGradGuard ng;
   for (Tensor& p : preds) p = p.detach();
-  tr.update(b.ys, preds, b.sw, per_output, rows(b.xs.at(0)));
+  tr.update(b, preds, per_output, rows(b.xs.at(0)));
   return preds;
 }
 
@@ -347,6 +352,29 @@ bool unpack(std::optional<data::Element> e, std::vector<Tensor>& xs, std::vector
 
 History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches, int64_t steps,
                        const FitOptions& opts, const std::optional<ValidationData>& val) {
+  // class_weights resolved to output positions once, before any callback runs, so a wrong name fails at once
+  // and each batch only indexes a vector.
+  std::vector<const std::map<int64_t, double>*> output_cw;
+  std::vector<int64_t> output_classes;
+  if (!opts.class_weights.empty()) {
+    NABLA_CHECK(opts.class_weight.empty(), "fit: pass class_weight (a single output) or class_weights (per output "
+                "name), not both");
+    const std::vector<std::string> names = output_names();
+    const std::vector<Shape> shapes = output_shapes();
+    output_cw.assign(names.size(), nullptr);
+    for (const auto& [out, cw] : opts.class_weights) {
+      auto it = std::find(names.begin(), names.end(), out);
+      if (it == names.end()) {
+        std::string known;
+        for (const auto& nm : names) known += (known.empty() ? "'" : ", '") + nm + "'";
+        throw ValueError("fit: class_weights names output '" + out + "', but model '" + name_ + "' has outputs " +
+                         (known.empty() ? "without names (use class_weight)" : known));
+      }
+      output_cw[size_t(it - names.begin())] = &cw;
+    }
+    for (size_t k = 0; k < names.size(); ++k)
+      output_classes.push_back(shapes.size() == names.size() && shapes[k].size() >= 2 ? shapes[k].back() : -1);
+  }
   History history;
   stop_training = false;
   fit_stats_ = FitStats{};
@@ -373,8 +401,15 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
         more = next(b);
         if (more && !opts.class_weight.empty()) {
           NABLA_CHECK(b.ys.size() == 1, "fit: class_weight needs a single output; with several outputs pass "
-                      "sample_weight");
+                      "class_weights (keyed by output name) or sample_weight");
           b.sw = batch_sample_weight(b.ys[0], opts.class_weight, b.sw);
+        }
+        if (more && !output_cw.empty()) {
+          NABLA_CHECK(b.ys.size() == output_cw.size(), "model '", name_, "' has ", output_cw.size(),
+                      " outputs but ", b.ys.size(), " targets were given");
+          b.sws.resize(b.ys.size());
+          for (size_t k = 0; k < b.ys.size(); ++k)
+            b.sws[k] = output_cw[k] ? class_sample_weight(b.ys[k], *output_cw[k], b.sw, output_classes[k]) : b.sw;
         }
       }
       epoch_stats.input_seconds += seconds_since(t0);
@@ -389,7 +424,7 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
       // Observers (debug/'s NaN dumps) see single-input, single-output batches.
       const bool observe = !observers.empty() && b.xs.size() == 1 && b.ys.size() == 1;
       if (observe)
-        for (FitObserver* o : observers) o->on_train_step_begin(*this, b.xs[0], b.ys[0], b.sw, epoch, step);
+        for (FitObserver* o : observers) o->on_train_step_begin(*this, b.xs[0], b.ys[0], b.weight(0), epoch, step);
       run_step(b, true, *tr);
       if (observe)
         for (FitObserver* o : observers) o->on_train_step_end(*this);

@@ -76,6 +76,9 @@ struct FitOptions {
   std::optional<ValidationData> validation_data;
   bool shuffle = true;
   std::map<int64_t, double> class_weight;         // class id -> weight; absent classes weigh 1
+  // Per output of a multi-output model, keyed by output name (output_names()): output -> class id -> weight.
+  // Outputs not named get sample_weight alone. Exclusive with class_weight.
+  std::map<std::string, std::map<int64_t, double>> class_weights;
   Tensor sample_weight;                           // [N] per-sample, or per-element (the labels' shape) weights
   int initial_epoch = 0;
   int64_t steps_per_epoch = -1;                   // -1: one pass over the data (or the dataset)
@@ -121,6 +124,8 @@ class Model {
   virtual std::vector<std::pair<nn::LayerPtr, Shape>> layer_output_shapes() const = 0;
   // Names of the outputs (their layers' names) where known; used to name per-output losses and metrics.
   virtual std::vector<std::string> output_names() const { return {}; }
+  // Output shapes (batch axis -1), in output order, where known; they bound the class ids of class_weights.
+  virtual std::vector<Shape> output_shapes() const { return {}; }
 
   // metrics ignore sample weights; weighted_metrics use them (class_weight and sample_weight) and are reported
   // as separate entries named "weighted_<name>", as Keras.
@@ -138,7 +143,8 @@ class Model {
   const std::optional<data::PipelineStats>& last_pipeline_stats() const { return pipeline_stats_; }
   // Several inputs and/or outputs (functional models). The compiled loss applies to each output and the total
   // "loss" is their sum; with several outputs each also logs "<output>_loss" and its metrics as
-  // "<output>_<metric>" (Keras's naming). class_weight needs a single output.
+  // "<output>_<metric>" (Keras's naming). class_weight needs a single output; class_weights weighs each named
+  // output's loss and weighted metrics by its own labels.
   History fit(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, FitOptions opts = {});
   EvalResult evaluate(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, EvaluateOptions opts = {});
   std::vector<Tensor> predict(const std::vector<Tensor>& xs, PredictOptions opts = {});
@@ -173,7 +179,9 @@ class Model {
  private:
   struct Batch {
     std::vector<Tensor> xs, ys;
-    Tensor sw;
+    Tensor sw;                // the data's sample weights (and class_weight's, which needs a single output)
+    std::vector<Tensor> sws;  // per output, only with class_weights; empty keeps the common path allocation-free
+    const Tensor& weight(size_t output) const { return sws.empty() ? sw : sws[output]; }
   };
   // Fills the next batch of an epoch; false at the end of the data.
   using NextBatch = std::function<bool(Batch&)>;
@@ -190,6 +198,9 @@ class Model {
                                       const PredictOptions& opts);
   void check_compiled(const char* what) const;
   int64_t num_classes_hint() const;
+  // batch_sample_weight with the number of classes given (-1: unknown), for one output of several.
+  Tensor class_sample_weight(const Tensor& y, const std::map<int64_t, double>& class_weight,
+                             const Tensor& sample_weight, int64_t classes) const;
 
   optim::OptimizerPtr optimizer_;
   losses::LossPtr loss_;
