@@ -24,6 +24,22 @@ int64_t row_argmax(const double* row, int64_t c) {
   return best;
 }
 
+// Per-sample values from the rows of predictions and targets (both seen as [N, C] float64):
+// out[i] = f(pred_row_i, true_row_i, C). same_shape: the two must have equal [N, C], not just equal size.
+template <class F>
+Tensor per_row(const Tensor& y_true, const Tensor& y_pred, const std::string& name, bool same_shape, F f) {
+  Tensor p = as_rows(y_pred), y = as_rows(y_true);
+  NABLA_CHECK_SHAPE(same_shape ? p.shape() == y.shape() : p.numel() == y.numel(), name, ": targets of shape ",
+                    y_true.shape().str(), " do not match predictions of shape ", y_pred.shape().str());
+  int64_t n = p.size(0), c = p.size(1);
+  Tensor out = make_tensor(Shape{n}, f64);
+  const double* pp = p.data<double>();
+  const double* yp = y.data<double>();
+  double* o = out.data<double>();
+  for (int64_t i = 0; i < n; ++i) o[i] = f(pp + i * c, yp + i * c, c);
+  return out;
+}
+
 }  // namespace
 
 void MeanMetric::update_values(const Tensor& v0, const Tensor& sw) {
@@ -65,54 +81,28 @@ Tensor SparseCategoricalAccuracy::values(const Tensor& y_true, const Tensor& y_p
 }
 
 Tensor CategoricalAccuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
-  Tensor p = as_rows(y_pred), y = as_rows(y_true);
-  NABLA_CHECK_SHAPE(p.shape() == y.shape(), name(), ": targets of shape ", y_true.shape().str(),
-                    " do not match predictions of shape ", y_pred.shape().str());
-  int64_t n = p.size(0), c = p.size(1);
-  Tensor out = make_tensor(Shape{n}, f64);
-  const double* pp = p.data<double>();
-  const double* yp = y.data<double>();
-  double* o = out.data<double>();
-  for (int64_t i = 0; i < n; ++i) {
-    o[i] = row_argmax(pp + i * c, c) == row_argmax(yp + i * c, c) ? 1.0 : 0.0;
-  }
-  return out;
+  return per_row(y_true, y_pred, name(), /*same_shape=*/true, [](const double* p, const double* y, int64_t c) {
+    return row_argmax(p, c) == row_argmax(y, c) ? 1.0 : 0.0;
+  });
 }
 
 Tensor BinaryAccuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
-  Tensor p = as_rows(y_pred), y = as_rows(y_true);
-  NABLA_CHECK_SHAPE(p.numel() == y.numel(), name(), ": targets of shape ", y_true.shape().str(),
-                    " do not match predictions of shape ", y_pred.shape().str());
-  int64_t n = p.size(0), c = p.size(1);
-  Tensor out = make_tensor(Shape{n}, f64);
-  const double* pp = p.data<double>();
-  const double* yp = y.data<double>();
-  double* o = out.data<double>();
-  for (int64_t i = 0; i < n; ++i) {
+  return per_row(y_true, y_pred, name(), false, [t = threshold_](const double* p, const double* y, int64_t c) {
     double s = 0;
-    for (int64_t j = 0; j < c; ++j) s += ((pp[i * c + j] > threshold_) == (yp[i * c + j] > 0.5)) ? 1 : 0;
-    o[i] = s / double(c);
-  }
-  return out;
+    for (int64_t j = 0; j < c; ++j) s += ((p[j] > t) == (y[j] > 0.5)) ? 1 : 0;
+    return s / double(c);
+  });
 }
 
 namespace {
+// Mean of f(prediction - target) over each row.
 template <class F>
 Tensor per_row_mean(const Tensor& y_true, const Tensor& y_pred, const std::string& name, F f) {
-  Tensor p = as_rows(y_pred), y = as_rows(y_true);
-  NABLA_CHECK_SHAPE(p.numel() == y.numel(), name, ": targets of shape ", y_true.shape().str(),
-                    " do not match predictions of shape ", y_pred.shape().str());
-  int64_t n = p.size(0), c = p.size(1);
-  Tensor out = make_tensor(Shape{n}, f64);
-  const double* pp = p.data<double>();
-  const double* yp = y.data<double>();
-  double* o = out.data<double>();
-  for (int64_t i = 0; i < n; ++i) {
+  return per_row(y_true, y_pred, name, false, [&](const double* p, const double* y, int64_t c) {
     double s = 0;
-    for (int64_t j = 0; j < c; ++j) s += f(pp[i * c + j] - yp[i * c + j]);
-    o[i] = s / double(c);
-  }
-  return out;
+    for (int64_t j = 0; j < c; ++j) s += f(p[j] - y[j]);
+    return s / double(c);
+  });
 }
 }  // namespace
 

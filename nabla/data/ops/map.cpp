@@ -111,18 +111,18 @@ class ParallelMap final : public IteratorBase {
       while (!ready()) {
         // Run a call nobody has started (the one needed first, in deterministic order) rather than wait for a
         // worker: the pool may be busy with the stages above this one.
-        std::shared_ptr<Slot> todo;
+        std::shared_ptr<Slot> unstarted;
         for (auto& sl : slots_)
           if (!sl->done && sl->claim.try_claim()) {
-            todo = sl;
+            unstarted = sl;
             break;
           }
-        if (!todo) {
+        if (!unstarted) {
           s_->cv.wait(lk, ready);
           break;
         }
         lk.unlock();
-        run_call(s_, todo, *fn_);
+        run_call(s_, unstarted, *fn_);
         lk.lock();
       }
       auto it = slots_.begin();
