@@ -654,6 +654,15 @@ Tensor Model::predict(const data::Dataset& dataset, PredictOptions opts) {
   }, dataset.cardinality() >= 0 ? dataset.cardinality() : -1, opts).at(0);
 }
 
+Tensor Model::predict_on_batch(const Tensor& x) { return predict_on_batch(std::vector<Tensor>{x}).at(0); }
+
+std::vector<Tensor> Model::predict_on_batch(const std::vector<Tensor>& xs) {
+  NABLA_CHECK(!xs.empty(), "predict_on_batch: needs at least one input");
+  build_if_possible();
+  NoGradGuard ng;
+  return call(xs, false);
+}
+
 std::vector<Tensor> Model::predict_batches(const std::function<bool(std::vector<Tensor>&)>& next, int64_t steps,
                                            const PredictOptions& opts) {
   build_if_possible();

@@ -151,6 +151,10 @@ class Model {
   // One gradient step on one batch; returns the loss and metrics for that batch.
   callbacks::Logs train_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight = Tensor());
   callbacks::Logs test_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight = Tensor());
+  // Inference on one batch, as one forward pass without recording gradients (Keras's predict_on_batch): no
+  // batching, no progress bar; the serving and latency path.
+  Tensor predict_on_batch(const Tensor& x);
+  std::vector<Tensor> predict_on_batch(const std::vector<Tensor>& xs);
 
   void summary(std::ostream& os = std::cout);
   std::vector<Tensor> trainable_weights() const;

@@ -36,6 +36,11 @@ TEST(Sequential, LearnsBlobsAndSummarises) {
   EXPECT_GT(r["accuracy"], 0.9);
   Tensor p = model.predict(x);
   EXPECT_EQ(p.shape(), Shape({600, 3}));
+  // predict_on_batch: the same rows, no graph recorded, dropout off.
+  Tensor one = model.predict_on_batch(x.slice(0, 5, 6));
+  EXPECT_EQ(one.shape(), Shape({1, 3}));
+  EXPECT_FALSE(one.requires_grad());
+  for (int j = 0; j < 3; ++j) EXPECT_FLOAT_EQ(one.data<float>()[j], p.data<float>()[5 * 3 + j]);
 }
 
 TEST(Sequential, ShapeMismatchNamesLayerAndShapes) {
