@@ -20,6 +20,20 @@ inline float counter_uniform(uint64_t key, uint64_t index) {
   return float(splitmix64(key ^ (index * 0xD1B54A32D192ED03ull)) >> 40) * (1.0f / 16777216.0f);
 }
 
+// 32 random bits from a key and a 32-bit index: two rounds of the "lowbias32" integer hash (C. Wellons), keyed
+// by the two halves of key. Only 32-bit multiplies, so a loop over indices vectorizes (AVX2 has no 64-bit
+// multiply); dropout masks draw from it. Indices past 2^32 go into the key (see dropout).
+inline uint32_t hash32(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7feb352dU;
+  x ^= x >> 15;
+  x *= 0x846ca68bU;
+  return x ^ (x >> 16);
+}
+inline uint32_t counter_bits32(uint64_t key, uint32_t index) {
+  return hash32(hash32(index ^ uint32_t(key)) + uint32_t(key >> 32));
+}
+
 class Generator {
  public:
   using State = std::array<uint64_t, 4>;

@@ -23,6 +23,19 @@ enum Kind { kForward = 0, kBackwardData = 1, kBackwardWeights = 2 };
 // im2col + GEMM. cols is [n*oh*ow, kh*kw*c], whose column order matches the HWIO kernel seen as a [kh*kw*c, o]
 // matrix, so each pass is one GEMM (oneDNN matmul for float32, OpenBLAS for float64).
 
+// Copies a short run element by element: im2col's runs are often a few floats (one pixel row of a 3-wide
+// window on a 1-channel image), where a memcpy call costs more than the copy. GCC would turn the loop back into
+// a memcpy call, hence the attribute.
+template <class T>
+__attribute__((optimize("no-tree-loop-distribute-patterns"), always_inline)) inline void copy_run(T* __restrict dst,
+                                                                                  const T* __restrict src, int64_t n) {
+  if (n >= 64) {
+    std::memcpy(dst, src, size_t(n) * sizeof(T));
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i) dst[i] = src[i];
+}
+
 template <class T>
 Tensor im2col(const Tensor& x, const Conv2DGeometry& g) {
   int64_t k = g.kh * g.kw * g.c;
@@ -34,15 +47,27 @@ Tensor im2col(const Tensor& x, const Conv2DGeometry& g) {
       int64_t b = r / g.oh, oy = r % g.oh;
       for (int64_t ox = 0; ox < g.ow; ++ox) {
         T* row = cp + (r * g.ow + ox) * k;
+        const int64_t ix0 = ox * g.sw - g.pad_l;
+        // Undilated windows inside the image read kw pixels in a row: one run of kw * c elements per ky.
+        const bool row_inside = g.dw == 1 && ix0 >= 0 && ix0 + g.kw <= g.w;
         for (int64_t ky = 0; ky < g.kh; ++ky) {
           int64_t iy = oy * g.sh - g.pad_t + ky * g.dh;
+          T* dst = row + ky * g.kw * g.c;
+          if (iy < 0 || iy >= g.h) {
+            std::fill(dst, dst + g.kw * g.c, T(0));
+            continue;
+          }
+          const T* src_row = xp + (b * g.h + iy) * g.w * g.c;
+          if (row_inside) {
+            copy_run(dst, src_row + ix0 * g.c, g.kw * g.c);
+            continue;
+          }
           for (int64_t kx = 0; kx < g.kw; ++kx) {
-            int64_t ix = ox * g.sw - g.pad_l + kx * g.dw;
-            T* dst = row + (ky * g.kw + kx) * g.c;
-            if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w)
-              std::memset(dst, 0, size_t(g.c) * sizeof(T));
+            int64_t ix = ix0 + kx * g.dw;
+            if (ix < 0 || ix >= g.w)
+              std::fill(dst + kx * g.c, dst + (kx + 1) * g.c, T(0));
             else
-              std::memcpy(dst, xp + ((b * g.h + iy) * g.w + ix) * g.c, size_t(g.c) * sizeof(T));
+              copy_run(dst + kx * g.c, src_row + ix * g.c, g.c);
           }
         }
       }
@@ -118,10 +143,16 @@ void backward_weights_im2col(const Tensor& x, const Tensor& gy, Tensor& gw, Tens
   Tensor gwm = as_matrix(gw, k, g.o);
   gemm(cols, true, as_matrix(gy, m, g.o), false, gwm);
   if (gb) {
+    // Column sums of gy [m, o]: blocks of rows summed in T (a loop over j that vectorizes), blocks added in double.
     std::vector<double> acc(size_t(g.o), 0.0);
+    std::vector<T> block(size_t(g.o));
     const T* gp = gy.data<T>();
-    for (int64_t r = 0; r < m; ++r)
-      for (int64_t j = 0; j < g.o; ++j) acc[size_t(j)] += double(gp[r * g.o + j]);
+    for (int64_t r0 = 0; r0 < m; r0 += 64) {
+      std::fill(block.begin(), block.end(), T(0));
+      for (int64_t r = r0; r < std::min(m, r0 + 64); ++r)
+        for (int64_t j = 0; j < g.o; ++j) block[size_t(j)] += gp[r * g.o + j];
+      for (int64_t j = 0; j < g.o; ++j) acc[size_t(j)] += double(block[size_t(j)]);
+    }
     T* bp = gb->data<T>();
     for (int64_t j = 0; j < g.o; ++j) bp[j] = T(acc[size_t(j)]);
   }

@@ -42,14 +42,21 @@ void axpy_inplace(Tensor& dst, double alpha, const Tensor& src) {
   });
 }
 
-void relu_grad_inplace(Tensor& g, const Tensor& y) {
+Tensor relu_grad(const Tensor& g0, const Tensor& y) {
+  Tensor g = g0.contiguous();
+  Tensor out = make_tensor(g.shape(), g.dtype());
   NABLA_DISPATCH_FLOAT(g.dtype(), T, {
-    T* gp = g.data<T>();
+    const T* gp = g.data<T>();
     const T* yp = y.data<T>();
+    T* o = out.data<T>();
     parallel_for(0, g.numel(), 2, [&](int64_t s, int64_t e) {
-      for (int64_t i = s; i < e; ++i) gp[i] = yp[i] > T(0) ? gp[i] : T(0);
+      for (int64_t i = s; i < e; ++i) {
+        const T v = gp[i];  // read unconditionally: the select vectorizes
+        o[i] = yp[i] > T(0) ? v : T(0);
+      }
     });
   });
+  return out;
 }
 
 Tensor sum_to(const Tensor& t, const Shape& shape) {

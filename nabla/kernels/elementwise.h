@@ -78,8 +78,9 @@ void add_inplace(Tensor& dst, const Tensor& src);
 // dst += alpha * src (same shape, both contiguous float).
 void axpy_inplace(Tensor& dst, double alpha, const Tensor& src);
 
-// In place: g *= (y > 0) — relu's gradient read from its output (fused linear/conv + relu).
-void relu_grad_inplace(Tensor& g, const Tensor& y);
+// g * (y > 0) as a new contiguous tensor, in one pass — relu's gradient read from its output (fused linear/conv
+// + relu).
+Tensor relu_grad(const Tensor& g, const Tensor& y);
 
 // Sums t over the broadcast dimensions so that the result has `shape` (the gradient of broadcasting).
 Tensor sum_to(const Tensor& t, const Shape& shape);

@@ -61,13 +61,7 @@ Tensor conv2d(const Tensor& x0, const Tensor& w0, const Tensor& b0, const Conv2D
     return [x = w0.requires_grad() || (b0.defined() && b0.requires_grad()) ? x.detach() : Tensor(), w = w.detach(),
             yr = relu ? y.detach() : Tensor(), g, gx = x0.requires_grad(), gw = w0.requires_grad(),
             gb = b0.defined() && b0.requires_grad()](const Tensor& g0, GradList& gi) {
-      Tensor gy;
-      if (yr.defined()) {
-        gy = g0.clone();
-        kernels::relu_grad_inplace(gy, yr);
-      } else {
-        gy = g0.contiguous();
-      }
+      Tensor gy = yr.defined() ? kernels::relu_grad(g0, yr) : g0.contiguous();
       if (gx) {
         gi[0] = make_tensor(x.shape(), x.dtype());
         kernels::conv2d_backward_data(gy, w, gi[0], g);

@@ -60,13 +60,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b, FusedActivation
   return record(out, relu ? "linear_relu" : "linear", {&x, &w, &b}, [&] {
     return [x = x.detach(), w = w.detach(), y = relu ? out.detach() : Tensor(), gx = x.requires_grad(),
             gw = w.requires_grad(), gb = b.defined() && b.requires_grad()](const Tensor& g0, GradList& gi) {
-      Tensor g = g0;
-      if (y.defined()) {
-        g = g0.clone();
-        kernels::relu_grad_inplace(g, y);
-      } else {
-        g = g0.contiguous();
-      }
+      Tensor g = y.defined() ? kernels::relu_grad(g0, y) : g0.contiguous();
       if (gx) {
         gi[0] = make_tensor(x.shape(), x.dtype());
         kernels::gemm(g, false, w, true, gi[0]);

@@ -42,38 +42,132 @@ void check_input(const Tensor& x, const char* who) {
   NABLA_CHECK(is_floating(x.dtype()), who, ": expects a floating input, got ", dtype_name(x.dtype()));
 }
 
-// Forward max pooling; when idx is given, also records for each output element the flat spatial offset
-// (iy * w + ix) of its winner, which is all backward needs.
+// One window position folded into an output pixel's running max; the first maximum wins ties (as PyTorch and
+// TensorFlow). Restrict pointers so that the channel loop vectorizes without runtime overlap checks.
+template <class T>
+inline void fold_max(const T* __restrict in, T* __restrict out, int32_t* __restrict oi, int32_t pos, int64_t c) {
+  for (int64_t ch = 0; ch < c; ++ch) {
+    // Both stores unconditional and the index select in bits: GCC turns "x = win ? y : x" into masked stores,
+    // which are microcoded (slow) on AMD cores.
+    const T v = in[ch], o = out[ch];
+    const int32_t i0 = oi[ch], win = -int32_t(v > o);
+    out[ch] = o < v ? v : o;
+    oi[ch] = i0 ^ ((i0 ^ pos) & win);
+  }
+}
+template <class T>
+inline void fold_max(const T* __restrict in, T* __restrict out, int64_t c) {
+  for (int64_t ch = 0; ch < c; ++ch) out[ch] = in[ch] > out[ch] ? in[ch] : out[ch];
+}
+
+// Forward max pooling over output rows [s, e) (an output row is (image, oy)); when idx is given, also records
+// for each output element the flat spatial offset (iy * w + ix) of its winner, which is all backward needs.
+// always_inline: the float32 instance must be compiled inside its AVX2 clone below, not called from it.
+template <class T>
+__attribute__((always_inline)) inline void max_forward_rows(const T* xp, T* yp, int32_t* idx, const PoolGeometry& g, int64_t s, int64_t e) {
+  for (int64_t r = s; r < e; ++r) {
+    const int64_t b = r / g.oh, oy = r % g.oh, ya = g.y0(oy), yb = g.y1(oy);
+    for (int64_t ox = 0; ox < g.ow; ++ox) {
+      T* out = yp + (r * g.ow + ox) * g.c;
+      int32_t* oi = idx ? idx + (r * g.ow + ox) * g.c : nullptr;
+      const int64_t xa = g.x0(ox), xb = g.x1(ox);
+      const T* first = xp + ((b * g.h + ya) * g.w + xa) * g.c;
+      std::copy(first, first + g.c, out);
+      if (oi) std::fill(oi, oi + g.c, int32_t(ya * g.w + xa));
+      for (int64_t iy = ya; iy < yb; ++iy)
+        for (int64_t ix = iy == ya ? xa + 1 : xa; ix < xb; ++ix) {
+          const T* in = xp + ((b * g.h + iy) * g.w + ix) * g.c;
+          if (oi)
+            fold_max(in, out, oi, int32_t(iy * g.w + ix), g.c);
+          else
+            fold_max(in, out, g.c);
+        }
+    }
+  }
+}
+
+// Every training step of a CNN runs this one: an AVX2 clone of the float32 case.
+__attribute__((target_clones("avx2", "default"))) void max_forward_rows_f32(const float* xp, float* yp,
+                                                                            int32_t* idx, const PoolGeometry& g,
+                                                                            int64_t s, int64_t e) {
+  max_forward_rows<float>(xp, yp, idx, g, s, e);
+}
+void max_forward_rows_any(const float* xp, float* yp, int32_t* idx, const PoolGeometry& g, int64_t s, int64_t e) {
+  max_forward_rows_f32(xp, yp, idx, g, s, e);
+}
+void max_forward_rows_any(const double* xp, double* yp, int32_t* idx, const PoolGeometry& g, int64_t s,
+                          int64_t e) {
+  max_forward_rows<double>(xp, yp, idx, g, s, e);
+}
+
 template <class T>
 void max_forward(const T* xp, T* yp, int32_t* idx, const PoolGeometry& g) {
   parallel_for(0, g.n * g.oh, g.ow * g.ph * g.pw * g.c, [&](int64_t s, int64_t e) {
-    for (int64_t r = s; r < e; ++r) {
-      int64_t b = r / g.oh, oy = r % g.oh;
-      for (int64_t ox = 0; ox < g.ow; ++ox) {
-        T* out = yp + (r * g.ow + ox) * g.c;
-        int32_t* oi = idx ? idx + (r * g.ow + ox) * g.c : nullptr;
-        int64_t ya = g.y0(oy), yb = g.y1(oy), xa = g.x0(ox), xb = g.x1(ox);
-        const T* first = xp + ((b * g.h + ya) * g.w + xa) * g.c;
-        for (int64_t ch = 0; ch < g.c; ++ch) out[ch] = first[ch];
-        if (oi)
-          for (int64_t ch = 0; ch < g.c; ++ch) oi[ch] = int32_t(ya * g.w + xa);
-        for (int64_t iy = ya; iy < yb; ++iy)
-          for (int64_t ix = xa; ix < xb; ++ix) {
-            const T* in = xp + ((b * g.h + iy) * g.w + ix) * g.c;
-            if (oi) {
-              int32_t pos = int32_t(iy * g.w + ix);
-              for (int64_t ch = 0; ch < g.c; ++ch) {
-                bool win = in[ch] > out[ch];
-                out[ch] = win ? in[ch] : out[ch];
-                oi[ch] = win ? pos : oi[ch];
-              }
-            } else {
-              for (int64_t ch = 0; ch < g.c; ++ch) out[ch] = in[ch] > out[ch] ? in[ch] : out[ch];
-            }
-          }
-      }
-    }
+    max_forward_rows_any(xp, yp, idx, g, s, e);
   });
+}
+
+// gx = go where this pixel won its window, else 0.
+template <class T>
+inline void select_grad(const T* __restrict go, const int32_t* __restrict io, T* __restrict gx, int32_t pos,
+                        int64_t c) {
+  for (int64_t ch = 0; ch < c; ++ch) {
+    const T v = go[ch];  // read unconditionally, so that the select vectorizes
+    gx[ch] = io[ch] == pos ? v : T(0);
+  }
+}
+
+// Windows that tile the image (stride == pool size, no padding: the usual MaxPooling2D(2)) cover each input
+// pixel at most once, so backward writes every input gradient exactly once, without a zero fill and scatter.
+bool windows_tile(const PoolGeometry& g) {
+  return g.sh == g.ph && g.sw == g.pw && g.pad_t == 0 && g.pad_l == 0;
+}
+
+// Max pooling's gradient for images [s, e): each output's gradient goes to its window's winner.
+template <class T>
+__attribute__((always_inline)) inline void max_backward_images(const T* gy, const int32_t* idx, T* gx, const PoolGeometry& g, int64_t s, int64_t e) {
+  const int64_t per_out = g.oh * g.ow * g.c, per_in = g.h * g.w * g.c;
+  if (!windows_tile(g)) {
+    std::fill(gx + s * per_in, gx + e * per_in, T(0));
+    for (int64_t b = s; b < e; ++b)
+      for (int64_t p = 0; p < g.oh * g.ow; ++p) {
+        const T* go = gy + b * per_out + p * g.c;
+        const int32_t* io = idx + b * per_out + p * g.c;
+        T* gimg = gx + b * per_in;
+        for (int64_t ch = 0; ch < g.c; ++ch) gimg[int64_t(io[ch]) * g.c + ch] += go[ch];
+      }
+    return;
+  }
+  const int64_t covered_w = std::min(g.ow * g.pw, g.w);  // "same" padding may clip the last window
+  for (int64_t b = s; b < e; ++b) {
+    T* gimg = gx + b * per_in;
+    for (int64_t iy = 0; iy < g.h; ++iy) {
+      const int64_t oy = iy / g.ph;
+      int64_t ix = 0;
+      if (oy < g.oh) {
+        for (int64_t ox = 0; ox < g.ow; ++ox) {
+          const int64_t o = ((b * g.oh + oy) * g.ow + ox) * g.c;
+          for (; ix < std::min((ox + 1) * g.pw, covered_w); ++ix)
+            select_grad(gy + o, idx + o, gimg + (iy * g.w + ix) * g.c, int32_t(iy * g.w + ix), g.c);
+        }
+      }
+      std::fill(gimg + (iy * g.w + ix) * g.c, gimg + (iy + 1) * g.w * g.c, T(0));  // pixels no window covers
+    }
+  }
+}
+
+__attribute__((target_clones("avx2", "default"))) void max_backward_images_f32(const float* gy, const int32_t* idx,
+                                                                               float* gx, const PoolGeometry& g,
+                                                                               int64_t s, int64_t e) {
+  max_backward_images<float>(gy, idx, gx, g, s, e);
+}
+void max_backward_images_any(const float* gy, const int32_t* idx, float* gx, const PoolGeometry& g, int64_t s,
+                             int64_t e) {
+  max_backward_images_f32(gy, idx, gx, g, s, e);
+}
+void max_backward_images_any(const double* gy, const int32_t* idx, double* gx, const PoolGeometry& g, int64_t s,
+                             int64_t e) {
+  max_backward_images<double>(gy, idx, gx, g, s, e);
 }
 
 template <class T>
@@ -143,16 +237,8 @@ Tensor max_pool2d(const Tensor& x0, const Pool2DArgs& args) {
       NABLA_DISPATCH_FLOAT(dt, T, {
         const T* gp = gy.data<T>();
         T* xp = gx.data<T>();
-        int64_t per_out = g.oh * g.ow * g.c, per_in = g.h * g.w * g.c;
-        parallel_for(0, g.n, per_out + per_in, [&](int64_t s, int64_t e) {
-          std::fill(xp + s * per_in, xp + e * per_in, T(0));
-          for (int64_t b = s; b < e; ++b)
-            for (int64_t p = 0; p < g.oh * g.ow; ++p) {
-              const T* go = gp + b * per_out + p * g.c;
-              const int32_t* io = ip + b * per_out + p * g.c;
-              T* gimg = xp + b * per_in;
-              for (int64_t ch = 0; ch < g.c; ++ch) gimg[int64_t(io[ch]) * g.c + ch] += go[ch];
-            }
+        parallel_for(0, g.n, g.oh * g.ow * g.c + g.h * g.w * g.c, [&](int64_t s, int64_t e) {
+          max_backward_images_any(gp, ip, xp, g, s, e);
         });
       });
       gi[0] = gx;

@@ -31,6 +31,30 @@ TEST(Pooling, Gradcheck) {
   testing::expect_gradcheck([](const V& v) { return global_avg_pool2d(v[0]); }, {{2, 3, 4, 5}});
 }
 
+// The float32 kernels (vectorized clones) agree with the float64 ones that the gradient checks verify, forward and
+// backward, for tiling windows (stride == pool, incl. clipped "same" windows and uncovered edges) and overlapping ones.
+TEST(Pooling, MaxFloat32MatchesFloat64) {
+  Generator gen(4);
+  Tensor x32 = Tensor::uniform({3, 13, 11, 32}, -1, 1, f32, &gen);  // float32 values: exact in float64 too
+  for (Pool2DArgs a : {Pool2DArgs{}, Pool2DArgs{.padding = Padding::same},
+                       Pool2DArgs{{3, 3}, std::array<int64_t, 2>{2, 1}, Padding::valid}}) {
+    Tensor gy32 = Tensor::uniform(pool2d_output_shape(x32.shape(), a), -1, 1, f32, &gen);
+    std::vector<std::vector<double>> ys, gxs;
+    for (DType dt : {f64, f32}) {
+      Tensor x = x32.to(dt).clone();  // a leaf of its own: gradients do not pile up across cases
+      x.requires_grad_(true);
+      Tensor y = max_pool2d(x, a);
+      y.backward(gy32.to(dt));
+      ys.push_back(y.to(f64).to_vector<double>());
+      gxs.push_back(x.grad().to(f64).to_vector<double>());
+    }
+    EXPECT_EQ(ys[0], ys[1]);
+    ASSERT_EQ(gxs[0].size(), gxs[1].size());
+    for (size_t i = 0; i < gxs[0].size(); ++i)  // overlapping windows add in float32: rounding only
+      ASSERT_NEAR(gxs[0][i], gxs[1][i], 1e-6) << "at " << i;
+  }
+}
+
 TEST(Pooling, OutputShapes) {
   EXPECT_EQ(pool2d_output_shape({-1, 26, 26, 32}, {}), Shape({-1, 13, 13, 32}));
   EXPECT_EQ(pool2d_output_shape({-1, 11, 11, 64}, {}), Shape({-1, 5, 5, 64}));
