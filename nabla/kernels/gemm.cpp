@@ -2,7 +2,9 @@
 
 #include <cblas.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <unordered_map>
 
 #include "nabla/core/parallel.h"
@@ -46,6 +48,19 @@ struct Entry {
 };
 
 std::atomic<int64_t> g_created{0};
+
+// Small products on several threads are measured, not assumed. On an idle machine a second thread halves a
+// 6 MFLOP GEMM (waking it costs a few us); when other processes hold the cores, waiting for a descheduled
+// worker costs a scheduler time slice (ms), 15x slower per epoch in one measured MLP run. So for each such
+// shape, every kReprobe calls, kProbeCalls calls alternate between one thread and gemm_threads' count and the
+// faster total is kept until the next probe.
+constexpr double kProbedBelowFlops = 32e6;
+constexpr int64_t kProbeCalls = 16, kReprobe = 4096;
+struct ThreadChoice {
+  int64_t calls = 0;
+  double seconds[2] = {0, 0};  // probe time at one thread, at `want`
+  int chosen = 1;
+};
 
 Entry& lookup(const Key& key) {
   thread_local std::unordered_map<Key, Entry, KeyHash> cache;
@@ -94,13 +109,13 @@ void gemm_f64(const Matrix& a, const double* pa, const Matrix& b, const double* 
 }  // namespace
 
 int gemm_threads(int64_t m, int64_t n, int64_t k) {
-  // Measured on the 2-vCPU CI machines: a second thread only pays off above ~16 MFLOP per GEMM
-  // (32x784x128 ran 10x slower with 2 threads; 256x784x128 ran 1.9x faster).
-  double flops = 2.0 * double(m) * double(n) * double(k);
-  int nt = get_num_threads();
-  if (nt <= 1 || flops < 16e6) return 1;
-  int want = int(flops / 8e6);
-  return want < nt ? std::max(want, 1) : nt;
+  // A second thread pays off from a few MFLOP on an otherwise idle machine (measured on 2 vCPUs, oneDNN 2.6:
+  // 32x784x128 forward 102 -> 58 us, its x^T g 100 -> 54 us); below that the hand-off costs more than it saves.
+  // Beyond two threads, one more per ~3 MFLOP.
+  const double flops = 2.0 * double(m) * double(n) * double(k);
+  const int nt = get_num_threads();
+  if (nt <= 1 || flops < 4e6) return 1;
+  return std::min(nt, std::max(2, int(flops / 3e6)));
 }
 
 int64_t gemm_primitives_created() { return g_created.load(); }
@@ -129,7 +144,24 @@ void gemm(const Tensor& A, bool trans_a, const Tensor& B, bool trans_b, Tensor& 
   }
   NABLA_CHECK(A.dtype() == f32, "gemm supports float32 and float64, got ", dtype_name(A.dtype()));
   Key key{m, n, k, ma.s_r, ma.s_c, mb.s_r, mb.s_c,
-          (bias.defined() ? 1 : 0) | (ep == Epilogue::relu ? 2 : 0) | (accumulate ? 4 : 0), gemm_threads(m, n, k)};
+          (bias.defined() ? 1 : 0) | (ep == Epilogue::relu ? 2 : 0) | (accumulate ? 4 : 0), 0};
+  const int want = gemm_threads(m, n, k);
+  ThreadChoice* probe = nullptr;
+  int option = 0;
+  int64_t phase = 0;
+  key.threads = want;
+  if (want > 1 && 2.0 * double(m) * double(n) * double(k) < kProbedBelowFlops) {
+    thread_local std::unordered_map<Key, ThreadChoice, KeyHash> choices;  // keyed with threads = 0
+    ThreadChoice& tc = choices[key];
+    phase = tc.calls++ % kReprobe;
+    if (phase < kProbeCalls) {
+      probe = &tc;
+      option = int(phase % 2);
+      key.threads = option ? want : 1;
+    } else {
+      key.threads = tc.chosen;
+    }
+  }
   Entry& e = lookup(key);
   e.a.set_data_handle(const_cast<void*>(static_cast<const void*>(a.data<float>())));
   e.b.set_data_handle(const_cast<void*>(static_cast<const void*>(b.data<float>())));
@@ -140,7 +172,15 @@ void gemm(const Tensor& A, bool trans_a, const Tensor& B, bool trans_b, Tensor& 
                       ", expected (", n, ",)");
     e.bias.set_data_handle(const_cast<void*>(static_cast<const void*>(bias.data<float>())));
   }
+  const auto start = probe ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
   e.prim.execute(dnnl_stream(), e.args);
+  if (probe) {
+    probe->seconds[option] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (phase == kProbeCalls - 1) {
+      probe->chosen = probe->seconds[1] < probe->seconds[0] ? want : 1;
+      probe->seconds[0] = probe->seconds[1] = 0;
+    }
+  }
 }
 
 }  // namespace nabla::kernels
