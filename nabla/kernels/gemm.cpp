@@ -3,9 +3,11 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <unordered_map>
+#include <vector>
 
 #include "nabla/core/parallel.h"
 #include "nabla/kernels/dnnl_context.h"
@@ -53,14 +55,19 @@ std::atomic<int64_t> g_created{0};
 // 6 MFLOP GEMM (waking it costs a few us); when other processes hold the cores, waiting for a descheduled
 // worker costs a scheduler time slice (ms), 15x slower per epoch in one measured MLP run. So for each such
 // shape, every kReprobe calls, kProbeCalls calls alternate between one thread and gemm_threads' count and the
-// faster total is kept until the next probe.
+// option with the lower median time is kept until the next probe. The first pair is not timed: it pays for
+// creating the worker threads and first touches.
 constexpr double kProbedBelowFlops = 32e6;
 constexpr int64_t kProbeCalls = 16, kReprobe = 4096;
 struct ThreadChoice {
   int64_t calls = 0;
-  double seconds[2] = {0, 0};  // probe time at one thread, at `want`
+  std::array<std::vector<double>, 2> seconds;  // probe times at one thread, at `want`
   int chosen = 1;
 };
+double median(std::vector<double>& v) {
+  std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(v.size() / 2), v.end());
+  return v[v.size() / 2];
+}
 
 Entry& lookup(const Key& key) {
   thread_local std::unordered_map<Key, Entry, KeyHash> cache;
@@ -174,11 +181,12 @@ void gemm(const Tensor& A, bool trans_a, const Tensor& B, bool trans_b, Tensor& 
   }
   const auto start = probe ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
   e.prim.execute(dnnl_stream(), e.args);
-  if (probe) {
-    probe->seconds[option] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (probe && phase >= 2) {
+    probe->seconds[size_t(option)].push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     if (phase == kProbeCalls - 1) {
-      probe->chosen = probe->seconds[1] < probe->seconds[0] ? want : 1;
-      probe->seconds[0] = probe->seconds[1] = 0;
+      probe->chosen = median(probe->seconds[1]) < median(probe->seconds[0]) ? want : 1;
+      for (auto& v : probe->seconds) v.clear();
     }
   }
 }
