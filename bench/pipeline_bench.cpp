@@ -46,34 +46,12 @@ void busy_wait(double seconds) {
   }
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 // Seconds to drain one pass of ds; the consumer spins consume_seconds per element to stand in for a train step.
 double drain(const data::Dataset& ds, double consume_seconds = 0) {
   auto t0 = bench::Clock::now();
   auto it = ds.make_iterator();
   while (auto e = it.next()) busy_wait(consume_seconds);
   return bench::seconds_since(t0);
-}
-
-// A fresh reference model per run, so that every timed epoch starts from the same state (a second epoch on a
-// trained model would not cost more, but keeping runs independent rules that out as a source of drift).
-std::unique_ptr<Sequential> make_model() {
-  auto model = std::make_unique<Sequential>(std::vector<nn::LayerPtr>{
-      layers::Flatten({28, 28}),
-      layers::Dense(128, "relu"),
-      layers::Dropout(0.2),
-      layers::Dense(10, "softmax"),
-  });
-  optim::AdamOptions adam;
-  adam.learning_rate = 1e-3;
-  adam.epsilon = 1e-7;
-  model->compile(std::make_shared<optim::Adam>(adam), "sparse_categorical_crossentropy", {"accuracy"});
-  return model;
 }
 
 }  // namespace
@@ -106,7 +84,7 @@ int main(int argc, char** argv) {
             map_rows[k].calls);
         secs[k].push_back(drain(ds));
       }
-    for (size_t k = 0; k < map_rows.size(); ++k) map_rows[k].rate = double(map_elements) / median(secs[k]);
+    for (size_t k = 0; k < map_rows.size(); ++k) map_rows[k].rate = double(map_elements) / bench::median(secs[k]);
   }
   std::printf("(a) map of %.1f ms/element over %lld elements, %d pool threads (AUTOTUNE max %lld)\n",
               map_cost * 1e3, static_cast<long long>(map_elements), threads,
@@ -138,22 +116,23 @@ int main(int argc, char** argv) {
   std::vector<double> fit_tensor, fit_dataset;
   for (int r = 0; r < opt.repeats; ++r) {
     // Alternating, for the same reason as above; whole fit() calls are timed so that each side pays its own
-    // per-epoch setup (the index shuffle; filling the 10000-element shuffle buffer).
+    // per-epoch setup (the index shuffle; filling the 10000-element shuffle buffer). A fresh model per run keeps
+    // the runs independent (a second epoch on a trained model would not cost more, but this rules out drift).
     {
-      auto model = make_model();
+      auto model = bench::make_mnist_mlp();
       auto t0 = bench::Clock::now();
       model->fit(x, y, {.epochs = 1, .batch_size = batch, .verbose = 0, .shuffle = true});
       fit_tensor.push_back(bench::seconds_since(t0));
     }
     {
-      auto model = make_model();
+      auto model = bench::make_mnist_mlp();
       auto ds = data::Dataset::from_tensor_slices(x, y).shuffle(10000).batch(batch).prefetch(data::AUTOTUNE);
       auto t0 = bench::Clock::now();
       model->fit(ds, {.epochs = 1, .verbose = 0});
       fit_dataset.push_back(bench::seconds_since(t0));
     }
   }
-  double sec_tensor = median(fit_tensor), sec_dataset = median(fit_dataset);
+  double sec_tensor = bench::median(fit_tensor), sec_dataset = bench::median(fit_dataset);
   double step_seconds = sec_tensor / double(steps);
   std::printf("\n(b) reference MNIST MLP, 1 epoch of %lld samples (%lld steps of %lld), median of %d\n",
               static_cast<long long>(n), static_cast<long long>(steps), static_cast<long long>(batch), opt.repeats);
@@ -184,7 +163,7 @@ int main(int argc, char** argv) {
     t_noprefetch.push_back(drain(slow, step_seconds));
     t_prefetch.push_back(drain(slow.prefetch(data::AUTOTUNE), step_seconds));
   }
-  double c = median(t_compute), np = median(t_noprefetch), p = median(t_prefetch);
+  double c = bench::median(t_compute), np = bench::median(t_noprefetch), p = bench::median(t_prefetch);
   // Guarded: if the delay were lost in noise (np ~ c) the fraction means nothing, and dividing by ~0 would hide that.
   double hidden = np - c > 1e-9 ? (np - p) / (np - c) : 0.0;
   std::printf("\n(c) input latency = step time = %.3f ms per batch, %lld batches, median of %d\n",

@@ -1,0 +1,361 @@
+#!/usr/bin/env python3
+"""nabla vs PyTorch eager and LibTorch, side by side: runs issue 6's workloads W1-W5 in each framework at each
+thread count, repeatedly, and prints one table per workload (medians over the repeats), the ratios at each
+framework's fastest thread count, and the issue's targets, met or missed. Writes the same to
+bench/results/latest.json.
+
+Usage: bench/side_by_side.py [--workloads W1,W2,W3,W4,W5] [--frameworks nabla,pytorch,libtorch] [--threads 1,2]
+                             [--repeats 3] [--epochs N] [--no-build] [--out PATH]
+
+W1 MNIST MLP training at batch 32 and W2 at batch 256 (5 epochs a run), W3 the Fashion-MNIST CNN (1 epoch a run),
+W4 the MLP's inference (batch-1 latency, batch-256 throughput), W5 nabla's GEMM efficiency on the MLP's shapes.
+--epochs replaces the training workloads' epochs (--epochs 1 --repeats 1 is a quick check). Builds the nabla
+programs (release preset) and the LibTorch ones (bench/libtorch, into build/libtorch-bench) first unless
+--no-build. Runs are interleaved (repeat, then thread count, then framework) so that a slow spell on a shared
+machine does not fall on one side only.
+"""
+import argparse
+import dataclasses
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(ROOT, "build", "release")
+LIBTORCH_BUILD = os.path.join(ROOT, "build", "libtorch-bench")
+PYTHON = "/usr/bin/python3"  # where Debian's python3-torch is installed
+FRAMEWORKS = ("nabla", "pytorch", "libtorch")
+# W1's "equal or better accuracy": nabla's test accuracy may be this much below the peer's, about the spread
+# between runs with different seeds.
+ACCURACY_TOLERANCE = 0.002
+# Other processes' CPU use during a run above which the report warns that the timings are disturbed.
+BUSY_CPUS = 0.2
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclasses.dataclass
+class Metric:
+    key: str
+    label: str
+    fmt: str
+    # "lower" or "higher" is better: a ranked metric, which picks each framework's fastest thread count and gets
+    # ratios. The others are only shown (W1's accuracy is judged at the thread count s/epoch picked).
+    better: str = ""
+
+
+# What a kind of workload reports; run_metrics() reads each from a program's JSON line.
+METRICS = {
+    "train": [Metric("seconds_per_epoch", "s/epoch", "{:.3f}", "lower"),
+              Metric("test_accuracy", "test acc", "{:.4f}")],
+    "inference": [Metric("latency_ms_median", "latency ms", "{:.4f}", "lower"),
+                  Metric("latency_ms_p99", "p99 ms", "{:.4f}"),
+                  Metric("throughput_samples_per_s", "samples/s", "{:.0f}", "higher")],
+    "gemm": [Metric("peak_gflops", "peak GFLOP/s", "{:.1f}"), Metric("gflops_b32", "W1 GFLOP/s", "{:.1f}", "higher"),
+             Metric("fraction_b32", "W1 of peak", "{:.1%}"), Metric("gflops_b256", "W2 GFLOP/s", "{:.1f}", "higher"),
+             Metric("fraction_b256", "W2 of peak", "{:.1%}")],
+}
+
+
+def run_metrics(kind, r):
+    if kind == "train":
+        return {"seconds_per_epoch": statistics.fmean(r["epoch_seconds"]), "test_accuracy": r["test_accuracy"]}
+    if kind == "gemm":
+        out = {"peak_gflops": r["peak_gflops"]}
+        for batch, b in r["batches"].items():
+            out[f"gflops_b{batch}"], out[f"fraction_b{batch}"] = b["gflops"], b["fraction"]
+        return out
+    return {m.key: r[m.key] for m in METRICS[kind]}
+
+
+@dataclasses.dataclass
+class Target:
+    metric: str
+    minimum: float
+    text: str
+    peer: str = ""  # a ratio against this peer, each at its fastest thread count; none: nabla's own value
+    same_accuracy: bool = False  # and nabla's test accuracy at least the peer's (less ACCURACY_TOLERANCE)
+
+
+@dataclasses.dataclass
+class Workload:
+    title: str
+    kind: str
+    programs: dict  # framework -> a target in bench/CMakeLists.txt, a script in bench/, a target in bench/libtorch
+    epochs: int = None  # per run; None: the program's default (W4: initial weights; W5 trains nothing)
+    batch_size: int = None
+    targets: list = dataclasses.field(default_factory=list)
+
+
+MLP = {"nabla": "mnist_mlp_bench", "pytorch": "torch_mnist.py", "libtorch": "mnist_mlp"}
+WORKLOADS = {
+    "W1": Workload("MNIST MLP training, batch 32 (Dense 128 relu, Dropout 0.2, Dense 10; Adam)", "train", MLP,
+                   epochs=5, batch_size=32,
+                   targets=[Target("seconds_per_epoch", 5, ">= 5x, acc >= peer's", "pytorch", same_accuracy=True),
+                            Target("seconds_per_epoch", 3, ">= 3x, acc >= peer's", "libtorch", same_accuracy=True)]),
+    "W2": Workload("MNIST MLP training, batch 256", "train", MLP, epochs=5, batch_size=256,
+                   targets=[Target("seconds_per_epoch", 2, ">= 2x", "pytorch")]),
+    "W3": Workload("Fashion-MNIST CNN training, batch 128 (Conv 32, pool, Conv 64, pool, Dropout 0.5, Dense 10)",
+                   "train",
+                   {"nabla": "fashion_cnn_bench", "pytorch": "torch_fashion_cnn.py", "libtorch": "fashion_cnn"},
+                   epochs=1, batch_size=128, targets=[Target("seconds_per_epoch", 2, ">= 2x", "pytorch")]),
+    "W4": Workload("MNIST MLP inference (initial weights): batch-1 latency, batch-256 throughput", "inference",
+                   {"nabla": "mnist_infer_bench", "pytorch": "torch_mnist_infer.py", "libtorch": "mnist_infer"},
+                   batch_size=256, targets=[Target("latency_ms_median", 5, ">= 5x (1/5 the latency)", "pytorch"),
+                                            Target("throughput_samples_per_s", 1.5, ">= 1.5x", "pytorch")]),
+    "W5": Workload("GEMM efficiency: the MLP's Dense forward + backward GEMMs vs the 1-thread 1024^3 sgemm peak "
+                   "x threads", "gemm", {"nabla": "gemm_efficiency"},
+                   targets=[Target("fraction_b256", 0.6, ">= 60%")]),
+}
+
+
+def command(w, framework, threads):
+    program = w.programs[framework]
+    if framework == "nabla":
+        cmd = [os.path.join(BUILD, "bench", program)]
+    elif framework == "pytorch":
+        cmd = [PYTHON, os.path.join(ROOT, "bench", program), "--threads", str(threads)]
+    else:
+        cmd = [os.path.join(LIBTORCH_BUILD, program), "--threads", str(threads)]
+    if w.epochs is not None:
+        cmd += ["--epochs", str(w.epochs)]
+    if w.batch_size is not None:
+        cmd += ["--batch-size", str(w.batch_size)]
+    return cmd
+
+
+def process_cpu_seconds(exclude):
+    """CPU seconds each running process but those in exclude has used so far, by pid."""
+    out = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        if int(pid) in exclude:
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()  # after "pid (name)": state, ppid, ...
+        except OSError:  # gone meanwhile
+            continue
+        out[int(pid)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+    return out
+
+
+class OtherProcesses:
+    """The CPU seconds processes other than the driver and its child use while the child runs, sampled from /proc
+    every half second (what a process that comes and goes between two samples uses is missed). The machine's
+    totals in /proc/stat less the child's rusage would be simpler, but a child busy switching threads (PyTorch at
+    2 threads) reads up to a third short in its rusage, which would show up as others' use."""
+
+    def __init__(self, child_pid):
+        self.exclude = {os.getpid(), child_pid}
+        self.start = process_cpu_seconds(self.exclude)
+        self.last = dict(self.start)
+        self.done = threading.Event()
+        self.sampler = threading.Thread(target=self._sample)
+        self.sampler.start()
+
+    def _sample(self):
+        while not self.done.wait(0.5):
+            self.last.update(process_cpu_seconds(self.exclude))
+
+    def stop(self):
+        self.done.set()
+        self.sampler.join()
+        self.last.update(process_cpu_seconds(self.exclude))
+        return sum(t - self.start.get(pid, 0.0) for pid, t in self.last.items())
+
+
+def run_once(w, framework, threads):
+    # One thread count for every runtime a side might use (nabla's OpenMP and OpenBLAS for float64; torch's
+    # OpenMP and the OpenBLAS Debian's torch does its GEMMs in).
+    env = dict(os.environ, NABLA_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
+               OPENBLAS_NUM_THREADS=str(threads))
+    cmd = command(w, framework, threads)
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    others = OtherProcesses(proc.pid)
+    stdout, stderr = proc.communicate()
+    wall, others_seconds = time.monotonic() - start, others.stop()
+    if proc.returncode != 0:
+        sys.exit(f"side_by_side: {' '.join(cmd)} failed ({proc.returncode}):\n{stderr[-4000:]}")
+    lines = [ln for ln in stdout.splitlines() if ln.startswith("{")]
+    if not lines:
+        sys.exit(f"side_by_side: {' '.join(cmd)} printed no JSON result:\n{stdout[-4000:]}")
+    result = json.loads(lines[-1])
+    if result["threads"] != threads:
+        sys.exit(f"side_by_side: {framework} ran with {result['threads']} threads, asked for {threads}")
+    # With 2 cores, a compile beside a 2-thread run makes it several times slower: such a run says nothing about
+    # the frameworks.
+    result["others_cpus"] = others_seconds / wall
+    return result
+
+
+def build(workloads, frameworks):
+    def cmake_build(build_dir, configure, targets):
+        if not os.path.exists(os.path.join(build_dir, "build.ninja")):
+            subprocess.run(configure, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["cmake", "--build", build_dir, "--target", *targets], cwd=ROOT, check=True)
+
+    def targets(framework):
+        return sorted({w.programs[framework] for w in workloads if framework in w.programs})
+
+    if "nabla" in frameworks:
+        cmake_build(BUILD, ["cmake", "--preset", "release"], targets("nabla"))
+    if "libtorch" in frameworks and targets("libtorch"):
+        cmake_build(LIBTORCH_BUILD, ["cmake", "-S", "bench/libtorch", "-B", LIBTORCH_BUILD, "-G", "Ninja",
+                                     "-DCMAKE_BUILD_TYPE=Release"], targets("libtorch"))
+
+
+def ranked(kind):
+    return [m for m in METRICS[kind] if m.better]
+
+
+def advantage(metric, nabla, peer):
+    """How many times better nabla is than the peer: time and latency peer / nabla, rates nabla / peer."""
+    return peer / nabla if metric.better == "lower" else nabla / peer
+
+
+def summarize(w, frameworks, threads, raw):
+    """The medians over repeats per framework and thread count, each framework's fastest thread count per ranked
+    metric, nabla's advantage over each peer and the targets."""
+    metrics = METRICS[w.kind]
+    results = {f: {t: {m.key: statistics.median(run_metrics(w.kind, r)[m.key] for r in raw[(f, t)]) for m in metrics}
+                   for t in threads} for f in frameworks}
+    better = {"lower": min, "higher": max}
+    fastest = {f: {m.key: better[m.better](threads, key=lambda t: results[f][t][m.key]) for m in ranked(w.kind)}
+               for f in frameworks}
+    at_fastest = {f: {m.key: results[f][fastest[f][m.key]][m.key] for m in ranked(w.kind)} for f in frameworks}
+    ratios = {p: {m.key: advantage(m, at_fastest["nabla"][m.key], at_fastest[p][m.key]) for m in ranked(w.kind)}
+              for p in frameworks if p != "nabla" and "nabla" in frameworks}
+    targets = []
+    for tg in w.targets:
+        if tg.peer and tg.peer in ratios:
+            value, met = ratios[tg.peer][tg.metric], ratios[tg.peer][tg.metric] >= tg.minimum
+            row = {"metric": tg.metric, "peer": tg.peer, "ratio": value, "target": tg.text, "met": met,
+                   "nabla": at_fastest["nabla"][tg.metric], "nabla_threads": fastest["nabla"][tg.metric],
+                   "peer_value": at_fastest[tg.peer][tg.metric], "peer_threads": fastest[tg.peer][tg.metric]}
+            if tg.same_accuracy:
+                acc = {f: results[f][fastest[f][tg.metric]]["test_accuracy"] for f in ("nabla", tg.peer)}
+                row["accuracy"] = acc
+                row["met"] = met and acc["nabla"] >= acc[tg.peer] - ACCURACY_TOLERANCE
+            targets.append(row)
+        elif not tg.peer and "nabla" in frameworks:
+            targets += [{"metric": tg.metric, "threads": t, "nabla": results["nabla"][t][tg.metric], "target": tg.text,
+                         "met": results["nabla"][t][tg.metric] >= tg.minimum} for t in threads]
+    return {"title": w.title, "kind": w.kind, "epochs": w.epochs, "batch_size": w.batch_size,
+            "results": {f: {str(t): results[f][t] for t in threads} for f in frameworks},
+            "fastest_threads": fastest, "advantage": ratios, "targets": targets,
+            "raw": {f"{f}@{t}": raw[(f, t)] for f in frameworks for t in threads}}
+
+
+def print_table(header, rows, left=1):
+    """Columns sized to fit; the first `left` ones (names) aligned left, the rest (figures) right."""
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
+    for row in [header, *rows]:
+        print("  " + "  ".join(str(c).ljust(wd) if i < left else str(c).rjust(wd)
+                               for i, (c, wd) in enumerate(zip(row, widths))).rstrip())
+
+
+def print_workload(name, rep, threads):
+    metrics = METRICS[rep["kind"]]
+    runs = f"{rep['epochs']} epoch(s) a run, " if rep["epochs"] else ""
+    print(f"\n{name}  {rep['title']}\n  ({runs}medians over the repeats; * each framework's fastest thread count)")
+    rows = []
+    for f, by_threads in rep["results"].items():
+        for t in threads:
+            rows.append([f, t] + [m.fmt.format(by_threads[str(t)][m.key]) +
+                                  ("*" if rep["fastest_threads"][f].get(m.key) == t else "") for m in metrics])
+    print_table(["framework", "threads"] + [m.label for m in metrics], rows)
+    for peer, ratios in rep["advantage"].items():
+        print(f"  nabla vs {peer}, times better at each one's * thread count: " +
+              ", ".join(f"{m.label} {ratios[m.key]:.2f}x" for m in ranked(rep["kind"])))
+
+
+def print_targets(report):
+    print("\nIssue 6's targets (ratio = how many times better nabla is, each framework at its fastest thread count:"
+          "\npeer time / nabla time for s/epoch and latency, nabla / peer for samples/s)")
+    rows = []
+    for name, rep in report["workloads"].items():
+        labels = {m.key: m for m in METRICS[rep["kind"]]}
+        for tg in rep["targets"]:
+            m = labels[tg["metric"]]
+            if "peer" in tg:
+                acc = f"{tg['accuracy']['nabla']:.4f} vs {tg['accuracy'][tg['peer']]:.4f}" if "accuracy" in tg else ""
+                rows.append([name, f"{m.label} vs {tg['peer']}", f"{m.fmt.format(tg['nabla'])} @{tg['nabla_threads']}",
+                             f"{m.fmt.format(tg['peer_value'])} @{tg['peer_threads']}", f"{tg['ratio']:.2f}x", acc,
+                             tg["target"], "met" if tg["met"] else "MISSED"])
+            else:
+                rows.append([name, f"{m.label} @{tg['threads']} thread(s)", m.fmt.format(tg["nabla"]), "", "", "",
+                             tg["target"], "met" if tg["met"] else "MISSED"])
+    print_table(["workload", "measure", "nabla", "peer", "ratio", "accuracy", "target", "result"], rows, left=2)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated, from: " + ", ".join(WORKLOADS))
+    ap.add_argument("--frameworks", default=",".join(FRAMEWORKS),
+                    help="comma-separated, from: " + ", ".join(FRAMEWORKS))
+    ap.add_argument("--threads", default="1,2", help="comma-separated thread counts")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--epochs", type=int, help="epochs a run of each training workload (default: W1, W2 5; W3 1)")
+    ap.add_argument("--no-build", action="store_true", help="use the programs already in build/")
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "latest.json"))
+    args = ap.parse_args()
+    threads = [int(t) for t in args.threads.split(",")]
+    names = [n.upper() for n in args.workloads.split(",")]
+    frameworks = args.frameworks.split(",")
+    for n in names:
+        if n not in WORKLOADS:
+            sys.exit(f"side_by_side: unknown workload '{n}' (known: {', '.join(WORKLOADS)})")
+    for f in frameworks:
+        if f not in FRAMEWORKS:
+            sys.exit(f"side_by_side: unknown framework '{f}' (known: {', '.join(FRAMEWORKS)})")
+    if not args.no_build:
+        build([WORKLOADS[n] for n in names], frameworks)
+
+    start = time.monotonic()
+    report = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "machine": platform.node(),
+              "cpus": os.cpu_count(), "threads": threads, "repeats": args.repeats, "workloads": {}}
+    for n in names:
+        w = WORKLOADS[n]
+        if args.epochs is not None and w.epochs is not None:
+            w = dataclasses.replace(w, epochs=args.epochs)
+        fws = [f for f in frameworks if f in w.programs]
+        if not fws:
+            print(f"side_by_side: {n} has no program for {', '.join(frameworks)}; skipped", file=sys.stderr)
+            continue
+        raw = {(f, t): [] for f in fws for t in threads}
+        for rep in range(args.repeats):
+            for t in threads:
+                for f in fws:
+                    r = run_once(w, f, t)
+                    raw[(f, t)].append(r)
+                    values = run_metrics(w.kind, r)
+                    shown = ", ".join(f"{m.fmt.format(values[m.key])} {m.label}" for m in METRICS[w.kind])
+                    print(f"  {n} {f:8s} threads={t} repeat {rep + 1}/{args.repeats}: {shown} "
+                          f"(other processes: {r['others_cpus']:.2f} CPUs)", file=sys.stderr)
+        report["workloads"][n] = summarize(w, fws, threads, raw)
+    report["elapsed_seconds"] = time.monotonic() - start
+
+    print(f"\nmachine {report['machine']} ({report['cpus']} CPUs), {args.repeats} repeat(s)")
+    for n, rep in report["workloads"].items():
+        print_workload(n, rep, threads)
+    print_targets(report)
+    print(f"\nruns took {report['elapsed_seconds'] / 60:.1f} min")
+    busiest = max((r["others_cpus"] for rep in report["workloads"].values()
+                   for runs in rep["raw"].values() for r in runs), default=0.0)
+    if busiest > BUSY_CPUS:
+        print(f"WARNING: other processes used up to {busiest:.2f} CPUs during a run (see others_cpus in the JSON); "
+              "those timings are not the frameworks'. Rerun on a quiet machine.")
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump(report, f, indent=1)
+    print(f"written to {os.path.relpath(args.out, ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
