@@ -316,6 +316,12 @@ def main():
             sys.exit(f"side_by_side: unknown framework '{f}' (known: {', '.join(FRAMEWORKS)})")
     if not args.no_build:
         build([WORKLOADS[n] for n in names], frameworks)
+    # Every program must be there before the first run, not discovered missing twenty minutes in.
+    programs = {command(WORKLOADS[n], f, 1)[1 if f == "pytorch" else 0] for n in names for f in frameworks
+                if f in WORKLOADS[n].programs}
+    missing = sorted(p for p in programs if not os.path.exists(p))
+    if missing:
+        sys.exit("side_by_side: missing " + ", ".join(missing) + " (run without --no-build to build them)")
 
     start = time.monotonic()
     report = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "machine": platform.node(),
