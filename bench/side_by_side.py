@@ -27,7 +27,7 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILD = os.path.join(ROOT, "build", "release")
+BUILD = os.path.join(ROOT, "build", "bench")  # the bench preset: release, -march=native
 LIBTORCH_BUILD = os.path.join(ROOT, "build", "libtorch-bench")
 PYTHON = "/usr/bin/python3"  # where Debian's python3-torch is installed
 FRAMEWORKS = ("nabla", "pytorch", "libtorch")
@@ -204,7 +204,7 @@ def build(workloads, frameworks):
         return sorted({w.programs[framework] for w in workloads if framework in w.programs})
 
     if "nabla" in frameworks:
-        cmake_build(BUILD, ["cmake", "--preset", "release"], targets("nabla"))
+        cmake_build(BUILD, ["cmake", "--preset", "bench"], targets("nabla"))
     if "libtorch" in frameworks and targets("libtorch"):
         cmake_build(LIBTORCH_BUILD, ["cmake", "-S", "bench/libtorch", "-B", LIBTORCH_BUILD, "-G", "Ninja",
                                      "-DCMAKE_BUILD_TYPE=Release"], targets("libtorch"))
