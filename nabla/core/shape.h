@@ -47,10 +47,28 @@ class Shape {
     for (int i = n_; i < n; ++i) d_[i] = fill;
     n_ = n;
   }
+  // The product of the dimensions. Throws ShapeError if the shape is too large to index (see checked_product).
   int64_t numel() const {
     int64_t n = 1;
-    for (int i = 0; i < n_; ++i) n *= d_[i];
+    bool overflow = false;
+    for (int i = 0; i < n_; ++i) overflow |= __builtin_mul_overflow(n, d_[i], &n);
+    if (overflow) throw_too_large();
     return n;
+  }
+  // False if the product of the non-zero dimensions does not fit int64. That product bounds every element count,
+  // stride and partial product (outer/inner sizes) computed from the shape, so a shape that passes never
+  // overflows them; zeros are left out because a zero must not hide huge dimensions beside it: strides of
+  // (20, 0, 2^27, 2^20, 2^20) still multiply the non-zero dimensions.
+  bool fits_int64() const {
+    int64_t n = 1;
+    for (int i = 0; i < n_; ++i)
+      if (d_[i] != 0 && __builtin_mul_overflow(n, d_[i], &n)) return false;
+    return true;
+  }
+  // Throws ShapeError unless fits_int64(); every tensor shape goes through this (make_tensor, make_view,
+  // contiguous_strides, reshape).
+  void check_fits_int64() const {
+    if (!fits_int64()) throw_too_large();
   }
   std::vector<int64_t> vec() const { return {begin(), end()}; }
   // Normalises a possibly negative axis; throws if out of range.
@@ -74,6 +92,10 @@ class Shape {
   friend bool operator!=(const Shape& a, const Shape& b) { return !(a == b); }
 
  private:
+  [[noreturn]] void throw_too_large() const {
+    throw ShapeError(detail::concat("shape ", str(), " is too large: the product of its non-zero dimensions ",
+                                    "does not fit int64, so its element count or strides would overflow"));
+  }
   template <class It>
   void assign(It first, It last) {
     n_ = 0;
@@ -85,8 +107,9 @@ class Shape {
 
 inline std::ostream& operator<<(std::ostream& os, const Shape& s) { return os << s.str(); }
 
-// Contiguous (row-major) strides for a shape, in elements.
+// Contiguous (row-major) strides for a shape, in elements. Throws ShapeError for a shape too large to index.
 inline Shape contiguous_strides(const Shape& s) {
+  s.check_fits_int64();  // then no suffix product below can overflow
   Shape st;
   st.resize(s.size());
   int64_t acc = 1;

@@ -11,8 +11,13 @@ namespace nabla {
 
 Tensor make_tensor(const Shape& shape, DType dtype) {
   for (int64_t d : shape) NABLA_CHECK(d >= 0, "negative dimension in shape ", shape.str());
+  shape.check_fits_int64();
+  // The byte count must fit too (nbytes() and pointer arithmetic use it); no allocation could be that large.
+  int64_t nbytes = 0;
+  NABLA_CHECK_SHAPE(!__builtin_mul_overflow(shape.numel(), int64_t(dtype_size(dtype)), &nbytes), "shape ",
+                    shape.str(), " of ", dtype_name(dtype), " is too large: its size in bytes does not fit int64");
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(size_t(shape.numel()) * dtype_size(dtype));
+  impl->storage = std::make_shared<Storage>(size_t(nbytes));
   impl->shape = shape;
   impl->strides = contiguous_strides(shape);
   impl->dtype = dtype;
@@ -20,6 +25,8 @@ Tensor make_tensor(const Shape& shape, DType dtype) {
 }
 
 Tensor make_view(const Tensor& t, const Shape& shape, const Shape& strides, int64_t offset) {
+  // Views such as expand can name shapes far larger than their storage; their element count must still fit.
+  shape.check_fits_int64();
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = t.impl()->storage;
   impl->shape = shape;

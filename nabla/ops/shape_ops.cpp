@@ -19,7 +19,10 @@ Tensor reshape(const Tensor& x, const Shape& shape0) {
       NABLA_CHECK_SHAPE(infer < 0, "reshape: more than one -1 in ", shape0.str());
       infer = i;
     } else {
-      known *= shape[i];
+      NABLA_CHECK_SHAPE(shape[i] >= 0, "reshape: negative dimension in ", shape0.str());
+      // Overflow would make the element count check below meaningless.
+      NABLA_CHECK_SHAPE(!__builtin_mul_overflow(known, shape[i], &known), "cannot reshape tensor of shape ",
+                        x.shape().str(), " into ", shape0.str(), ": the element count overflows int64");
     }
   }
   if (infer >= 0) {

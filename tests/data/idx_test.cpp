@@ -201,6 +201,23 @@ TEST(Idx, CorruptHeadersDoNotAllocateOrCrash) {
   EXPECT_THROW(read_idx(dir + "/d"), IOError);
 }
 
+// Issue 19: found by fuzzing. 7 dimensions, one of them 0, so the payload is empty and the size check passed,
+// but the other dimensions overflowed the strides (UBSan: signed integer overflow in contiguous_strides).
+TEST(Idx, ZeroDimensionBesideHugeOnesIsRejectedWithOffset) {
+  std::string dir = testing::temp_dir();
+  const Bytes header = {0x00, 0x00, 0x08, 0x07, 0x00, 0x00, 0x00, 0x14, 0x00, 0x00, 0x00, 0x00, 0x08, 0x07, 0x00, 0x00,
+                        0x00, 0x14, 0x00, 0x00, 0x00, 0x1c, 0x00, 0x00, 0x00, 0x1c, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05};
+  for (bool gzip : {false, true}) {
+    write_bytes(dir + "/zero", header, gzip);
+    testing::expect_error_contains<IOError>([&] { read_idx(dir + "/zero"); },
+                                            {dir + "/zero", "byte offset 4", "(20, 0, 134676480, 1310720, 1835008, 1835009, 33752069)",
+                                             "too large"});
+  }
+  // A zero beside dimensions whose product fits is a valid empty tensor.
+  write_bytes(dir + "/ok", {0, 0, 0x08, 3, 0, 0, 0, 0x14, 0, 0, 0, 0, 0x08, 0x07, 0, 0});
+  EXPECT_EQ(read_idx(dir + "/ok").shape(), Shape({20, 0, 134676480}));
+}
+
 TEST(Idx, WriteErrors) {
   std::string dir = testing::temp_dir();
   testing::expect_error_contains<ValueError>([&] { write_idx(dir + "/x", Tensor::zeros({2}, i64)); },

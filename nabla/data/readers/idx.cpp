@@ -271,6 +271,12 @@ Tensor read_idx(const std::string& path) {
   if (too_big)
     throw IOError(detail::concat("'", path, "': IDX dimensions ", shape.str(), " at byte offset 4 describe more ",
                                  "than ", kMaxPayloadBytes, " bytes of data; the header is corrupt"));
+  // A zero dimension makes the payload empty, but the other dimensions still set the strides: those of
+  // (20, 0, 134676480, 1310720, 1835008, 1835009, 33752069) overflow. Tensors refuse such shapes; say so here,
+  // with the file and offset.
+  if (!shape.fits_int64())
+    throw IOError(detail::concat("'", path, "': IDX dimensions ", shape.str(), " at byte offset 4 are too large: ",
+                                 "the product of the non-zero dimensions does not fit int64; the header is corrupt"));
 
   const uint64_t data_start = src.offset();
   uint64_t remaining = 0;
