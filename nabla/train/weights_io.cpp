@@ -1,6 +1,7 @@
 #include "nabla/train/weights_io.h"
 
 #include <bit>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -108,34 +109,67 @@ void load_weights(Model& model, const std::string& path) {
   std::string h(hl, '\0');
   f.seekg(16);
   f.read(h.data(), std::streamsize(hl));
-  nlohmann::json header;
+  // The header's fields, checked for presence and JSON type: a malformed file is an IOError naming it, never a
+  // JSON library exception (found by fuzz/weights_fuzz.cpp).
+  struct Entry {
+    std::string name, dtype;
+    std::vector<int64_t> shape;
+    uint64_t offset, nbytes;
+  };
+  std::vector<Entry> entries;
+  auto malformed = [&](const std::string& why) {
+    return IOError("load_weights: '" + path + "' has a malformed header: " + why);
+  };
+  // Sizes must be JSON integers >= 0: converting a float such as 1e300 or -1.5 to an integer is undefined.
+  auto size_value = [&](const nlohmann::json& v, const std::string& what) -> uint64_t {
+    if (!v.is_number_unsigned()) throw malformed(what + " is " + v.dump() + ", not an integer >= 0");
+    return v.get<uint64_t>();
+  };
   try {
-    header = nlohmann::json::parse(h);
+    nlohmann::json header = nlohmann::json::parse(h);
+    if (!header.is_object() || header.value("format", "") != "nabla-weights" || header.value("version", 0) != 1)
+      throw IOError("load_weights: '" + path + "' is not a version-1 nabla weights file");
+    const auto& list = header.at("weights");
+    if (!list.is_array()) throw malformed("\"weights\" is not a list");
+    for (const auto& e : list) {
+      const std::string where = "weight " + std::to_string(entries.size());
+      if (!e.is_object()) throw malformed(where + " is not an object");
+      Entry entry{e.at("name").get<std::string>(), e.at("dtype").get<std::string>(), {},
+                  size_value(e.at("offset"), where + "'s offset"), size_value(e.at("nbytes"), where + "'s nbytes")};
+      const auto& shape = e.at("shape");
+      if (!shape.is_array() || shape.size() > size_t(Shape::kMaxDims))
+        throw malformed(where + "'s shape " + shape.dump() + " is not a list of at most 8 sizes");
+      for (const auto& d : shape) {
+        uint64_t v = size_value(d, where + "'s dimension");
+        if (v > uint64_t(INT64_MAX)) throw malformed(where + "'s dimension " + std::to_string(v) + " is too large");
+        entry.shape.push_back(int64_t(v));
+      }
+      entries.push_back(std::move(entry));
+    }
   } catch (const nlohmann::json::exception& e) {
     throw IOError("load_weights: '" + path + "' has a malformed header: " + e.what());
   }
-  if (header.value("format", "") != "nabla-weights" || header.value("version", 0) != 1)
-    throw IOError("load_weights: '" + path + "' is not a version-1 nabla weights file");
 
   model.build_if_possible();
   auto weights = named_weights(model);
-  const auto& entries = header.at("weights");
   NABLA_CHECK_SHAPE(entries.size() == weights.size(), "load_weights: '", path, "' holds ", entries.size(),
                     " weights but model '", model.name(), "' has ", weights.size());
   // Validate everything before writing anything, so a mismatch leaves the model untouched.
   std::vector<Tensor> loaded;
+  const uint64_t data_size = file_size - data_start;
   for (size_t i = 0; i < weights.size(); ++i) {
-    const auto& e = entries[i];
+    const Entry& e = entries[i];
     const auto& [name, dst] = weights[i];
-    std::string file_name = e.at("name").get<std::string>();
-    Shape file_shape(e.at("shape").get<std::vector<int64_t>>());
+    const std::string& file_name = e.name;
+    Shape file_shape(e.shape);
     NABLA_CHECK_SHAPE(weight_part(file_name) == weight_part(name), "load_weights: weight ", i, " of '", path,
                       "' is '", file_name, "' but the model's is '", name, "'");
     NABLA_CHECK_SHAPE(file_shape == dst.shape(), "load_weights: weight '", name, "' has shape ", dst.shape().str(),
                       " in the model but '", file_name, "' has shape ", file_shape.str(), " in '", path, "'");
-    DType dt = dtype_from_name(e.at("dtype").get<std::string>(), path);
-    uint64_t off = e.at("offset").get<uint64_t>(), nb = e.at("nbytes").get<uint64_t>();
-    if (nb != uint64_t(file_shape.numel()) * dtype_size(dt) || data_start + off + nb > file_size)
+    DType dt = dtype_from_name(e.dtype, path);
+    const uint64_t off = e.offset, nb = e.nbytes;
+    // Compared without adding, so that offsets near 2^64 cannot wrap around into the file.
+    if (nb != uint64_t(file_shape.numel()) * dtype_size(dt) || off > data_size || nb > data_size - off)
       throw IOError("load_weights: '" + path + "' is truncated or corrupt at weight '" + file_name + "'");
     Tensor t = make_tensor(file_shape, dt);
     f.seekg(std::streamoff(data_start + off));

@@ -1,4 +1,5 @@
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iterator>
 
@@ -57,6 +58,74 @@ TEST(WeightsIO, CountMismatchAndBadFilesAreReported) {
   auto size = std::filesystem::file_size(dir + "/a.w");
   std::filesystem::resize_file(dir + "/a.w", size - 4);
   testing::expect_error_contains<IOError>([&] { a->load_weights(dir + "/a.w"); }, {"truncated"});
+}
+
+// A weights file with the given JSON header and `data_bytes` zero bytes of data.
+std::string weights_file(const std::string& header, size_t data_bytes = 256) {
+  std::string path = testing::temp_dir() + "/h.weights";
+  std::ofstream f(path, std::ios::binary);
+  uint64_t n = header.size();
+  f.write("NABLAW01", 8);
+  f.write(reinterpret_cast<const char*>(&n), 8);
+  f << header << std::string(data_bytes, '\0');
+  return path;
+}
+
+// mlp()'s four weights as header entries; `tweak` edits them (JSON text) before they are joined.
+std::string header_with(const std::function<void(std::vector<std::string>&)>& tweak) {
+  std::vector<std::string> w = {
+      R"({"name":"dense/kernel","dtype":"float32","shape":[3,8],"offset":0,"nbytes":96})",
+      R"({"name":"dense/bias","dtype":"float32","shape":[8],"offset":96,"nbytes":32})",
+      R"({"name":"dense_1/kernel","dtype":"float32","shape":[8,2],"offset":128,"nbytes":64})",
+      R"({"name":"dense_1/bias","dtype":"float32","shape":[2],"offset":192,"nbytes":8})"};
+  tweak(w);
+  std::string list;
+  for (const auto& e : w) list += (list.empty() ? "" : ",") + e;
+  return R"({"format":"nabla-weights","version":1,"model":"m","weights":[)" + list + "]}";
+}
+
+TEST(WeightsIO, HandWrittenHeaderLoads) {
+  auto a = mlp();
+  a->load_weights(weights_file(header_with([](auto&) {})));
+  EXPECT_EQ(a->get_weights()[0].to_vector<float>(), std::vector<float>(24, 0.0f));
+}
+
+// Found by fuzz/weights_fuzz.cpp: a header that is valid JSON but lacks a field, or has one of the wrong JSON
+// type, escaped as nlohmann::json's exception instead of an IOError naming the file.
+TEST(WeightsIO, MalformedHeaderFieldsAreIOErrors) {
+  auto a = mlp();
+  auto before = a->get_weights();
+  auto expect_malformed = [&](const std::string& header, const std::string& detail) {
+    std::string path = weights_file(header);
+    testing::expect_error_contains<IOError>([&] { a->load_weights(path); }, {path, detail});
+  };
+  // The fuzzer's input: the first entry lost its "name".
+  expect_malformed(header_with([](auto& w) { w[0].replace(w[0].find("\"name\""), 6, "\"nbme\""); }), "'name'");
+  expect_malformed(header_with([](auto& w) { w[1] = "[]"; }), "weight 1 is not an object");
+  expect_malformed(header_with([](auto& w) { w[2].replace(w[2].find("[8,2]"), 5, "\"8x2\""); }), "shape");
+  expect_malformed(header_with([](auto& w) { w[3].replace(w[3].find("\"float32\""), 9, "32"); }), "string");
+  // Floats and negative numbers where sizes belong (converting 1e300 to an integer is undefined behaviour).
+  expect_malformed(header_with([](auto& w) { w[0].replace(w[0].find("[3,8]"), 5, "[1e300,8]"); }), "1e+300");
+  expect_malformed(header_with([](auto& w) { w[0].replace(w[0].find(":0,"), 3, ":-1,"); }), "offset is -1");
+  expect_malformed(header_with([](auto& w) { w[1].replace(w[1].find(":32}"), 4, ":3.5}"); }), "nbytes is 3.5");
+  expect_malformed(header_with([](auto& w) { w[0].replace(w[0].find("[3,8]"), 5, "[1,1,1,1,1,1,1,1,1]"); }),
+                   "at most 8");
+  expect_malformed(R"({"format":"nabla-weights","version":1,"weights":{"a":1}})", "not a list");
+  expect_malformed(R"({"format":"nabla-weights","version":1})", "'weights'");
+  testing::expect_error_contains<IOError>([&] { a->load_weights(weights_file("[1, 2]")); }, {"not a version-1"});
+  testing::expect_error_contains<IOError>(
+      [&] { a->load_weights(weights_file(R"({"format":"nabla-weights","version":"1"})")); }, {"malformed"});
+  // Nothing was written.
+  EXPECT_EQ(a->get_weights()[0].to_vector<float>(), before[0].to_vector<float>());
+}
+
+TEST(WeightsIO, OffsetsNearTwoToThe64DoNotWrapIntoTheFile) {
+  auto a = mlp();
+  // The data start + offset 2^64 - 1 + nbytes wraps around to inside the file: it used to pass the bounds check
+  // and load bytes from the header.
+  std::string h = header_with([](auto& w) { w[0].replace(w[0].find(":0,"), 3, ":18446744073709551615,"); });
+  testing::expect_error_contains<IOError>([&] { a->load_weights(weights_file(h)); },
+                                          {"corrupt at weight 'dense/kernel'"});
 }
 
 TEST(WeightsIO, ConfigIsRecordedWhenAskedAndIgnoredOnLoad) {
