@@ -1,5 +1,9 @@
 #include "nabla/nn/activation.h"
 
+#include <nlohmann/json.hpp>
+
+#include "nabla/nn/layer_registry.h"
+#include "nabla/nn/serialization.h"
 #include "nabla/ops/activations.h"
 
 namespace nabla::nn {
@@ -9,6 +13,20 @@ Activation::Activation(std::string a) : Layer("Activation"), activation_(std::mo
 }
 
 Tensor Activation::call(const Tensor& x, bool) { return activation(x, activation_); }
+
+nlohmann::json Activation::get_config() const {
+  nlohmann::json c = Layer::get_config();
+  c["activation"] = serialize_activation(activation_);
+  return c;
+}
+
+std::shared_ptr<Activation> Activation::from_config(const nlohmann::json& c) {
+  const std::string who = "Activation config";
+  NABLA_CHECK(c.contains("activation"), who, ": \"activation\" is required");
+  auto layer = std::make_shared<Activation>(deserialize_activation(c["activation"], who));
+  layer->load_base_config(c);
+  return layer;
+}
 
 }  // namespace nabla::nn
 

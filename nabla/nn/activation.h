@@ -10,7 +10,8 @@ class Activation : public Layer {
   using Layer::call;
   Tensor call(const Tensor& x, bool training) override;
   Shape compute_output_shape(const std::vector<Shape>& in) const override { return in.at(0); }
-  std::string config_str() const override { return activation_; }
+  nlohmann::json get_config() const override;
+  static std::shared_ptr<Activation> from_config(const nlohmann::json& config);
 
  private:
   std::string activation_;

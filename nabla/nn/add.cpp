@@ -26,6 +26,12 @@ Tensor Add::call(const std::vector<Tensor>& xs, bool) {
   return y;
 }
 
+std::shared_ptr<Add> Add::from_config(const nlohmann::json& c) {
+  auto layer = std::make_shared<Add>();
+  layer->load_base_config(c);
+  return layer;
+}
+
 }  // namespace nabla::nn
 
 namespace nabla::layers {

@@ -10,6 +10,7 @@ class Add : public Layer {
   using Layer::call;
   Tensor call(const std::vector<Tensor>& xs, bool training) override;
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
+  static std::shared_ptr<Add> from_config(const nlohmann::json& config);
 };
 
 }  // namespace nabla::nn

@@ -7,6 +7,11 @@ namespace nabla::nn {
 class AveragePooling2D : public Pooling2D {
  public:
   explicit AveragePooling2D(Pooling2DOptions opts = {}) : Pooling2D("AveragePooling2D", std::move(opts)) {}
+  static std::shared_ptr<AveragePooling2D> from_config(const nlohmann::json& config) {
+    auto layer = std::make_shared<AveragePooling2D>(options_from_config(config, "AveragePooling2D"));
+    layer->load_base_config(config);
+    return layer;
+  }
 
  protected:
   Tensor pool(const Tensor& x, const Pool2DArgs& args) const override;

@@ -1,5 +1,8 @@
 #include "nabla/nn/batch_normalization.h"
 
+#include <nlohmann/json.hpp>
+
+#include "nabla/nn/serialization.h"
 #include "nabla/ops/batch_norm.h"
 
 namespace nabla::nn {
@@ -17,22 +20,14 @@ void BatchNormalization::build(const std::vector<Shape>& in) {
                     "' (BatchNormalization) expects an input of rank >= 2, got ",
                     in.empty() ? std::string("nothing") : in[0].str());
   Shape c{in[0].back()};
-  if (opts_.scale) add_weight("gamma", c, initializer(opts_.gamma_initializer));
-  if (opts_.center) add_weight("beta", c, initializer(opts_.beta_initializer));
-  add_weight("moving_mean", c, initializer(opts_.moving_mean_initializer), false);
-  add_weight("moving_variance", c, initializer(opts_.moving_variance_initializer), false);
+  if (opts_.scale) add_weight("gamma", c, opts_.gamma_initializer);
+  if (opts_.center) add_weight("beta", c, opts_.beta_initializer);
+  add_weight("moving_mean", c, opts_.moving_mean_initializer, false);
+  add_weight("moving_variance", c, opts_.moving_variance_initializer, false);
 }
 
-const Tensor& BatchNormalization::weight(const std::string& n) const {
-  for (const Weight& w : weights())
-    if (w.name == n) return w.value;
-  static const Tensor none;
-  return none;
-}
-Tensor BatchNormalization::gamma() const { return weight("gamma"); }
-Tensor BatchNormalization::beta() const { return weight("beta"); }
-const Tensor& BatchNormalization::moving_mean() const { return weight("moving_mean"); }
-const Tensor& BatchNormalization::moving_variance() const { return weight("moving_variance"); }
+Tensor BatchNormalization::gamma() const { return opts_.scale ? weight("gamma") : Tensor(); }
+Tensor BatchNormalization::beta() const { return opts_.center ? weight("beta") : Tensor(); }
 
 Shape BatchNormalization::compute_output_shape(const std::vector<Shape>& in) const {
   NABLA_CHECK_SHAPE(in.size() == 1 && in[0].size() >= 2, "layer '", name(),
@@ -55,8 +50,52 @@ Tensor BatchNormalization::call(const Tensor& x, bool training) {
                     {training && trainable, opts_.momentum, opts_.epsilon});
 }
 
-std::string BatchNormalization::config_str() const {
-  return detail::concat("momentum=", opts_.momentum, ", epsilon=", opts_.epsilon);
+nlohmann::json BatchNormalization::get_config() const {
+  nlohmann::json c = Layer::get_config();
+  c["axis"] = -1;
+  c["momentum"] = opts_.momentum;
+  c["epsilon"] = opts_.epsilon;
+  c["center"] = opts_.center;
+  c["scale"] = opts_.scale;
+  c["beta_initializer"] = serialize_initializer(opts_.beta_initializer);
+  c["gamma_initializer"] = serialize_initializer(opts_.gamma_initializer);
+  c["moving_mean_initializer"] = serialize_initializer(opts_.moving_mean_initializer);
+  c["moving_variance_initializer"] = serialize_initializer(opts_.moving_variance_initializer);
+  c["beta_regularizer"] = nullptr;
+  c["gamma_regularizer"] = nullptr;
+  c["beta_constraint"] = nullptr;
+  c["gamma_constraint"] = nullptr;
+  c["synchronized"] = false;
+  c["renorm"] = false;
+  c["renorm_clipping"] = nullptr;
+  c["renorm_momentum"] = 0.99;
+  return c;
+}
+
+std::shared_ptr<BatchNormalization> BatchNormalization::from_config(const nlohmann::json& c) {
+  const std::string who = "BatchNormalization config";
+  for (const char* k : {"beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint",
+                        "renorm_clipping"})
+    saving::require_null(c, k, who);
+  auto axis = saving::get_ints(c, "axis", {-1}, who);
+  NABLA_CHECK(axis.size() == 1 && axis[0] == -1, who, ": nabla normalizes over the last axis only (axis -1), got ",
+              c["axis"].dump());
+  NABLA_CHECK(!saving::get_bool(c, "renorm", false, who), who, ": renorm is not supported");
+  NABLA_CHECK(!saving::get_bool(c, "synchronized", false, who), who, ": synchronized is not supported");
+  BatchNormalizationOptions o;
+  o.momentum = saving::get_double(c, "momentum", 0.99, who);
+  o.epsilon = saving::get_double(c, "epsilon", 1e-3, who);
+  o.center = saving::get_bool(c, "center", true, who);
+  o.scale = saving::get_bool(c, "scale", true, who);
+  if (c.contains("beta_initializer")) o.beta_initializer = deserialize_initializer(c["beta_initializer"]);
+  if (c.contains("gamma_initializer")) o.gamma_initializer = deserialize_initializer(c["gamma_initializer"]);
+  if (c.contains("moving_mean_initializer"))
+    o.moving_mean_initializer = deserialize_initializer(c["moving_mean_initializer"]);
+  if (c.contains("moving_variance_initializer"))
+    o.moving_variance_initializer = deserialize_initializer(c["moving_variance_initializer"]);
+  auto layer = std::make_shared<BatchNormalization>(std::move(o));
+  layer->load_base_config(c);
+  return layer;
 }
 
 }  // namespace nabla::nn

@@ -11,10 +11,10 @@ struct BatchNormalizationOptions {
   double epsilon = 1e-3;
   bool center = true;   // learn beta
   bool scale = true;    // learn gamma
-  std::string beta_initializer = "zeros";
-  std::string gamma_initializer = "ones";
-  std::string moving_mean_initializer = "zeros";
-  std::string moving_variance_initializer = "ones";
+  Initializer beta_initializer = "zeros";
+  Initializer gamma_initializer = "ones";
+  Initializer moving_mean_initializer = "zeros";
+  Initializer moving_variance_initializer = "ones";
   std::vector<int64_t> input_shape;  // only for the first layer of a Sequential
 };
 
@@ -25,14 +25,14 @@ class BatchNormalization : public Layer {
   Tensor call(const Tensor& x, bool training) override;
   void build(const std::vector<Shape>& in) override;
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
-  std::string config_str() const override;
-  Tensor gamma() const;
-  Tensor beta() const;
-  const Tensor& moving_mean() const;
-  const Tensor& moving_variance() const;
+  nlohmann::json get_config() const override;
+  static std::shared_ptr<BatchNormalization> from_config(const nlohmann::json& config);
+  Tensor gamma() const;  // undefined when scale = false
+  Tensor beta() const;   // undefined when center = false
+  Tensor moving_mean() const { return weight("moving_mean"); }
+  Tensor moving_variance() const { return weight("moving_variance"); }
 
  private:
-  const Tensor& weight(const std::string& name) const;
   BatchNormalizationOptions opts_;
 };
 

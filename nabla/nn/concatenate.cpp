@@ -1,5 +1,8 @@
 #include "nabla/nn/concatenate.h"
 
+#include <nlohmann/json.hpp>
+
+#include "nabla/nn/serialization.h"
 #include "nabla/ops/shape_ops.h"
 
 namespace nabla::nn {
@@ -28,6 +31,18 @@ Tensor Concatenate::call(const std::vector<Tensor>& xs, bool) {
   for (const Tensor& x : xs) shapes.push_back(x.shape());
   compute_output_shape(shapes);
   return concat(xs, axis_ < 0 ? axis_ + xs[0].dim() : axis_);
+}
+
+nlohmann::json Concatenate::get_config() const {
+  nlohmann::json c = Layer::get_config();
+  c["axis"] = axis_;
+  return c;
+}
+
+std::shared_ptr<Concatenate> Concatenate::from_config(const nlohmann::json& c) {
+  auto layer = std::make_shared<Concatenate>(int(saving::get_int(c, "axis", -1, "Concatenate config")));
+  layer->load_base_config(c);
+  return layer;
 }
 
 }  // namespace nabla::nn

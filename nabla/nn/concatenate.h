@@ -10,7 +10,8 @@ class Concatenate : public Layer {
   using Layer::call;
   Tensor call(const std::vector<Tensor>& xs, bool training) override;
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
-  std::string config_str() const override { return "axis=" + std::to_string(axis_); }
+  nlohmann::json get_config() const override;
+  static std::shared_ptr<Concatenate> from_config(const nlohmann::json& config);
 
  private:
   int axis_;

@@ -3,6 +3,7 @@
 // Keras. relu is fused into the convolution primitive.
 #include "nabla/nn/layer.h"
 #include "nabla/nn/size2.h"
+#include "nabla/ops/conv.h"
 
 namespace nabla::nn {
 
@@ -12,8 +13,10 @@ struct Conv2DOptions {
   Size2 dilation_rate = 1;
   std::string activation;                         // "" = linear
   bool use_bias = true;
-  std::string kernel_initializer = "glorot_uniform";
-  std::string bias_initializer = "zeros";
+  Initializer kernel_initializer = "glorot_uniform";
+  Initializer bias_initializer = "zeros";
+  Regularizer kernel_regularizer;                 // none by default
+  Regularizer bias_regularizer;
   std::vector<int64_t> input_shape;               // (h, w, c); only for the first layer of a Sequential
 };
 
@@ -24,9 +27,10 @@ class Conv2D : public Layer {
   Tensor call(const Tensor& x, bool training) override;
   void build(const std::vector<Shape>& in) override;
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
-  std::string config_str() const override;
-  const Tensor& kernel() const { return weights()[0].value; }
-  Tensor bias() const { return opts_.use_bias ? weights()[1].value : Tensor(); }
+  nlohmann::json get_config() const override;
+  static std::shared_ptr<Conv2D> from_config(const nlohmann::json& config);
+  Tensor kernel() const { return weight("kernel"); }
+  Tensor bias() const { return opts_.use_bias ? weight("bias") : Tensor(); }
   int64_t filters() const { return filters_; }
 
  private:
@@ -34,6 +38,7 @@ class Conv2D : public Layer {
   int64_t filters_;
   Size2 kernel_size_;
   Conv2DOptions opts_;
+  Conv2DArgs args_;  // strides, padding (parsed once, here), dilation and the fused activation
 };
 
 }  // namespace nabla::nn

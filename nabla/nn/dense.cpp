@@ -1,5 +1,7 @@
 #include "nabla/nn/dense.h"
 
+#include "nabla/nn/layer_registry.h"
+#include "nabla/nn/serialization.h"
 #include "nabla/ops/activations.h"
 #include "nabla/ops/linear.h"
 #include "nabla/ops/shape_ops.h"
@@ -16,8 +18,8 @@ void Dense::build(const std::vector<Shape>& in) {
   NABLA_CHECK_SHAPE(in.size() == 1 && in[0].size() >= 2, "layer '", name(), "' (Dense) expects an input of rank >= 2, got ",
                     in.empty() ? std::string("nothing") : in[0].str());
   int64_t fan_in = in[0].back();
-  add_weight("kernel", Shape{fan_in, units_}, initializer(opts_.kernel_initializer));
-  if (opts_.use_bias) add_weight("bias", Shape{units_}, initializer(opts_.bias_initializer));
+  add_weight("kernel", Shape{fan_in, units_}, opts_.kernel_initializer, true, f32, opts_.kernel_regularizer);
+  if (opts_.use_bias) add_weight("bias", Shape{units_}, opts_.bias_initializer, true, f32, opts_.bias_regularizer);
 }
 
 Shape Dense::compute_output_shape(const std::vector<Shape>& in) const {
@@ -34,7 +36,7 @@ Shape Dense::compute_output_shape(const std::vector<Shape>& in) const {
 }
 
 Tensor Dense::call(const Tensor& x0, bool) {
-  const Tensor& w = kernel();
+  const Tensor w = kernel();
   NABLA_CHECK_SHAPE(x0.dim() >= 2 && x0.shape().back() == w.size(0), "layer '", name(),
                     "' (Dense) expects inputs of shape (None, ", w.size(0), "), got shape ", x0.shape().str());
   Tensor x = x0;
@@ -54,8 +56,36 @@ Tensor Dense::call(const Tensor& x0, bool) {
   return y;
 }
 
-std::string Dense::config_str() const {
-  return "units=" + std::to_string(units_) + (opts_.activation.empty() ? "" : ", activation=" + opts_.activation);
+nlohmann::json Dense::get_config() const {
+  nlohmann::json c = Layer::get_config();
+  c["units"] = units_;
+  c["activation"] = serialize_activation(opts_.activation);
+  c["use_bias"] = opts_.use_bias;
+  c["kernel_initializer"] = serialize_initializer(opts_.kernel_initializer);
+  c["bias_initializer"] = serialize_initializer(opts_.bias_initializer);
+  c["kernel_regularizer"] = serialize_regularizer(opts_.kernel_regularizer);
+  c["bias_regularizer"] = serialize_regularizer(opts_.bias_regularizer);
+  c["kernel_constraint"] = nullptr;
+  c["bias_constraint"] = nullptr;
+  c["quantization_config"] = nullptr;
+  return c;
+}
+
+std::shared_ptr<Dense> Dense::from_config(const nlohmann::json& c) {
+  const std::string who = "Dense config";
+  for (const char* k : {"kernel_constraint", "bias_constraint", "activity_regularizer", "quantization_config"})
+    saving::require_null(c, k, who);
+  NABLA_CHECK(c.contains("units"), who, ": \"units\" is required");
+  DenseOptions o;
+  o.activation = deserialize_activation(c.value("activation", nlohmann::json(nullptr)), who);
+  o.use_bias = saving::get_bool(c, "use_bias", true, who);
+  if (c.contains("kernel_initializer")) o.kernel_initializer = deserialize_initializer(c["kernel_initializer"]);
+  if (c.contains("bias_initializer")) o.bias_initializer = deserialize_initializer(c["bias_initializer"]);
+  if (c.contains("kernel_regularizer")) o.kernel_regularizer = deserialize_regularizer(c["kernel_regularizer"]);
+  if (c.contains("bias_regularizer")) o.bias_regularizer = deserialize_regularizer(c["bias_regularizer"]);
+  auto layer = std::make_shared<Dense>(saving::get_int(c, "units", 0, who), std::move(o));
+  layer->load_base_config(c);
+  return layer;
 }
 
 }  // namespace nabla::nn

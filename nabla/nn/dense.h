@@ -7,8 +7,10 @@ namespace nabla::nn {
 struct DenseOptions {
   std::string activation;                         // "" = linear
   bool use_bias = true;
-  std::string kernel_initializer = "glorot_uniform";
-  std::string bias_initializer = "zeros";
+  Initializer kernel_initializer = "glorot_uniform";
+  Initializer bias_initializer = "zeros";
+  Regularizer kernel_regularizer;                 // none by default; "l2" or nn::regularizers::L2(1e-4)
+  Regularizer bias_regularizer;
   std::vector<int64_t> input_shape;               // only for the first layer of a Sequential
 };
 
@@ -19,9 +21,10 @@ class Dense : public Layer {
   Tensor call(const Tensor& x, bool training) override;
   void build(const std::vector<Shape>& in) override;
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
-  std::string config_str() const override;
-  const Tensor& kernel() const { return weights()[0].value; }
-  Tensor bias() const { return opts_.use_bias ? weights()[1].value : Tensor(); }
+  nlohmann::json get_config() const override;
+  static std::shared_ptr<Dense> from_config(const nlohmann::json& config);
+  Tensor kernel() const { return weight("kernel"); }
+  Tensor bias() const { return opts_.use_bias ? weight("bias") : Tensor(); }
   int64_t units() const { return units_; }
   const std::string& activation() const { return opts_.activation; }
 

@@ -13,11 +13,13 @@ class Dropout : public Layer {
   using Layer::call;
   Tensor call(const Tensor& x, bool training) override;
   Shape compute_output_shape(const std::vector<Shape>& in) const override { return in.at(0); }
-  std::string config_str() const override { return "rate=" + std::to_string(rate_); }
+  nlohmann::json get_config() const override;
+  static std::shared_ptr<Dropout> from_config(const nlohmann::json& config);
   double rate() const { return rate_; }
 
  private:
   double rate_;
+  std::optional<uint64_t> seed_;
   std::optional<Generator> gen_;
 };
 

@@ -1,5 +1,8 @@
 #include "nabla/nn/embedding.h"
 
+#include <nlohmann/json.hpp>
+
+#include "nabla/nn/serialization.h"
 #include "nabla/ops/embedding.h"
 
 namespace nabla::nn {
@@ -12,7 +15,8 @@ Embedding::Embedding(int64_t input_dim, int64_t output_dim, EmbeddingOptions opt
 }
 
 void Embedding::build(const std::vector<Shape>&) {
-  add_weight("embeddings", Shape{input_dim_, output_dim_}, initializer(opts_.embeddings_initializer));
+  add_weight("embeddings", Shape{input_dim_, output_dim_}, opts_.embeddings_initializer, true, f32,
+             opts_.embeddings_regularizer);
 }
 
 Shape Embedding::compute_output_shape(const std::vector<Shape>& in) const {
@@ -32,8 +36,34 @@ Tensor Embedding::call(const Tensor& x, bool) {
   }
 }
 
-std::string Embedding::config_str() const {
-  return detail::concat("input_dim=", input_dim_, ", output_dim=", output_dim_);
+nlohmann::json Embedding::get_config() const {
+  nlohmann::json c = Layer::get_config();
+  c["input_dim"] = input_dim_;
+  c["output_dim"] = output_dim_;
+  c["embeddings_initializer"] = serialize_initializer(opts_.embeddings_initializer);
+  c["embeddings_regularizer"] = serialize_regularizer(opts_.embeddings_regularizer);
+  c["activity_regularizer"] = nullptr;
+  c["embeddings_constraint"] = nullptr;
+  c["mask_zero"] = false;
+  c["quantization_config"] = nullptr;
+  return c;
+}
+
+std::shared_ptr<Embedding> Embedding::from_config(const nlohmann::json& c) {
+  const std::string who = "Embedding config";
+  for (const char* k : {"activity_regularizer", "embeddings_constraint", "quantization_config"})
+    saving::require_null(c, k, who);
+  NABLA_CHECK(!saving::get_bool(c, "mask_zero", false, who), who, ": mask_zero is not supported");
+  NABLA_CHECK(c.contains("input_dim") && c.contains("output_dim"), who, ": \"input_dim\" and \"output_dim\" are required");
+  EmbeddingOptions o;
+  if (c.contains("embeddings_initializer"))
+    o.embeddings_initializer = deserialize_initializer(c["embeddings_initializer"]);
+  if (c.contains("embeddings_regularizer"))
+    o.embeddings_regularizer = deserialize_regularizer(c["embeddings_regularizer"]);
+  auto layer = std::make_shared<Embedding>(saving::get_int(c, "input_dim", 0, who),
+                                           saving::get_int(c, "output_dim", 0, who), std::move(o));
+  layer->load_base_config(c);
+  return layer;
 }
 
 }  // namespace nabla::nn

@@ -6,7 +6,8 @@
 namespace nabla::nn {
 
 struct EmbeddingOptions {
-  std::string embeddings_initializer = "random_uniform";
+  Initializer embeddings_initializer = "random_uniform";
+  Regularizer embeddings_regularizer;  // none by default
   std::vector<int64_t> input_shape;  // e.g. {sequence_length}; only for the first layer of a Sequential
 };
 
@@ -17,8 +18,9 @@ class Embedding : public Layer {
   Tensor call(const Tensor& x, bool training) override;
   void build(const std::vector<Shape>& in) override;
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
-  std::string config_str() const override;
-  const Tensor& embeddings() const { return weights()[0].value; }
+  nlohmann::json get_config() const override;
+  static std::shared_ptr<Embedding> from_config(const nlohmann::json& config);
+  Tensor embeddings() const { return weight("embeddings"); }
 
  private:
   int64_t input_dim_, output_dim_;

@@ -1,5 +1,8 @@
 #include "nabla/nn/flatten.h"
 
+#include <nlohmann/json.hpp>
+
+#include "nabla/nn/serialization.h"
 #include "nabla/ops/shape_ops.h"
 
 namespace nabla::nn {
@@ -21,6 +24,21 @@ Tensor Flatten::call(const Tensor& x, bool) {
                       expect.str().substr(1), ", got shape ", x.shape().str());
   }
   return reshape(x, Shape{x.dim() ? x.size(0) : 1, -1});
+}
+
+nlohmann::json Flatten::get_config() const {
+  nlohmann::json c = Layer::get_config();
+  c["data_format"] = "channels_last";
+  return c;
+}
+
+std::shared_ptr<Flatten> Flatten::from_config(const nlohmann::json& c) {
+  const std::string who = "Flatten config";
+  NABLA_CHECK(saving::get_string(c, "data_format", "channels_last", who) == "channels_last", who,
+              ": only data_format channels_last is supported, got ", c["data_format"].dump());
+  auto layer = std::make_shared<Flatten>();
+  layer->load_base_config(c);
+  return layer;
 }
 
 }  // namespace nabla::nn

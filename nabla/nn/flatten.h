@@ -10,6 +10,8 @@ class Flatten : public Layer {
   using Layer::call;
   Tensor call(const Tensor& x, bool training) override;
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
+  nlohmann::json get_config() const override;
+  static std::shared_ptr<Flatten> from_config(const nlohmann::json& config);
 };
 
 }  // namespace nabla::nn

@@ -10,6 +10,8 @@ class GlobalAveragePooling2D : public Layer {
   using Layer::call;
   Tensor call(const Tensor& x, bool training) override;
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
+  nlohmann::json get_config() const override;
+  static std::shared_ptr<GlobalAveragePooling2D> from_config(const nlohmann::json& config);
 };
 
 }  // namespace nabla::nn

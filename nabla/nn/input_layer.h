@@ -13,6 +13,9 @@ class InputLayer : public Layer {
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
   // The shape with batch axis -1.
   Shape shape() const;
+  // Keras's InputLayer config: {batch_shape, dtype, sparse, ragged, name, optional} (no trainable).
+  nlohmann::json get_config() const override;
+  static std::shared_ptr<InputLayer> from_config(const nlohmann::json& config);
 
  private:
   std::vector<int64_t> shape_;

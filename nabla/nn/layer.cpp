@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "nabla/autograd/node.h"
+#include "nabla/nn/serialization.h"
 
 namespace nabla::nn {
 
@@ -68,13 +69,75 @@ Tensor Layer::operator()(const std::vector<Tensor>& xs, bool training) {
   return call(xs, training);
 }
 
-Tensor& Layer::add_weight(const std::string& name, const Shape& shape, const Initializer& init, bool trainable_w,
-                          DType dtype) {
+Tensor Layer::add_weight(const std::string& name, const Shape& shape, const Initializer& init, bool trainable_w,
+                         DType dtype, Regularizer regularizer) {
+  NABLA_CHECK(!has_weight(name), "layer '", name_, "' (", type_, ") already has a weight named '", name, "'");
   Tensor t = Tensor::empty(shape, dtype);
   init(t);
   if (trainable_w) t.requires_grad_(true);
-  weights_.push_back({name, t, trainable_w});
-  return weights_.back().value;
+  weights_.push_back({name, t, trainable_w, std::move(regularizer)});
+  return t;
+}
+
+bool Layer::has_weight(const std::string& n) const {
+  for (const Weight& w : weights_)
+    if (w.name == n) return true;
+  return false;
+}
+
+Tensor Layer::weight(const std::string& n) const {
+  for (const Weight& w : weights_)
+    if (w.name == n) return w.value;
+  std::string names;
+  for (const Weight& w : weights_) names += (names.empty() ? "" : ", ") + w.name;
+  throw ValueError(detail::concat("layer '", name_, "' (", type_, ") has no weight named '", n, "'",
+                                  built_ ? " (its weights: " + (names.empty() ? std::string("none") : names) + ")"
+                                         : std::string(" (it is not built yet: call it on data or build it first)")));
+}
+
+std::vector<Tensor> Layer::regularization_losses() const {
+  std::vector<Tensor> r;
+  if (!trainable) return r;
+  for (const Weight& w : weights_)
+    if (w.trainable && w.regularizer) r.push_back(w.regularizer(w.value));
+  return r;
+}
+
+nlohmann::json Layer::get_config() const {
+  nlohmann::json c = nlohmann::json::object();
+  c["name"] = name_.empty() ? snake_case(type_) : name_;
+  c["trainable"] = trainable;
+  c["dtype"] = saving::serialize_object("keras", "DTypePolicy", {{"name", "float32"}});
+  return c;
+}
+
+void Layer::load_base_config(const nlohmann::json& c) {
+  std::string who = type_ + " config";
+  NABLA_CHECK(c.is_object(), who, ": expected an object, got ", c.dump());
+  std::string n = saving::get_string(c, "name", "", who);
+  if (!n.empty()) name_ = n;
+  trainable = saving::get_bool(c, "trainable", true, who);
+  if (c.contains("dtype") && !c["dtype"].is_null()) {
+    const nlohmann::json& d = c["dtype"];
+    std::string dt = d.is_string() ? d.get<std::string>()
+                     : d.is_object() && d.contains("config") && d["config"].contains("name") &&
+                             d["config"]["name"].is_string()
+                         ? d["config"]["name"].get<std::string>()
+                         : std::string("?");
+    NABLA_CHECK(dt == "float32", who, ": nabla layers compute in float32; dtype policy '", dt, "' (",
+                d.dump(), ") is not supported");
+  }
+}
+
+std::string Layer::config_str() const {
+  nlohmann::json c = get_config();
+  std::string s;
+  for (auto it = c.begin(); it != c.end(); ++it) {
+    const std::string& k = it.key();
+    if (k == "name" || k == "trainable" || k == "dtype" || it->is_null() || it->is_object()) continue;
+    s += (s.empty() ? "" : ", ") + k + "=" + (it->is_string() ? it->get<std::string>() : it->dump());
+  }
+  return s;
 }
 
 std::vector<Tensor> Layer::trainable_weights() const {

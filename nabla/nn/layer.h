@@ -3,11 +3,13 @@
 // the first layer needs an input shape), and runs call() under a name scope so that ops know which layer ran
 // them (used by debug/ to name the layer path of a bad op).
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
 #include "nabla/core/tensor.h"
 #include "nabla/nn/init.h"
+#include "nabla/nn/regularizers.h"
 
 namespace nabla::nn {
 
@@ -15,6 +17,7 @@ struct Weight {
   std::string name;  // "kernel", "bias", "moving_mean", ...
   Tensor value;
   bool trainable = true;
+  Regularizer regularizer;  // empty: none
 };
 
 class Layer : public std::enable_shared_from_this<Layer> {
@@ -35,8 +38,14 @@ class Layer : public std::enable_shared_from_this<Layer> {
   virtual void build(const std::vector<Shape>& input_shapes);
   // Output shape for the given input shape(s), batch axis = -1. Checks compatibility with clear errors.
   virtual Shape compute_output_shape(const std::vector<Shape>& input_shapes) const = 0;
-  // Human-readable configuration (for summary and error messages).
-  virtual std::string config_str() const { return ""; }
+  // Keras's get_config(): the constructor arguments under Keras's key names, starting with name, trainable and
+  // dtype (a DTypePolicy object). Each class also has a static from_config(const nlohmann::json&) that rebuilds
+  // it; nn/layer_registry.h serializes a layer to Keras's {"module", "class_name", "config", ...} and back.
+  virtual nlohmann::json get_config() const;
+  // A one-line rendering of the layer's own get_config entries ("units=4, activation=relu"), for messages.
+  std::string config_str() const;
+  // Sets name and trainable from a config and checks its dtype (nabla layers compute in float32); for from_config.
+  void load_base_config(const nlohmann::json& config);
 
   void ensure_built(const std::vector<Shape>& input_shapes);
   bool built() const { return built_; }
@@ -46,17 +55,26 @@ class Layer : public std::enable_shared_from_this<Layer> {
 
   std::vector<Weight>& weights() { return weights_; }
   const std::vector<Weight>& weights() const { return weights_; }
+  // The weight of that name ("kernel", "bias", "moving_mean", ...); throws listing the layer's weights otherwise.
+  Tensor weight(const std::string& name) const;
+  bool has_weight(const std::string& name) const;
   std::vector<Tensor> trainable_weights() const;
   std::vector<Tensor> non_trainable_weights() const;
   int64_t count_params() const;
   bool trainable = true;
+  // The penalties of the regularizers on this layer's trainable weights (Keras's layer.losses): differentiable
+  // scalars to add to the training loss. Empty for a frozen layer, as in Keras.
+  virtual std::vector<Tensor> regularization_losses() const;
+  // The input shapes (batch axis -1) the layer was built for; Keras's build_config.
+  const std::vector<Shape>& built_input_shapes() const { return built_input_shapes_; }
 
   // The input shape given at construction (Keras's input_shape=...), excluding the batch axis.
   const std::vector<int64_t>& declared_input_shape() const { return declared_input_shape_; }
 
  protected:
-  Tensor& add_weight(const std::string& name, const Shape& shape, const Initializer& init, bool trainable = true,
-                     DType dtype = f32);
+  // Creates, initializes and records a weight; returns a handle to it (it shares storage with the weight).
+  Tensor add_weight(const std::string& name, const Shape& shape, const Initializer& init, bool trainable = true,
+                    DType dtype = f32, Regularizer regularizer = {});
   std::vector<int64_t> declared_input_shape_;
   std::vector<Shape> built_input_shapes_;
 

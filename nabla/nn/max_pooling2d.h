@@ -7,6 +7,11 @@ namespace nabla::nn {
 class MaxPooling2D : public Pooling2D {
  public:
   explicit MaxPooling2D(Pooling2DOptions opts = {}) : Pooling2D("MaxPooling2D", std::move(opts)) {}
+  static std::shared_ptr<MaxPooling2D> from_config(const nlohmann::json& config) {
+    auto layer = std::make_shared<MaxPooling2D>(options_from_config(config, "MaxPooling2D"));
+    layer->load_base_config(config);
+    return layer;
+  }
 
  protected:
   Tensor pool(const Tensor& x, const Pool2DArgs& args) const override;

@@ -1,6 +1,8 @@
 #include "nabla/nn/pooling2d.h"
 
-#include <sstream>
+#include <nlohmann/json.hpp>
+
+#include "nabla/nn/serialization.h"
 
 namespace nabla::nn {
 
@@ -29,12 +31,24 @@ Tensor Pooling2D::call(const Tensor& x, bool) {
   return pool(x, args_);
 }
 
-std::string Pooling2D::config_str() const {
-  std::ostringstream s;
-  s << "pool_size=" << opts_.pool_size.str();
-  if (opts_.strides) s << ", strides=" << opts_.strides->str();
-  if (opts_.padding != "valid") s << ", padding=" << opts_.padding;
-  return s.str();
+nlohmann::json Pooling2D::get_config() const {
+  nlohmann::json c = Layer::get_config();
+  c["pool_size"] = opts_.pool_size.json();
+  c["padding"] = padding_name(args_.padding);
+  c["strides"] = opts_.strides.value_or(opts_.pool_size).json();
+  c["data_format"] = "channels_last";
+  return c;
+}
+
+Pooling2DOptions Pooling2D::options_from_config(const nlohmann::json& c, const std::string& type) {
+  const std::string who = type + " config";
+  NABLA_CHECK(saving::get_string(c, "data_format", "channels_last", who) == "channels_last", who,
+              ": nabla pools channels_last (NHWC) inputs only, got data_format ", c["data_format"].dump());
+  Pooling2DOptions o;
+  o.pool_size = Size2::from_json(c.value("pool_size", nlohmann::json(2)), who + " pool_size");
+  if (c.contains("strides") && !c["strides"].is_null()) o.strides = Size2::from_json(c["strides"], who + " strides");
+  o.padding = saving::get_string(c, "padding", "valid", who);
+  return o;
 }
 
 }  // namespace nabla::nn

@@ -22,9 +22,11 @@ class Pooling2D : public Layer {
   using Layer::call;
   Tensor call(const Tensor& x, bool training) override;
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
-  std::string config_str() const override;
+  nlohmann::json get_config() const override;
 
  protected:
+  // The options in a MaxPooling2D/AveragePooling2D config (for the subclasses' from_config).
+  static Pooling2DOptions options_from_config(const nlohmann::json& config, const std::string& type);
   virtual Tensor pool(const Tensor& x, const Pool2DArgs& args) const = 0;
 
  private:

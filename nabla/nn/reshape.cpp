@@ -1,5 +1,8 @@
 #include "nabla/nn/reshape.h"
 
+#include <nlohmann/json.hpp>
+
+#include "nabla/nn/serialization.h"
 #include <sstream>
 
 #include "nabla/ops/shape_ops.h"
@@ -62,7 +65,19 @@ Tensor Reshape::call(const Tensor& x, bool) {
   return reshape(x, out);
 }
 
-std::string Reshape::config_str() const { return "target_shape=" + target_str(target_); }
+nlohmann::json Reshape::get_config() const {
+  nlohmann::json c = Layer::get_config();
+  c["target_shape"] = target_;
+  return c;
+}
+
+std::shared_ptr<Reshape> Reshape::from_config(const nlohmann::json& c) {
+  const std::string who = "Reshape config";
+  NABLA_CHECK(c.contains("target_shape"), who, ": \"target_shape\" is required");
+  auto layer = std::make_shared<Reshape>(saving::get_ints(c, "target_shape", {}, who));
+  layer->load_base_config(c);
+  return layer;
+}
 
 }  // namespace nabla::nn
 

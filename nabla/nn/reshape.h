@@ -10,7 +10,8 @@ class Reshape : public Layer {
   using Layer::call;
   Tensor call(const Tensor& x, bool training) override;
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
-  std::string config_str() const override;
+  nlohmann::json get_config() const override;
+  static std::shared_ptr<Reshape> from_config(const nlohmann::json& config);
 
  private:
   std::vector<int64_t> target_;

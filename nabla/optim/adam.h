@@ -20,6 +20,9 @@ class Adam : public Optimizer {
   explicit Adam(AdamOptions opts = {}, std::string name = "Adam");
   explicit Adam(double learning_rate) : Adam(with_lr(learning_rate)) {}
   std::vector<Tensor> state_tensors() const override;
+  nlohmann::json get_config() const override;
+  // class_name "AdamW" rebuilds Keras's AdamW (Adam with decoupled weight decay).
+  static std::shared_ptr<Adam> from_config(const nlohmann::json& config, const std::string& class_name = "Adam");
 
  protected:
   void update(size_t slot, Tensor& param, const Tensor& grad, double lr) override;

@@ -5,8 +5,10 @@
 // for one parameter and keep their state per parameter slot.
 #include <functional>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
+#include <typeindex>
 #include <vector>
 
 #include "nabla/core/tensor.h"
@@ -43,6 +45,13 @@ class Optimizer {
   const std::string& name() const { return name_; }
   OptimizerOptions& options() { return opts_; }
 
+  // Keras's get_config(): {name, learning_rate (a number or a serialized schedule), weight_decay, clipnorm,
+  // global_clipnorm, clipvalue, use_ema, ...} plus each optimizer's own entries. Defined with the optimizer
+  // registry (optim/registry.cpp), which rebuilds optimizers from these configs (optim::deserialize).
+  virtual nlohmann::json get_config() const;
+  // Keras's class name ("Adam", "AdamW", "SGD", "RMSprop").
+  virtual std::string class_name() const { return name_; }
+
   // Optimizer state per parameter slot, for checkpoints and numerics checks.
   virtual std::vector<Tensor> state_tensors() const { return {}; }
 
@@ -69,5 +78,22 @@ StepObserver* step_observer();
 
 // By Keras name with default settings: "adam", "sgd", "rmsprop", "adamw" (optim/registry.cpp).
 OptimizerPtr get(const std::string& name);
+
+// Keras's serialized form {"module": "keras.optimizers", "class_name": "Adam", "config": {...}, ...} and back
+// (also accepts a name string). A user's optimizer registers a "package>Name" with register_optimizer<T>, T
+// having static from_config(const nlohmann::json&).
+nlohmann::json serialize(const Optimizer& optimizer);
+OptimizerPtr deserialize(const nlohmann::json& j);
+void register_optimizer_factory(const std::string& registered_name,
+                                std::function<OptimizerPtr(const nlohmann::json& config)> factory,
+                                std::type_index type);
+template <class T>
+void register_optimizer(const std::string& registered_name) {
+  register_optimizer_factory(registered_name, [](const nlohmann::json& c) -> OptimizerPtr { return T::from_config(c); },
+                             typeid(T));
+}
+// Reads the entries every optimizer shares (learning_rate or its schedule, clipping) into opts; rejects the Keras
+// options nabla does not implement (use_ema, loss_scale_factor, gradient_accumulation_steps). For from_config.
+void load_base_config(OptimizerOptions& opts, const nlohmann::json& config, const std::string& who);
 
 }  // namespace nabla::optim

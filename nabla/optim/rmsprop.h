@@ -20,6 +20,8 @@ class RMSprop : public Optimizer {
   explicit RMSprop(RMSpropOptions opts = {});
   explicit RMSprop(double learning_rate);
   std::vector<Tensor> state_tensors() const override;
+  nlohmann::json get_config() const override;
+  static std::shared_ptr<RMSprop> from_config(const nlohmann::json& config);
 
  protected:
   void update(size_t slot, Tensor& param, const Tensor& grad, double lr) override;

@@ -16,6 +16,8 @@ class SGD : public Optimizer {
   explicit SGD(SGDOptions opts = {});
   explicit SGD(double learning_rate, double momentum = 0, bool nesterov = false);
   std::vector<Tensor> state_tensors() const override;
+  nlohmann::json get_config() const override;
+  static std::shared_ptr<SGD> from_config(const nlohmann::json& config);
 
  protected:
   void update(size_t slot, Tensor& param, const Tensor& grad, double lr) override;

@@ -8,6 +8,7 @@
 // apply_layer() builds the layer and infers the output shape at once, so shape errors surface where the graph is
 // written, naming the layer and both shapes. Functional runs the graph in topological order.
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,10 @@ class Functional : public Model {
   std::vector<Shape> output_shapes() const override;
   const std::vector<KerasTensor>& inputs() const { return inputs_; }
   const std::vector<KerasTensor>& outputs() const { return outputs_; }
+  // Keras's functional config {name, trainable, layers: [{..., name, inbound_nodes}], input_layers, output_layers}
+  // and back (defined in train/model_config.cpp).
+  nlohmann::json get_config() const;
+  static std::shared_ptr<Functional> from_config(const nlohmann::json& config);
 
  private:
   std::vector<KerasTensor> inputs_, outputs_;

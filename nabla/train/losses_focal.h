@@ -11,6 +11,9 @@ namespace nabla::losses {
 // alpha_t = y alpha + (1 - y)(1 - alpha) when apply_class_balancing.
 class BinaryFocalCrossentropy : public Loss {
  public:
+  std::string class_name() const override { return "BinaryFocalCrossentropy"; }
+  nlohmann::json get_config() const override;
+  static std::shared_ptr<BinaryFocalCrossentropy> from_config(const nlohmann::json& config);
   struct Options {
     bool apply_class_balancing = false;
     double alpha = 0.25;
@@ -32,6 +35,9 @@ class BinaryFocalCrossentropy : public Loss {
 // clipped probabilities. alpha: one value for all classes (Keras's default 0.25), or one per class.
 class CategoricalFocalCrossentropy : public Loss {
  public:
+  std::string class_name() const override { return "CategoricalFocalCrossentropy"; }
+  nlohmann::json get_config() const override;
+  static std::shared_ptr<CategoricalFocalCrossentropy> from_config(const nlohmann::json& config);
   struct Options {
     std::vector<double> alpha = {0.25};
     double gamma = 2.0;
@@ -44,6 +50,9 @@ class CategoricalFocalCrossentropy : public Loss {
   Tensor per_sample(const Tensor& y_true, const Tensor& y_pred) const override;
   // The focal loss of targets given as probabilities [..., C] against predictions [..., C]: [...] per element.
   Tensor focal(const Tensor& y_true, const Tensor& y_pred) const;
+  const Options& options() const { return o_; }
+
+  static Options options_from_config(const nlohmann::json& config, const std::string& who);
 
  private:
   Options o_;
@@ -52,6 +61,8 @@ class CategoricalFocalCrossentropy : public Loss {
 // The same with class-index targets ([N], or dense [N, H, W] for predictions [N, H, W, C]).
 class SparseCategoricalFocalCrossentropy : public CategoricalFocalCrossentropy {
  public:
+  std::string class_name() const override { return "SparseCategoricalFocalCrossentropy"; }
+  static std::shared_ptr<SparseCategoricalFocalCrossentropy> from_config(const nlohmann::json& config);
   SparseCategoricalFocalCrossentropy() : SparseCategoricalFocalCrossentropy(Options{}) {}
   explicit SparseCategoricalFocalCrossentropy(Options o)
       : CategoricalFocalCrossentropy(std::move(o), "sparse_categorical_focal_crossentropy") {}

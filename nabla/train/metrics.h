@@ -1,8 +1,11 @@
 #pragma once
 // Streaming metrics (Keras's update_state / result / reset_state), accumulated over batches in double.
 // They run outside autograd on detached predictions.
+#include <functional>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <typeindex>
 
 #include "nabla/core/tensor.h"
 
@@ -17,6 +20,10 @@ class Metric {
   virtual void reset_state() = 0;
   const std::string& name() const { return name_; }
   void set_name(std::string n) { name_ = std::move(n); }
+  // Keras's class name and get_config() ({name, dtype, ...}); train/metrics_config.cpp defines them and the
+  // registry that rebuilds metrics from configs. "" for metrics without a Keras counterpart config here.
+  virtual std::string class_name() const { return ""; }
+  virtual nlohmann::json get_config() const;
 
  private:
   std::string name_;
@@ -28,6 +35,8 @@ using MetricPtr = std::shared_ptr<Metric>;
 class MeanMetric : public Metric {
  public:
   using Metric::Metric;
+  std::string class_name() const override { return "Mean"; }
+  static std::shared_ptr<MeanMetric> from_config(const nlohmann::json& config);
   void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor()) override;
   void update_values(const Tensor& values, const Tensor& sample_weight = Tensor());
   void add(double total, double count) {
@@ -49,6 +58,8 @@ class SparseCategoricalAccuracy : public MeanMetric {
  public:
   explicit SparseCategoricalAccuracy(std::string name = "sparse_categorical_accuracy") : MeanMetric(std::move(name)) {}
 
+  std::string class_name() const override { return "SparseCategoricalAccuracy"; }
+  static std::shared_ptr<SparseCategoricalAccuracy> from_config(const nlohmann::json& config);
  protected:
   Tensor values(const Tensor& y_true, const Tensor& y_pred) const override;
 };
@@ -57,6 +68,8 @@ class CategoricalAccuracy : public MeanMetric {
  public:
   explicit CategoricalAccuracy(std::string name = "categorical_accuracy") : MeanMetric(std::move(name)) {}
 
+  std::string class_name() const override { return "CategoricalAccuracy"; }
+  static std::shared_ptr<CategoricalAccuracy> from_config(const nlohmann::json& config);
  protected:
   Tensor values(const Tensor& y_true, const Tensor& y_pred) const override;
 };
@@ -66,6 +79,9 @@ class BinaryAccuracy : public MeanMetric {
   explicit BinaryAccuracy(std::string name = "binary_accuracy", double threshold = 0.5)
       : MeanMetric(std::move(name)), threshold_(threshold) {}
 
+  std::string class_name() const override { return "BinaryAccuracy"; }
+  static std::shared_ptr<BinaryAccuracy> from_config(const nlohmann::json& config);
+  nlohmann::json get_config() const override;
  protected:
   Tensor values(const Tensor& y_true, const Tensor& y_pred) const override;
 
@@ -77,6 +93,8 @@ class MeanSquaredError : public MeanMetric {
  public:
   explicit MeanSquaredError(std::string name = "mean_squared_error") : MeanMetric(std::move(name)) {}
 
+  std::string class_name() const override { return "MeanSquaredError"; }
+  static std::shared_ptr<MeanSquaredError> from_config(const nlohmann::json& config);
  protected:
   Tensor values(const Tensor& y_true, const Tensor& y_pred) const override;
 };
@@ -85,6 +103,8 @@ class MeanAbsoluteError : public MeanMetric {
  public:
   explicit MeanAbsoluteError(std::string name = "mean_absolute_error") : MeanMetric(std::move(name)) {}
 
+  std::string class_name() const override { return "MeanAbsoluteError"; }
+  static std::shared_ptr<MeanAbsoluteError> from_config(const nlohmann::json& config);
  protected:
   Tensor values(const Tensor& y_true, const Tensor& y_pred) const override;
 };
@@ -92,5 +112,17 @@ class MeanAbsoluteError : public MeanMetric {
 // By Keras name. "accuracy"/"acc" resolve to the accuracy matching the loss (accuracy_metric), and keep the
 // name the user wrote, as Keras does. Also: "mse", "mae", "binary_accuracy", ...
 MetricPtr get(const std::string& name, const std::string& accuracy_metric = "categorical_accuracy");
+
+// Keras's serialized form {"module": "keras.metrics", "class_name", "config", "registered_name"} and back. A user's
+// metric registers "package>Name" with register_metric<T>, T having a static from_config(const nlohmann::json&).
+nlohmann::json serialize(const Metric& metric);
+MetricPtr deserialize(const nlohmann::json& j);
+void register_metric_factory(const std::string& registered_name,
+                             std::function<MetricPtr(const nlohmann::json&)> factory, std::type_index type);
+template <class T>
+void register_metric(const std::string& registered_name) {
+  register_metric_factory(registered_name, [](const nlohmann::json& c) -> MetricPtr { return T::from_config(c); },
+                          typeid(T));
+}
 
 }  // namespace nabla::metrics

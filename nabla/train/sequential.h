@@ -1,6 +1,7 @@
 #pragma once
 // Sequential: a plain stack of layers (Keras's models.Sequential).
 #include <initializer_list>
+#include <nlohmann/json_fwd.hpp>
 
 #include "nabla/train/model.h"
 
@@ -18,6 +19,10 @@ class Sequential : public Model {
   std::vector<std::pair<nn::LayerPtr, Shape>> layer_output_shapes() const override;
   // Builds every layer for inputs of this shape (batch axis included, may be -1).
   void build(const Shape& input_shape);
+  // Keras's Sequential config {name, trainable, dtype, layers: [InputLayer, ...], build_input_shape} and back
+  // (defined in train/model_config.cpp).
+  nlohmann::json get_config() const;
+  static std::shared_ptr<Sequential> from_config(const nlohmann::json& config);
 
  private:
   std::vector<nn::LayerPtr> layers_;

@@ -32,7 +32,7 @@ nlohmann::json model_config(const Model& model) {
   nlohmann::json layers = nlohmann::json::array();
   auto shapes = model.layer_output_shapes();
   for (const auto& l : model.layers()) {
-    nlohmann::json j = {{"name", l->name()}, {"type", l->type()}, {"config", l->config_str()}};
+    nlohmann::json j = {{"name", l->name()}, {"type", l->type()}, {"config", l->get_config()}};
     for (const auto& [sl, s] : shapes)
       if (sl == l) j["output_shape"] = s.vec();
     layers.push_back(j);

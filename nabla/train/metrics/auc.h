@@ -28,6 +28,9 @@ class AUC : public Metric {
   double result() const override;
   void reset_state() override;
   const std::vector<float>& thresholds() const { return thresholds_; }
+  std::string class_name() const override { return "AUC"; }
+  nlohmann::json get_config() const override;
+  static std::shared_ptr<AUC> from_config(const nlohmann::json& config);
 
  private:
   AucOptions o_;
