@@ -25,7 +25,7 @@ struct Gemm {
   Tensor b;
   bool trans_b;
   Tensor bias;
-  kernels::Epilogue epilogue;
+  kernels::FusedActivation epilogue;
   Tensor c;
 
   // C = op(A) op(B): M x K times K x N.
@@ -38,7 +38,7 @@ struct Gemm {
 };
 
 Gemm make_gemm(std::string name, Shape a_shape, bool trans_a, Shape b_shape, bool trans_b, Shape c_shape,
-               bool bias = false, kernels::Epilogue epilogue = kernels::Epilogue::none) {
+               bool bias = false, kernels::FusedActivation epilogue = kernels::FusedActivation::none) {
   static Generator gen(1);
   auto uniform = [](const Shape& s) { return Tensor::uniform(s, -1, 1, f32, &gen); };
   return {std::move(name), uniform(a_shape), trans_a, uniform(b_shape), trans_b,
@@ -47,7 +47,7 @@ Gemm make_gemm(std::string name, Shape a_shape, bool trans_a, Shape b_shape, boo
 
 // The five GEMMs of one training step of Dense(128, relu) -> Dense(10) at this batch size.
 std::vector<Gemm> mlp_step_gemms(int64_t batch) {
-  using kernels::Epilogue;
+  using Epilogue = kernels::FusedActivation;
   return {
       make_gemm("dense128 forward x W", {batch, 784}, false, {784, 128}, false, {batch, 128}, true, Epilogue::relu),
       make_gemm("dense128 dW = x^T g", {batch, 784}, true, {batch, 128}, false, {784, 128}),

@@ -21,9 +21,7 @@ int main() {
 
   const int64_t batch = 64, n = x_train.size(0);
   for (int epoch = 0; epoch < 2; ++epoch) {
-    Tensor order = Tensor::arange(n);
-    for (int64_t i = n - 1; i > 0; --i)  // shuffle
-      std::swap(order.data<int64_t>()[i], order.data<int64_t>()[default_generator().randint(uint64_t(i + 1))]);
+    Tensor order = randperm(n);  // a fresh shuffle each epoch
     double total = 0;
     int64_t steps = 0;
     for (int64_t start = 0; start < n; start += batch, ++steps) {

@@ -15,7 +15,7 @@ constexpr int64_t kMinority = 3;
 constexpr int kEpochs = 3;
 
 struct Scores {
-  double accuracy, recall, precision, macro_f1, pr_auc;
+  double accuracy, recall, precision, macro_f1, average_precision;
 };
 
 std::shared_ptr<Sequential> make_model() {
@@ -32,7 +32,7 @@ Scores score(Sequential& model, const Tensor& x, const Tensor& y) {
       .recall = recall_score(y, p, {.class_id = kMinority}),
       .precision = precision_score(y, p, {.class_id = kMinority}),
       .macro_f1 = f1_score(y, p, {.average = Average::macro}),
-      .pr_auc = auc_score(y, p, {.curve = Curve::PR, .class_id = kMinority}),
+      .average_precision = average_precision_score(y, p, {.class_id = kMinority}),
   };
 }
 
@@ -92,12 +92,12 @@ int main() {
     rows.emplace_back("focal loss", score(*model, x_test, test.labels));
   }
 
-  std::printf("\n| %-13s | %8s | %15s | %18s | %8s | %6s |\n", "method", "accuracy", "minority recall",
-              "minority precision", "macro-F1", "PR-AUC");
-  std::printf("|---------------|----------|-----------------|--------------------|----------|--------|\n");
+  std::printf("\n| %-13s | %8s | %15s | %18s | %8s | %13s |\n", "method", "accuracy", "minority recall",
+              "minority precision", "macro-F1", "avg precision");
+  std::printf("|---------------|----------|-----------------|--------------------|----------|---------------|\n");
   for (auto& [name, s] : rows)
-    std::printf("| %-13s | %8.4f | %15.4f | %18.4f | %8.4f | %6.4f |\n", name.c_str(), s.accuracy, s.recall,
-                s.precision, s.macro_f1, s.pr_auc);
+    std::printf("| %-13s | %8.4f | %15.4f | %18.4f | %8.4f | %13.4f |\n", name.c_str(), s.accuracy, s.recall,
+                s.precision, s.macro_f1, s.average_precision);
   std::cout << "\nseconds: " << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
             << "\n";
   std::cout << "Test accuracy: " << weighted.accuracy << std::endl;

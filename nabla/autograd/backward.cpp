@@ -56,7 +56,6 @@ void attach_impl(Tensor& out, const char* name, size_t n, Get get, BackwardFn fn
   }
   node->backward = std::move(fn);
   node->out_shape = out.shape();
-  node->out_dtype = out.dtype();
   out.impl()->grad_fn = std::move(node);
   out.impl()->requires_grad = true;
 }

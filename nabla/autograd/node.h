@@ -23,7 +23,6 @@ struct Node {
   std::vector<std::shared_ptr<TensorImpl>> inputs;  // edges to the inputs (leaves or other nodes' outputs)
   BackwardFn backward;
   Shape out_shape;
-  DType out_dtype = f32;
   Tensor grad;                                    // dL/d(output), accumulated while backward runs
   bool released = false;
 };

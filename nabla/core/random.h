@@ -8,6 +8,8 @@
 
 namespace nabla {
 
+class Tensor;
+
 inline uint64_t splitmix64(uint64_t x) {
   x += 0x9E3779B97F4A7C15ull;
   x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -96,5 +98,10 @@ class Generator {
 Generator& default_generator();
 // Seeds the default generator (like torch.manual_seed / tf.random.set_seed).
 void manual_seed(uint64_t seed);
+
+// torch.randperm: a random permutation of 0..n-1 as an int64 tensor [n] (Fisher-Yates on `gen`, or on the
+// default generator), the same for the same seed.
+Tensor randperm(int64_t n, Generator* gen = nullptr);
+Tensor randperm(int64_t n, Generator& gen);
 
 }  // namespace nabla

@@ -1,11 +1,11 @@
 #include "nabla/core/tensor.h"
 
 #include <cmath>
-#include <iomanip>
-#include <sstream>
+#include <ostream>
 
 #include "nabla/core/random.h"
 #include "nabla/core/strided.h"
+#include "nabla/core/tensor_print.h"
 
 namespace nabla {
 
@@ -183,37 +183,7 @@ Tensor& Tensor::requires_grad_(bool on) {
   return *this;
 }
 
-std::string Tensor::str(int max_per_dim) const {
-  if (!defined()) return "Tensor(undefined)";
-  std::ostringstream os;
-  Tensor c = to(f64).contiguous();
-  const double* p = c.data<double>();
-  const Shape& s = shape();
-  os << std::setprecision(6);
-  // Recursive printer with elision of long dimensions.
-  auto rec = [&](auto&& self, int d, int64_t base) -> void {
-    if (d == s.size()) {
-      os << p[base];
-      return;
-    }
-    os << "[";
-    int64_t stride = 1;
-    for (int k = d + 1; k < s.size(); ++k) stride *= s[k];
-    for (int64_t i = 0; i < s[d]; ++i) {
-      if (s[d] > max_per_dim && i == max_per_dim / 2) {
-        os << "..., ";
-        i = s[d] - max_per_dim / 2;
-      }
-      self(self, d + 1, base + i * stride);
-      if (i + 1 < s[d]) os << ", ";
-    }
-    os << "]";
-  };
-  os << "Tensor(";
-  rec(rec, 0, 0);
-  os << ", shape=" << s.str() << ", dtype=" << dtype_name(dtype()) << ")";
-  return os.str();
-}
+std::string Tensor::str() const { return tensor_str(*this); }
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.str(); }
 

@@ -37,10 +37,6 @@ struct TensorImpl {
   bool requires_grad = false;
   std::shared_ptr<TensorImpl> grad;               // accumulated gradient of a leaf
   std::shared_ptr<autograd::Node> grad_fn;        // the op that produced this tensor, if recorded
-  // Set by softmax() and sigmoid(): the logits they were computed from, so that crossentropy losses can take
-  // the stable fused path (what Keras does through `_keras_logits`).
-  std::shared_ptr<TensorImpl> logits;
-  enum class LogitsOf : uint8_t { none, softmax, sigmoid } logits_of = LogitsOf::none;
 };
 
 class Tensor {
@@ -114,6 +110,9 @@ class Tensor {
   // ---- reductions (differentiable; nabla/ops/reduce.cpp) ----
   Tensor sum() const;
   Tensor mean() const;
+  Tensor max() const;     // 0-d; see nabla::max
+  Tensor min() const;
+  Tensor argmax() const;  // int64 0-d index into the flattened tensor
 
   // ---- autograd ----
   bool requires_grad() const { return impl_->requires_grad; }
@@ -125,7 +124,9 @@ class Tensor {
   bool is_leaf() const { return impl_->grad_fn == nullptr; }
   void backward(const Tensor& grad = Tensor(), bool retain_graph = false) const;
 
-  std::string str(int max_per_dim = 6) const;
+  // As PyTorch prints it: tensor([[0.1000, 2.0000], ...], shape=(2, 2), dtype=float32), with the middle of long
+  // dimensions elided as "..." beyond print_options().threshold elements (nabla/core/tensor_print.h).
+  std::string str() const;
 
  private:
   std::shared_ptr<TensorImpl> impl_;

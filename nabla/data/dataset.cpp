@@ -8,9 +8,11 @@ namespace nabla::data {
 using namespace detail;
 
 // ---- Iterator ----
+Iterator::Iterator() = default;
 Iterator::Iterator(std::shared_ptr<StatsRegistry> stats, IterPtr impl)
     : stats_(std::move(stats)), impl_(std::move(impl)) {}
-
+Iterator::Iterator(Iterator&&) noexcept = default;
+Iterator& Iterator::operator=(Iterator&&) noexcept = default;
 Iterator::~Iterator() = default;
 
 std::optional<Element> Iterator::next() {
@@ -29,6 +31,9 @@ struct Dataset::StatsSlot {
 };
 
 Dataset::Dataset(NodePtr node) : node_(std::move(node)), stats_slot_(std::make_shared<StatsSlot>()) {}
+
+Dataset DatasetAccess::make(NodePtr node) { return Dataset(std::move(node)); }
+const NodePtr& DatasetAccess::node(const Dataset& ds) { return ds.node_; }
 
 Dataset Dataset::from_tensor_slices(std::vector<Tensor> tensors) {
   return Dataset(std::make_shared<TensorSlicesNode>(std::move(tensors)));

@@ -4,30 +4,39 @@
 // of tensors, by convention (features, label[, sample_weight]).
 //
 //   auto ds = data::Dataset::from_tensor_slices(x, y).shuffle(10000, 42).batch(32).prefetch(data::AUTOTUNE);
-//   auto it = ds.make_iterator();                 // one epoch
+//   for (const auto& batch : ds) step(batch[0], batch[1]);   // one epoch, as `for batch in ds:` in Python
+//   auto it = ds.make_iterator();                             // or by hand
 //   while (auto batch = it.next()) step((*batch)[0], (*batch)[1]);
-//   std::cout << it.stats().str();                // is training input-bound?
+//   std::cout << it.stats().str();                            // is training input-bound?
 //
 // Semantics follow tf.data (docs/data-pipeline.md lists the few differences).
+#include <cstddef>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "nabla/data/element.h"
-#include "nabla/data/node.h"
 #include "nabla/data/stats.h"
 
 namespace nabla::data {
 
+class Dataset;
+namespace detail {
+// The pipeline machinery (data/node.h) stays out of this header; DatasetAccess is its one door into Dataset.
+class DatasetNode;
+class IteratorBase;
+struct DatasetAccess;
+}  // namespace detail
+
 // One pass over a dataset. Destroying it mid-epoch stops its background work and waits for it.
 class Iterator {
  public:
-  Iterator() = default;
-  Iterator(std::shared_ptr<StatsRegistry> stats, detail::IterPtr impl);
-  Iterator(Iterator&&) noexcept = default;
-  Iterator& operator=(Iterator&&) noexcept = default;
+  Iterator();
+  Iterator(Iterator&&) noexcept;
+  Iterator& operator=(Iterator&&) noexcept;
   ~Iterator();
   // The next element, or nullopt at the end of the pass. An error in any stage (a user function that threw, a
   // bad record) is rethrown here; the pass is then over.
@@ -35,8 +44,42 @@ class Iterator {
   PipelineStats stats() const;
 
  private:
+  friend class Dataset;
+  Iterator(std::shared_ptr<StatsRegistry> stats, std::unique_ptr<detail::IteratorBase> impl);
   std::shared_ptr<StatsRegistry> stats_;  // declared first: outlives the iterators that count into it
-  detail::IterPtr impl_;
+  std::unique_ptr<detail::IteratorBase> impl_;
+};
+
+// The input iterator behind `for (const auto& element : dataset)`: begin() starts a pass (an Iterator) and holds
+// the current element; it equals end() when the pass is over. Leaving the loop early (break, return, an
+// exception) destroys it, which stops the pass's background work as destroying an Iterator does.
+class ElementIterator {
+ public:
+  using iterator_category = std::input_iterator_tag;
+  using value_type = Element;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const Element*;
+  using reference = const Element&;
+
+  ElementIterator() = default;
+  explicit ElementIterator(Iterator it) : it_(std::move(it)) { ++*this; }
+  ElementIterator(ElementIterator&&) noexcept = default;
+  ElementIterator& operator=(ElementIterator&&) noexcept = default;
+
+  reference operator*() const { return *current_; }
+  pointer operator->() const { return &*current_; }
+  ElementIterator& operator++() {
+    current_ = it_.next();
+    return *this;
+  }
+  void operator++(int) { ++*this; }
+  friend bool operator==(const ElementIterator& it, std::default_sentinel_t) { return !it.current_; }
+  // Statistics of the pass so far (see Iterator::stats).
+  PipelineStats stats() const { return it_.stats(); }
+
+ private:
+  Iterator it_;
+  std::optional<Element> current_;
 };
 
 class Dataset {
@@ -116,14 +159,17 @@ class Dataset {
 
   // ---- running ----
   Iterator make_iterator() const;  // one pass (repeat() makes it longer)
+  // Range-for: each loop is one pass, like make_iterator(); an error in the pipeline is thrown from the loop.
+  ElementIterator begin() const { return ElementIterator(make_iterator()); }
+  std::default_sentinel_t end() const { return {}; }
   int64_t cardinality() const;     // number of elements, or INFINITE_CARDINALITY / UNKNOWN_CARDINALITY
   PipelineStats stats() const;     // of the latest iterator made from this dataset
-  const detail::NodePtr& node() const { return node_; }
-  explicit Dataset(detail::NodePtr node);
 
  private:
+  friend struct detail::DatasetAccess;
   struct StatsSlot;
-  detail::NodePtr node_;
+  explicit Dataset(std::shared_ptr<const detail::DatasetNode> node);
+  std::shared_ptr<const detail::DatasetNode> node_;
   std::shared_ptr<StatsSlot> stats_slot_;
 };
 

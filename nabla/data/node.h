@@ -9,6 +9,10 @@
 #include "nabla/data/element.h"
 #include "nabla/data/stats.h"
 
+namespace nabla::data {
+class Dataset;
+}
+
 namespace nabla::data::detail {
 
 class IteratorBase {
@@ -41,5 +45,12 @@ class DatasetNode : public std::enable_shared_from_this<DatasetNode> {
   virtual IterPtr make(const IterContext& ctx, StageCounters* counters) const = 0;
 };
 using NodePtr = std::shared_ptr<const DatasetNode>;
+
+// How code in data/ outside the Dataset class (readers, stages that take datasets) wraps a node as a Dataset
+// and reaches the node of one. Not part of the public API: Dataset befriends it.
+struct DatasetAccess {
+  static Dataset make(NodePtr node);
+  static const NodePtr& node(const Dataset& ds);
+};
 
 }  // namespace nabla::data::detail

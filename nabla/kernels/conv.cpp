@@ -110,12 +110,12 @@ Tensor as_matrix(const Tensor& t, int64_t rows, int64_t cols) {
 
 template <class T>
 void forward_im2col(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y, const Conv2DGeometry& g,
-                    bool relu) {
+                    FusedActivation act) {
   int64_t m = g.n * g.oh * g.ow, k = g.kh * g.kw * g.c;
   Tensor cols = im2col<T>(x, g);
   Tensor ym = as_matrix(y, m, g.o);
   if constexpr (std::is_same_v<T, float>) {  // bias and relu fused into the GEMM
-    gemm(cols, false, as_matrix(w, k, g.o), false, ym, b, relu ? Epilogue::relu : Epilogue::none);
+    gemm(cols, false, as_matrix(w, k, g.o), false, ym, b, act);
     return;
   }
   gemm(cols, false, as_matrix(w, k, g.o), false, ym);
@@ -124,7 +124,7 @@ void forward_im2col(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y
   for (int64_t r = 0; r < m; ++r)
     for (int64_t j = 0; j < g.o; ++j) {
       T v = yp[r * g.o + j] + (bp ? bp[j] : T(0));
-      yp[r * g.o + j] = relu && v < T(0) ? T(0) : v;
+      yp[r * g.o + j] = act == FusedActivation::relu && v < T(0) ? T(0) : v;
     }
 }
 
@@ -325,13 +325,13 @@ void check_f32(const char* what, std::initializer_list<const Tensor*> ts) {
 int64_t conv_primitives_created() { return g_created.load(); }
 
 void conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y, const Conv2DGeometry& g,
-                    bool relu) {
+                    FusedActivation act) {
   if (y.numel() == 0) return;
-  if (x.dtype() == f64) return forward_im2col<double>(x, w, b, y, g, relu);
+  if (x.dtype() == f64) return forward_im2col<double>(x, w, b, y, g, act);
   check_f32("conv2d_forward", {&x, &w, &b, &y});
-  if (use_im2col(kForward)) return forward_im2col<float>(x, w, b, y, g, relu);
+  if (use_im2col(kForward)) return forward_im2col<float>(x, w, b, y, g, act);
   int nt = conv_threads(g);
-  Entry& e = lookup(g, kForward, b.defined(), relu, nt);
+  Entry& e = lookup(g, kForward, b.defined(), act == FusedActivation::relu, nt);
   bind(e, DNNL_ARG_SRC, x);
   bind(e, DNNL_ARG_WEIGHTS, w);
   bind(e, DNNL_ARG_DST, y);

@@ -3,6 +3,7 @@
 // [n, oh, ow, o]. float32 runs on oneDNN's convolution primitives (cached per shape); float64 (gradient checks)
 // runs as im2col + GEMM on OpenBLAS. All tensors passed here are contiguous. No autograd here.
 #include "nabla/core/tensor.h"
+#include "nabla/kernels/fused_activation.h"
 
 namespace nabla::kernels {
 
@@ -16,9 +17,9 @@ struct Conv2DGeometry {
   double flops() const { return 2.0 * double(n * oh * ow) * double(o) * double(kh * kw * c); }
 };
 
-// y = conv(x, w) [+ b] [relu]. b: [o] or undefined.
+// y = act(conv(x, w) [+ b]). b: [o] or undefined.
 void conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y, const Conv2DGeometry& g,
-                    bool relu);
+                    FusedActivation act = FusedActivation::none);
 // gx = dL/dx from gy = dL/dy.
 void conv2d_backward_data(const Tensor& gy, const Tensor& w, Tensor& gx, const Conv2DGeometry& g);
 // gw = dL/dw and, when gb is given, gb = dL/db.

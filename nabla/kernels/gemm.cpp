@@ -127,7 +127,7 @@ int gemm_threads(int64_t m, int64_t n, int64_t k) {
 
 int64_t gemm_primitives_created() { return g_created.load(); }
 
-void gemm(const Tensor& A, bool trans_a, const Tensor& B, bool trans_b, Tensor& C, const Tensor& bias, Epilogue ep,
+void gemm(const Tensor& A, bool trans_a, const Tensor& B, bool trans_b, Tensor& C, const Tensor& bias, FusedActivation act,
           bool accumulate) {
   Tensor a = A, b = B;
   Matrix ma = logical(a, trans_a), mb = logical(b, trans_b);
@@ -145,13 +145,13 @@ void gemm(const Tensor& A, bool trans_a, const Tensor& B, bool trans_b, Tensor& 
     return;
   }
   if (A.dtype() == f64) {
-    NABLA_CHECK(!bias.defined() && ep == Epilogue::none, "gemm: float64 supports no fused epilogue");
+    NABLA_CHECK(!bias.defined() && act == FusedActivation::none, "gemm: float64 supports no fused bias or activation");
     gemm_f64(ma, a.data<double>(), mb, b.data<double>(), C.data<double>(), n, accumulate);
     return;
   }
   NABLA_CHECK(A.dtype() == f32, "gemm supports float32 and float64, got ", dtype_name(A.dtype()));
   Key key{m, n, k, ma.s_r, ma.s_c, mb.s_r, mb.s_c,
-          (bias.defined() ? 1 : 0) | (ep == Epilogue::relu ? 2 : 0) | (accumulate ? 4 : 0), 0};
+          (bias.defined() ? 1 : 0) | (act == FusedActivation::relu ? 2 : 0) | (accumulate ? 4 : 0), 0};
   const int want = gemm_threads(m, n, k);
   ThreadChoice* probe = nullptr;
   int option = 0;

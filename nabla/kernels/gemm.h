@@ -2,16 +2,15 @@
 // Matrix multiply on real libraries: oneDNN's matmul for float32 (primitives cached per shape and layout,
 // bias and activation fused as post-ops) and OpenBLAS's dgemm for float64 (used by gradient checks).
 #include "nabla/core/tensor.h"
+#include "nabla/kernels/fused_activation.h"
 
 namespace nabla::kernels {
 
-enum class Epilogue { none, relu };
-
-// C = op(A) * op(B) [+ bias] [activation], or C += ... when accumulate is set.
+// C = act(op(A) * op(B) [+ bias]), or C += ... when accumulate is set.
 // A, B: 2-d with unit stride in one dimension (transposed views are fine). C: contiguous [M, N].
 // bias: contiguous [N] or undefined.
 void gemm(const Tensor& A, bool trans_a, const Tensor& B, bool trans_b, Tensor& C, const Tensor& bias = Tensor(),
-          Epilogue ep = Epilogue::none, bool accumulate = false);
+          FusedActivation act = FusedActivation::none, bool accumulate = false);
 
 // Threads a GEMM of this size should use on this machine (1 for small problems; see docs/design.md).
 int gemm_threads(int64_t m, int64_t n, int64_t k);

@@ -56,10 +56,13 @@ Tensor reduce_axis(const Tensor& src, int axis, ReduceOp op) {
   return out;
 }
 
-Tensor argmax_axis(const Tensor& src, int axis) {
+Tensor arg_reduce_axis(const Tensor& src, int axis, ReduceOp op) {
+  NABLA_CHECK(op != ReduceOp::sum, "arg_reduce_axis: op must be max or min");
   Tensor t = src.contiguous();
   axis = t.shape().axis(axis);
   Geometry g = geometry(t.shape(), axis);
+  NABLA_CHECK(g.n > 0 || g.outer * g.inner == 0, "argmax/argmin over an empty axis of shape ", t.shape().str());
+  const bool want_max = op == ReduceOp::max;
   Shape os = t.shape();
   os[axis] = 1;
   Tensor out = make_tensor(os, i64);
@@ -71,7 +74,7 @@ Tensor argmax_axis(const Tensor& src, int axis) {
         const T* base = p + i * g.n * g.inner + j;
         int64_t best = 0;
         for (int64_t k = 1; k < g.n; ++k)
-          if (base[k * g.inner] > base[best * g.inner]) best = k;
+          if (want_max ? base[k * g.inner] > base[best * g.inner] : base[k * g.inner] < base[best * g.inner]) best = k;
         o[i * g.inner + j] = best;
       }
   });

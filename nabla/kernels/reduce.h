@@ -8,8 +8,9 @@ enum class ReduceOp { sum, max, min };
 
 // Reduces a contiguous tensor along `axis`; the result keeps the axis with size 1.
 Tensor reduce_axis(const Tensor& t, int axis, ReduceOp op);
-// Index of the max along `axis` (int64), axis kept with size 1.
-Tensor argmax_axis(const Tensor& t, int axis);
+// Index of the max (op = max) or min (op = min) along `axis` (int64), axis kept with size 1; the first of ties.
+Tensor arg_reduce_axis(const Tensor& t, int axis, ReduceOp op);
+inline Tensor argmax_axis(const Tensor& t, int axis) { return arg_reduce_axis(t, axis, ReduceOp::max); }
 // Sum of all elements, accumulated in double for floats; returned with t's dtype and shape ().
 Tensor reduce_all(const Tensor& t, ReduceOp op);
 

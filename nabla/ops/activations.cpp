@@ -4,6 +4,8 @@
 
 #include "nabla/autograd/node.h"
 #include "nabla/kernels/elementwise.h"
+#include "nabla/kernels/softmax.h"
+#include "nabla/ops/fused_logits.h"
 #include "nabla/ops/math.h"
 
 namespace nabla {
@@ -30,34 +32,18 @@ Tensor map_grad(const Tensor& g, const Tensor& a, F f) {
 // Row-wise over the last axis: out = softmax(x) or log_softmax(x).
 Tensor softmax_rows(const Tensor& x0, bool log) {
   Tensor x = x0.contiguous();
-  NABLA_CHECK_SHAPE(x.dim() >= 1, "softmax of a scalar");
   Tensor out = make_tensor(x.shape(), x.dtype());
-  int64_t c = x.shape().back(), rows = c ? x.numel() / c : 0;
-  NABLA_DISPATCH_FLOAT(x.dtype(), T, {
-    const T* p = x.data<T>();
-    T* o = out.data<T>();
-    parallel_for(0, rows, 4 * c, [&](int64_t s, int64_t e) {
-      for (int64_t r = s; r < e; ++r) {
-        const T* xr = p + r * c;
-        T* yr = o + r * c;
-        T m = xr[0];
-        for (int64_t j = 1; j < c; ++j) m = xr[j] > m ? xr[j] : m;
-        T sum = 0;
-        for (int64_t j = 0; j < c; ++j) {
-          yr[j] = std::exp(xr[j] - m);
-          sum += yr[j];
-        }
-        if (log) {
-          T ls = std::log(sum) + m;
-          for (int64_t j = 0; j < c; ++j) yr[j] = xr[j] - ls;
-        } else {
-          T inv = T(1) / sum;
-          for (int64_t j = 0; j < c; ++j) yr[j] *= inv;
-        }
-      }
-    });
-  });
+  kernels::softmax_rows(x, out, log);
   return out;
+}
+
+// The backward of either, from the saved output.
+autograd::BackwardFn softmax_backward(const Tensor& y, bool log) {
+  return [y = y.detach(), log](const Tensor& g, GradList& gi) {
+    Tensor dx = make_tensor(y.shape(), y.dtype());
+    kernels::softmax_backward_rows(y, g.contiguous(), dx, log);
+    gi[0] = dx;
+  };
 }
 
 }  // namespace
@@ -77,8 +63,7 @@ Tensor sigmoid(const Tensor& x) {
     // Stable on both tails: never exponentiates a large positive number.
     return v >= 0 ? T(1) / (T(1) + std::exp(-v)) : std::exp(v) / (T(1) + std::exp(v));
   });
-  y.impl()->logits = x.impl_ptr();
-  y.impl()->logits_of = TensorImpl::LogitsOf::sigmoid;
+  remember_logits(y, x, LogitsOf::sigmoid);
   return record(y, "sigmoid", {&x}, [&] {
     return [y = y.detach()](const Tensor& g, GradList& gi) {
       gi[0] = map_grad(g, y, [](auto s) { return s * (1 - s); });
@@ -144,50 +129,13 @@ Tensor softplus(const Tensor& x) {
 
 Tensor softmax(const Tensor& x) {
   Tensor y = softmax_rows(x, false);
-  y.impl()->logits = x.impl_ptr();
-  y.impl()->logits_of = TensorImpl::LogitsOf::softmax;
-  return record(y, "softmax", {&x}, [&] {
-    return [y = y.detach()](const Tensor& g0, GradList& gi) {
-      // dx = y * (g - sum(g * y)) per row.
-      Tensor g = g0.contiguous();
-      Tensor out = make_tensor(y.shape(), y.dtype());
-      int64_t c = y.shape().back(), rows = c ? y.numel() / c : 0;
-      NABLA_DISPATCH_FLOAT(y.dtype(), T, {
-        const T* yp = y.data<T>();
-        const T* gp = g.data<T>();
-        T* o = out.data<T>();
-        for (int64_t r = 0; r < rows; ++r) {
-          T dot = 0;
-          for (int64_t j = 0; j < c; ++j) dot += gp[r * c + j] * yp[r * c + j];
-          for (int64_t j = 0; j < c; ++j) o[r * c + j] = yp[r * c + j] * (gp[r * c + j] - dot);
-        }
-      });
-      gi[0] = out;
-    };
-  });
+  remember_logits(y, x, LogitsOf::softmax);
+  return record(y, "softmax", {&x}, [&] { return softmax_backward(y, false); });
 }
 
 Tensor log_softmax(const Tensor& x) {
   Tensor y = softmax_rows(x, true);
-  return record(y, "log_softmax", {&x}, [&] {
-    return [y = y.detach()](const Tensor& g0, GradList& gi) {
-      // dx = g - softmax * sum(g) per row.
-      Tensor g = g0.contiguous();
-      Tensor out = make_tensor(y.shape(), y.dtype());
-      int64_t c = y.shape().back(), rows = c ? y.numel() / c : 0;
-      NABLA_DISPATCH_FLOAT(y.dtype(), T, {
-        const T* yp = y.data<T>();
-        const T* gp = g.data<T>();
-        T* o = out.data<T>();
-        for (int64_t r = 0; r < rows; ++r) {
-          T s = 0;
-          for (int64_t j = 0; j < c; ++j) s += gp[r * c + j];
-          for (int64_t j = 0; j < c; ++j) o[r * c + j] = gp[r * c + j] - std::exp(yp[r * c + j]) * s;
-        }
-      });
-      gi[0] = out;
-    };
-  });
+  return record(y, "log_softmax", {&x}, [&] { return softmax_backward(y, true); });
 }
 
 bool is_activation_name(const std::string& n) {

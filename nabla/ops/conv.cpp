@@ -56,7 +56,7 @@ Tensor conv2d(const Tensor& x0, const Tensor& w0, const Tensor& b0, const Conv2D
   Tensor x = x0.contiguous(), w = w0.contiguous(), b = b0.defined() ? b0.contiguous() : Tensor();
   bool relu = args.activation == FusedActivation::relu;
   Tensor y = make_tensor(Shape{g.n, g.oh, g.ow, g.o}, x.dtype());
-  kernels::conv2d_forward(x, w, b, y, g, relu);
+  kernels::conv2d_forward(x, w, b, y, g, args.activation);
   return record(y, relu ? "conv2d_relu" : "conv2d", {&x0, &w0, &b0}, [&] {
     return [x = w0.requires_grad() || (b0.defined() && b0.requires_grad()) ? x.detach() : Tensor(), w = w.detach(),
             yr = relu ? y.detach() : Tensor(), g, gx = x0.requires_grad(), gw = w0.requires_grad(),

@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "nabla/autograd/node.h"
-#include "nabla/core/parallel.h"
+#include "nabla/kernels/softmax.h"
 
 namespace nabla {
 
@@ -29,28 +29,13 @@ Tensor sparse_softmax_cross_entropy(const Tensor& logits0, const Tensor& labels0
     if (lp[i] < 0 || lp[i] >= c)
       throw ValueError(detail::concat("label at index ", i, " is ", lp[i], ", outside the valid range [0, ", c,
                                       ") for a model with ", c, " outputs"));
-  Tensor loss = make_tensor(Shape{n}, logits.dtype());
   Tensor probs = make_tensor(logits.shape(), logits.dtype());  // kept for backward
+  Tensor loss = make_tensor(Shape{n}, logits.dtype());
+  kernels::softmax_rows(logits, probs, false, &loss);  // loss = log-sum-exp per row ...
   NABLA_DISPATCH_FLOAT(logits.dtype(), T, {
     const T* x = logits.data<T>();
-    T* pr = probs.data<T>();
     T* lo = loss.data<T>();
-    parallel_for(0, n, 4 * c, [&](int64_t s, int64_t e) {
-      for (int64_t i = s; i < e; ++i) {
-        const T* xr = x + i * c;
-        T* p = pr + i * c;
-        T m = xr[0];
-        for (int64_t j = 1; j < c; ++j) m = xr[j] > m ? xr[j] : m;
-        T sum = 0;
-        for (int64_t j = 0; j < c; ++j) {
-          p[j] = std::exp(xr[j] - m);
-          sum += p[j];
-        }
-        T inv = T(1) / sum;
-        for (int64_t j = 0; j < c; ++j) p[j] *= inv;
-        lo[i] = std::log(sum) + m - xr[lp[i]];
-      }
-    });
+    for (int64_t i = 0; i < n; ++i) lo[i] -= x[i * c + lp[i]];  // ... minus the label's logit
   });
   return record(loss, "sparse_softmax_cross_entropy", {&logits0}, [&] {
     return [probs, labels](const Tensor& g0, GradList& gi) {
@@ -80,26 +65,19 @@ Tensor softmax_cross_entropy(const Tensor& logits0, const Tensor& targets0) {
   int64_t n = logits.size(0), c = logits.size(1);
   Tensor loss = make_tensor(Shape{n}, logits.dtype());
   Tensor probs = make_tensor(logits.shape(), logits.dtype());
+  Tensor lse = make_tensor(Shape{n}, logits.dtype());
   Tensor tsum = make_tensor(Shape{n}, logits.dtype());
+  kernels::softmax_rows(logits, probs, false, &lse);
   NABLA_DISPATCH_FLOAT(logits.dtype(), T, {
     const T* x = logits.data<T>();
     const T* t = targets.data<T>();
-    T* pr = probs.data<T>();
+    const T* ls = lse.data<T>();
     T* lo = loss.data<T>();
     T* ts = tsum.data<T>();
     for (int64_t i = 0; i < n; ++i) {
-      const T* xr = x + i * c;
-      T m = xr[0];
-      for (int64_t j = 1; j < c; ++j) m = xr[j] > m ? xr[j] : m;
-      T sum = 0;
+      T l = 0, tt = 0;
       for (int64_t j = 0; j < c; ++j) {
-        pr[i * c + j] = std::exp(xr[j] - m);
-        sum += pr[i * c + j];
-      }
-      T lse = std::log(sum) + m, l = 0, tt = 0;
-      for (int64_t j = 0; j < c; ++j) {
-        pr[i * c + j] /= sum;
-        l += t[i * c + j] * (lse - xr[j]);
+        l += t[i * c + j] * (ls[i] - x[i * c + j]);
         tt += t[i * c + j];
       }
       lo[i] = l;
@@ -107,7 +85,7 @@ Tensor softmax_cross_entropy(const Tensor& logits0, const Tensor& targets0) {
     }
   });
   return record(loss, "softmax_cross_entropy", {&logits0, &targets0}, [&] {
-    return [probs, targets, tsum, gt = targets0.requires_grad(), logits](const Tensor& g0, GradList& gi) {
+    return [probs, targets, tsum, gt = targets0.requires_grad()](const Tensor& g0, GradList& gi) {
       Tensor g = g0.contiguous();
       int64_t n = probs.size(0), c = probs.size(1);
       Tensor d = make_tensor(probs.shape(), probs.dtype());

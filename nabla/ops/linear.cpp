@@ -42,8 +42,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b, FusedActivation
   Tensor out = make_tensor(Shape{x.size(0), w.size(1)}, x.dtype());
   bool relu = act == FusedActivation::relu;
   if (x.dtype() == f32) {
-    kernels::gemm(x, false, w, false, out, b.defined() ? b.contiguous() : Tensor(),
-                  relu ? kernels::Epilogue::relu : kernels::Epilogue::none);
+    kernels::gemm(x, false, w, false, out, b.defined() ? b.contiguous() : Tensor(), act);
   } else {
     kernels::gemm(x, false, w, false, out);
     NABLA_DISPATCH_FLOAT(out.dtype(), T, {

@@ -2,6 +2,7 @@
 
 #include "nabla/ops/activations.h"
 #include "nabla/ops/cross_entropy.h"
+#include "nabla/ops/fused_logits.h"
 #include "nabla/ops/math.h"
 #include "nabla/ops/reduce.h"
 #include "nabla/ops/shape_ops.h"
@@ -11,12 +12,6 @@ namespace nabla::losses {
 namespace {
 
 constexpr double kEpsilon = 1e-7;  // Keras's backend epsilon, used to clip probabilities
-
-// The logits behind a softmax/sigmoid output, or an undefined tensor.
-Tensor logits_behind(const Tensor& y_pred, TensorImpl::LogitsOf kind) {
-  if (y_pred.impl()->logits_of == kind && y_pred.impl()->logits) return Tensor(y_pred.impl()->logits);
-  return Tensor();
-}
 
 Tensor one_hot(const Tensor& labels, int64_t classes, DType dt) {
   Tensor l = labels.to(i64).contiguous();
@@ -84,7 +79,7 @@ Tensor SparseCategoricalCrossentropy::per_element(const Tensor& y_true, const Te
   Tensor loss;
   if (from_logits_) {
     loss = sparse_softmax_cross_entropy(pred2, y_true);
-  } else if (Tensor lg = logits_behind(y_pred, TensorImpl::LogitsOf::softmax); lg.defined() && y_pred.dim() == 2) {
+  } else if (Tensor lg = logits_behind(y_pred, LogitsOf::softmax); lg.defined() && y_pred.dim() == 2) {
     loss = sparse_softmax_cross_entropy(lg, y_true);
   } else {
     Tensor oh = one_hot(y_true, pred2.size(1), pred2.dtype());
@@ -104,7 +99,7 @@ Tensor CategoricalCrossentropy::per_sample(const Tensor& y_true0, const Tensor& 
     y_true = y_true * (1 - label_smoothing_) + label_smoothing_ / k;
   }
   if (from_logits_) return softmax_cross_entropy(y_pred, y_true);
-  if (Tensor lg = logits_behind(y_pred, TensorImpl::LogitsOf::softmax); lg.defined() && y_pred.dim() == 2)
+  if (Tensor lg = logits_behind(y_pred, LogitsOf::softmax); lg.defined() && y_pred.dim() == 2)
     return softmax_cross_entropy(lg, y_true);
   // Keras: normalise the probabilities, clip, then -sum(y log p).
   Tensor p = y_pred / sum(y_pred, {-1}, true);
@@ -115,7 +110,7 @@ Tensor BinaryCrossentropy::per_sample(const Tensor& y_true0, const Tensor& y_pre
   Tensor y_true = align_targets(y_true0, y_pred, name()).to(y_pred.dtype());
   if (label_smoothing_ > 0) y_true = y_true * (1 - label_smoothing_) + 0.5 * label_smoothing_;
   if (from_logits_) return sigmoid_cross_entropy(y_pred, y_true);
-  if (Tensor lg = logits_behind(y_pred, TensorImpl::LogitsOf::sigmoid); lg.defined())
+  if (Tensor lg = logits_behind(y_pred, LogitsOf::sigmoid); lg.defined())
     return sigmoid_cross_entropy(lg, y_true);
   Tensor p = clip(y_pred, kEpsilon, 1 - kEpsilon);
   Tensor bce = neg(y_true * log(p + kEpsilon) + (1.0 - y_true) * log((1.0 - p) + kEpsilon));

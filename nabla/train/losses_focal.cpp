@@ -1,6 +1,7 @@
 #include "nabla/train/losses_focal.h"
 
 #include "nabla/ops/activations.h"
+#include "nabla/ops/fused_logits.h"
 #include "nabla/ops/math.h"
 #include "nabla/ops/reduce.h"
 #include "nabla/ops/shape_ops.h"
@@ -16,8 +17,7 @@ Tensor BinaryFocalCrossentropy::per_element(const Tensor& y_true0, const Tensor&
   Tensor y = align_targets(y_true0, y_pred, name()).to(y_pred.dtype());
   if (o_.label_smoothing > 0) y = y * (1 - o_.label_smoothing) + 0.5 * o_.label_smoothing;
   Tensor logits = o_.from_logits ? y_pred : Tensor();
-  if (!logits.defined() && y_pred.impl()->logits_of == TensorImpl::LogitsOf::sigmoid && y_pred.impl()->logits)
-    logits = Tensor(y_pred.impl()->logits);
+  if (!logits.defined()) logits = logits_behind(y_pred, LogitsOf::sigmoid);
   Tensor p, bce;
   if (logits.defined()) {  // stable: max(x, 0) - x y + log(1 + exp(-|x|))
     p = sigmoid(logits);

@@ -116,17 +116,17 @@ TEST(ClassificationMetrics, AucMatchesKerasAndSklearn) {
   Tensor w = slice(sw(), 0, 0, 10);
   // Scores more than 1/199 apart fall in distinct threshold buckets, so the trapezoidal ROC AUC is exact:
   // sklearn's roc_auc_score gives 0.875 (weighted: 0.8823529411764706).
-  EXPECT_NEAR(auc_score(y, s), 0.875, 1e-6);
-  EXPECT_NEAR(auc_score(y, s, {}, w), 0.8823529411764706, 1e-6);
+  EXPECT_NEAR(keras_auc_score(y, s), 0.875, 1e-6);
+  EXPECT_NEAR(keras_auc_score(y, s, {}, w), 0.8823529411764706, 1e-6);
   // PR AUC with Keras's interpolation; reference from a NumPy transcription of tf.keras.metrics.AUC
   // (interpolate_pr_auc) at 200 thresholds.
-  EXPECT_NEAR(auc_score(y, s, {.curve = Curve::PR}), 0.8369187034900776, 1e-6);
-  EXPECT_NEAR(auc_score(y, s, {.curve = Curve::PR}, w), 0.812466472016611, 1e-6);
+  EXPECT_NEAR(keras_auc_score(y, s, {.curve = Curve::PR}), 0.8369187034900776, 1e-6);
+  EXPECT_NEAR(keras_auc_score(y, s, {.curve = Curve::PR}, w), 0.812466472016611, 1e-6);
   // By hand: a perfect ranking has both areas 1; a reversed one has ROC AUC 0.
   Tensor yb = Tensor::from_vector<float>({0, 0, 1, 1});
-  EXPECT_NEAR(auc_score(yb, Tensor::from_vector<float>({0.1f, 0.2f, 0.7f, 0.9f})), 1.0, 1e-9);
-  EXPECT_NEAR(auc_score(yb, Tensor::from_vector<float>({0.1f, 0.2f, 0.7f, 0.9f}), {.curve = Curve::PR}), 1.0, 1e-9);
-  EXPECT_NEAR(auc_score(yb, Tensor::from_vector<float>({0.9f, 0.7f, 0.2f, 0.1f})), 0.0, 1e-9);
+  EXPECT_NEAR(keras_auc_score(yb, Tensor::from_vector<float>({0.1f, 0.2f, 0.7f, 0.9f})), 1.0, 1e-9);
+  EXPECT_NEAR(keras_auc_score(yb, Tensor::from_vector<float>({0.1f, 0.2f, 0.7f, 0.9f}), {.curve = Curve::PR}), 1.0, 1e-9);
+  EXPECT_NEAR(keras_auc_score(yb, Tensor::from_vector<float>({0.9f, 0.7f, 0.2f, 0.1f})), 0.0, 1e-9);
   // One-vs-rest on [N, C] scores, and streaming over batches.
   Tensor probs = Tensor::zeros({10, 2});
   for (int64_t i = 0; i < 10; ++i) {
@@ -153,7 +153,7 @@ TEST(ClassificationMetrics, UsableAsCompileMetrics) {
   Tensor p = model.predict(x);
   EXPECT_NEAR(r["macro_f1"], f1_score(y, p, {.average = Average::macro}), 1e-12);
   EXPECT_NEAR(r["balanced_accuracy"], balanced_accuracy_score(y, p), 1e-12);
-  EXPECT_NEAR(r["pr_auc"], auc_score(y, p, {.curve = Curve::PR, .class_id = 1}), 1e-9);
+  EXPECT_NEAR(r["pr_auc"], keras_auc_score(y, p, {.curve = Curve::PR, .class_id = 1}), 1e-9);
 }
 
 }  // namespace

@@ -55,7 +55,7 @@ class InterleaveNode final : public DatasetNode {
             std::rethrow_exception(wrap_error("interleave", i));
           }
         }();
-        IterPtr it = ds.node()->iterate(ctx);
+        IterPtr it = DatasetAccess::node(ds)->iterate(ctx);
         if (node->parallel_ == 0) return it;
         StageCounters* pc = ctx.stats->stage(&node->parallel_, "interleave prefetch", ctx.depth);
         return make_prefetch_iterator(std::move(it), node->parallel_ == AUTOTUNE ? AUTOTUNE : node->block_, ctx, pc);

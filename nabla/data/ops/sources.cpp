@@ -23,15 +23,20 @@ TensorSlicesNode::TensorSlicesNode(std::vector<Tensor> tensors) {
   rows_ = tensors_[0].size(0);
 }
 
+namespace {
+// Shapes, dtypes and a hash (FNV-1a) of the bytes: a cache built from other data must not be trusted.
+std::string tensor_fingerprint(const Tensor& t0) {
+  Tensor t = t0.contiguous();
+  uint64_t h = 1469598103934665603ull;
+  const unsigned char* p = static_cast<const unsigned char*>(t.raw_data());
+  for (size_t i = 0; i < t.nbytes(); ++i) h = (h ^ p[i]) * 1099511628211ull;
+  return nabla::detail::concat(dtype_name(t.dtype()), t.shape().str(), ":", h, ";");
+}
+}  // namespace
+
 std::string TensorSlicesNode::fingerprint() const {
-  // Shapes, dtypes and a hash of the bytes: a cache built from other data must not be trusted.
   std::string fp = "tensor_slices(";
-  for (const Tensor& t : tensors_) {
-    uint64_t h = 1469598103934665603ull;
-    const unsigned char* p = static_cast<const unsigned char*>(t.raw_data());
-    for (size_t i = 0; i < t.nbytes(); ++i) h = (h ^ p[i]) * 1099511628211ull;
-    fp += nabla::detail::concat(dtype_name(t.dtype()), t.shape().str(), ":", h, ";");
-  }
+  for (const Tensor& t : tensors_) fp += tensor_fingerprint(t);
   return fp + ")";
 }
 
@@ -70,7 +75,7 @@ class TensorsNode final : public DatasetNode {
   int64_t cardinality() const override { return 1; }
   std::string fingerprint() const override {
     std::string fp = "from_tensors(";
-    for (const Tensor& t : t_) fp += std::string(dtype_name(t.dtype())) + t.shape().str() + t.str(1000000);
+    for (const Tensor& t : t_) fp += tensor_fingerprint(t);
     return fp + ")";
   }
 

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "nabla/data/node.h"
+
 namespace nabla::data {
 namespace {
 
@@ -212,7 +214,7 @@ class CsvNode final : public detail::DatasetNode {
 }  // namespace
 
 Dataset make_csv_dataset(std::vector<std::string> paths, CsvOptions options) {
-  return Dataset(std::make_shared<CsvNode>(std::move(paths), std::move(options)));
+  return detail::DatasetAccess::make(std::make_shared<CsvNode>(std::move(paths), std::move(options)));
 }
 
 Dataset make_csv_dataset(const std::string& pattern, CsvOptions options) {

@@ -4,6 +4,8 @@
 
 #include <fstream>
 
+#include "nabla/data/node.h"
+
 namespace nabla::data {
 namespace {
 
@@ -62,7 +64,7 @@ class TextLineNode final : public detail::DatasetNode {
 }  // namespace
 
 Dataset text_line_dataset(std::vector<std::string> paths, int64_t skip_header_lines) {
-  return Dataset(std::make_shared<TextLineNode>(std::move(paths), skip_header_lines));
+  return detail::DatasetAccess::make(std::make_shared<TextLineNode>(std::move(paths), skip_header_lines));
 }
 
 }  // namespace nabla::data

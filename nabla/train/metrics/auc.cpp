@@ -109,7 +109,7 @@ double AUC::result() const {
   return auc;
 }
 
-double auc_score(const Tensor& y_true, const Tensor& y_score, AucOptions o, const Tensor& sample_weight) {
+double keras_auc_score(const Tensor& y_true, const Tensor& y_score, AucOptions o, const Tensor& sample_weight) {
   AUC m(o);
   m.update_state(y_true, y_score, sample_weight);
   return m.result();

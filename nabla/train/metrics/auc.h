@@ -1,5 +1,6 @@
 #pragma once
-// Area under the ROC or precision-recall curve, computed as tf.keras.metrics.AUC does: confusion counts at
+// Area under the ROC or precision-recall curve, computed as tf.keras.metrics.AUC does (an approximation, on
+// purpose; the exact after-the-fact scores are in metrics/ranking.h): confusion counts at
 // num_thresholds fixed thresholds (default 200, evenly spaced in [0, 1] plus -eps and 1+eps), summed with
 // "interpolation" (the trapezoidal rule for ROC; Davis & Goadrich's interpolation for PR). Streaming: only the
 // counts per threshold are kept, so it runs over any number of batches in constant memory.
@@ -39,7 +40,9 @@ class AUC : public Metric {
   std::vector<double> pos_, neg_;
 };
 
-// After the fact: y_true binary labels (or class ids/one-hot with class_id), y_score the scores.
-double auc_score(const Tensor& y_true, const Tensor& y_score, AucOptions o = {}, const Tensor& sample_weight = Tensor());
+// What the streaming AUC metric reports for these predictions (Keras's thresholded approximation), in one call:
+// y_true binary labels (or class ids/one-hot with class_id), y_score the scores. For the exact areas that
+// scikit-learn reports use roc_auc_score / average_precision_score (metrics/ranking.h).
+double keras_auc_score(const Tensor& y_true, const Tensor& y_score, AucOptions o = {}, const Tensor& sample_weight = Tensor());
 
 }  // namespace nabla::metrics
