@@ -65,7 +65,7 @@ def models():
          keras.layers.Dropout(0.2), keras.layers.Dense(3, activation="softmax")], name="seq")
     a, b = keras.Input((6,), name="a"), keras.Input((4, 4, 1), name="b")
     shared = keras.layers.Dense(4, name="shared")
-    inner = keras.Sequential([keras.layers.Dense(4, activation="tanh")], name="inner")
+    inner = keras.Sequential([keras.layers.Dense(6, activation="tanh")], name="inner")
     conv = keras.layers.Flatten()(keras.layers.Conv2D(2, 3, name="conv")(b))
     h = keras.layers.Concatenate()([shared(a), shared(inner(a)), conv])
     out = keras.layers.Dense(3, activation="softmax", name="head")(h)

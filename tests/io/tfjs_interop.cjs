@@ -29,6 +29,13 @@ function sameBits(a, b) {
   for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
   return true;
 }
+// JSON with sorted keys: nabla's JSON objects keep keys sorted, TF.js keeps insertion order.
+function canonical(v) {
+  if (Array.isArray(v)) return '[' + v.map(canonical).join(',') + ']';
+  if (v && typeof v === 'object')
+    return '{' + Object.keys(v).sort().map((k) => JSON.stringify(k) + ':' + canonical(v[k])).join(',') + '}';
+  return JSON.stringify(v);
+}
 function nabla(...args) {
   execFileSync(tool, args, { stdio: 'inherit' });
 }
@@ -55,7 +62,11 @@ async function main() {
                    { includeOptimizer: true });
   const srcDir = path.join(work, 'from_tfjs');
   fs.mkdirSync(srcDir);
-  const modelJSON = tf.io.getModelJSONForModelArtifacts(artifacts, [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }]);
+  // What tfjs-node's file:// handler writes (getModelJSONForModelArtifacts, which tf.io does not export).
+  const modelJSON = { modelTopology: artifacts.modelTopology, format: artifacts.format,
+                      generatedBy: artifacts.generatedBy, convertedBy: artifacts.convertedBy,
+                      weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }] };
+  if (artifacts.trainingConfig) modelJSON.trainingConfig = artifacts.trainingConfig;
   fs.writeFileSync(path.join(srcDir, 'model.json'), JSON.stringify(modelJSON));
   fs.writeFileSync(path.join(srcDir, 'weights.bin'), Buffer.from(artifacts.weightData));
   const dumpPath = path.join(work, 'dump.json');
@@ -63,7 +74,7 @@ async function main() {
   const dump = JSON.parse(fs.readFileSync(dumpPath, 'utf8'));
   const expected = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
   check(dump.format === 'layers-model', 'format is ' + dump.format);
-  check(JSON.stringify(dump.modelTopology) === JSON.stringify(artifacts.modelTopology), 'topology read as written');
+  check(canonical(dump.modelTopology) === canonical(artifacts.modelTopology), 'topology read as written');
   check(dump.weights.length === artifacts.weightSpecs.length,
         `nabla read ${dump.weights.length} weights, TF.js wrote ${artifacts.weightSpecs.length}`);
   check(artifacts.weightSpecs.some((s) => s.group === 'optimizer'), 'TF.js saved optimizer weights');
@@ -97,6 +108,7 @@ async function main() {
       return [specs, data.buffer];
     }),
   };
+  check(canonical(written.modelTopology) === canonical(artifacts.modelTopology), 'topology written as read');
   const loaded = await tf.loadLayersModel(handler);
   const a = model.getWeights(), b = loaded.getWeights();
   check(a.length === b.length, 'same number of weights after loading nabla\'s files');
