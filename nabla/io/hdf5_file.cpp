@@ -34,6 +34,38 @@ herr_t collect_error(unsigned n, const H5E_error2_t* e, void* out) {
 constexpr uint64_t kMaxExpansionFloor = uint64_t(64) << 20;
 constexpr uint64_t kMaxExpansion = 1024;
 
+uint64_t load_le(const char* p, int n) {
+  uint64_t v = 0;
+  for (int i = n - 1; i >= 0; --i) v = (v << 8) | uint8_t(p[i]);
+  return v;
+}
+
+// libhdf5 1.10.8 trusts the object sizes in a global heap collection (where variable-length strings live): a
+// zero-sized free-space object loops forever in H5HG's decoder, an oversized one is read past the heap (found by
+// fuzzing keras_h5_fuzz). So every collection in the image ("GCOL", version 1, 8-byte lengths as h5py writes)
+// is walked here first, as HDF5 will walk it, and a file with a malformed one is refused. The (remote) price: a
+// dataset whose raw bytes happen to spell a malformed collection header is refused too.
+void check_global_heaps(std::string_view img, const std::string& origin) {
+  for (size_t at = img.find("GCOL\x01"); at != std::string_view::npos; at = img.find("GCOL\x01", at + 1)) {
+    auto bad = [&](const std::string& why) {
+      throw IOError(detail::concat(origin, ": corrupt HDF5 global heap at offset ", at, ": ", why));
+    };
+    if (img.size() - at < 16) bad("truncated header");
+    const uint64_t size = load_le(img.data() + at + 8, 8);
+    if (size < 16 || size > img.size() - at) bad(detail::concat("collection size ", size, " exceeds the file"));
+    const size_t end = at + size_t(size);
+    for (size_t p = at + 16; p < end;) {
+      if (end - p < 16) break;  // HDF5 treats a tail shorter than an object header as free space
+      const uint64_t idx = load_le(img.data() + p, 2);
+      const uint64_t obj = load_le(img.data() + p + 8, 8);
+      if (obj > size) bad(detail::concat("object ", idx, " of ", obj, " bytes exceeds the collection"));
+      const uint64_t need = idx > 0 ? 16 + ((obj + 7) & ~uint64_t(7)) : obj;
+      if (need == 0 || need > end - p) bad(detail::concat("object ", idx, " of ", obj, " bytes does not fit"));
+      p += size_t(need);
+    }
+  }
+}
+
 }  // namespace
 
 Id& Id::operator=(Id&& o) noexcept {
@@ -71,6 +103,7 @@ File File::open_image(std::string_view bytes, std::string origin) {
   quiet();
   if (bytes.size() < 8 || std::memcmp(bytes.data(), "\x89HDF\r\n\x1a\n", 8) != 0)
     throw IOError(origin + ": not an HDF5 file (no HDF5 signature at its start)");
+  check_global_heaps(bytes, origin);
   Id fapl(H5Pcreate(H5P_FILE_ACCESS));
   // The core driver keeps the file in memory; backing_store=0 never writes it anywhere. The image is copied in.
   if (H5Pset_fapl_core(fapl, 1 << 16, 0) < 0 || H5Pset_file_image(fapl, const_cast<char*>(bytes.data()), bytes.size()) < 0)
@@ -256,11 +289,13 @@ std::optional<std::vector<std::string>> read_string_attr(hid_t obj, const std::s
     H5Tset_size(mem, H5T_VARIABLE);
     H5Tset_cset(mem, H5Tget_cset(type));
     std::vector<char*> ptrs(size_t(n), nullptr);
-    if (n > 0 && H5Aread(attr, mem, ptrs.data()) < 0) fail(where, "cannot read it");
+    const bool ok = n == 0 || H5Aread(attr, mem, ptrs.data()) >= 0;
+    // A read that fails part way has already allocated some of the strings.
     for (char* p : ptrs) {
-      out.emplace_back(p ? p : "");
+      if (ok) out.emplace_back(p ? p : "");
       if (p) H5free_memory(p);
     }
+    if (!ok) fail(where, "cannot read it");
   } else {
     size_t width = H5Tget_size(type);
     if (width == 0 || uint64_t(width) * uint64_t(n) > (uint64_t(1) << 31)) throw IOError(where + ": implausible size");
