@@ -85,6 +85,7 @@ void Model::compile(OptimizerArg optimizer, LossArg loss, std::vector<MetricArg>
     p->set_name("weighted_" + p->name());
     weighted_metrics_.push_back(p);
   }
+  layers_stale_ = true;
   build_if_possible();
 }
 
@@ -251,11 +252,40 @@ Model::Trackers Model::make_trackers(size_t outputs) const {
   return t;
 }
 
-std::vector<Tensor> Model::run_step(const Batch& b, bool training, Trackers& tr) {
-  if (training) {
-    if (trainable_cache_.empty()) trainable_cache_ = trainable_weights();
-    optim::Optimizer::zero_grad(trainable_cache_);
+bool Model::trainable_current() const {
+  size_t k = 0;
+  for (const nn::LayerPtr& l : layer_cache_)
+    for (const nn::Weight& w : l->weights())
+      if (l->trainable && w.trainable) {
+        if (k == trainable_.size() || !trainable_[k].same(w.value)) return false;
+        ++k;
+      }
+  return k == trainable_.size();
+}
+
+void Model::refresh_trainable() {
+  if (layers_stale_) {
+    layer_cache_ = layers();
+    layers_stale_ = false;
+  } else if (trainable_current()) {
+    return;
   }
+  trainable_.clear();
+  for (const nn::LayerPtr& l : layer_cache_)
+    for (nn::Weight& w : l->weights()) {
+      const bool on = l->trainable && w.trainable;
+      if (on) trainable_.push_back(w.value);
+      // A frozen weight stops requiring gradients (PyTorch's way to freeze), so backward skips its gradient
+      // and, below a frozen base, the gradients flowing into it.
+      if (w.value.requires_grad() != on) {
+        w.value.requires_grad_(on);
+        w.value.zero_grad();
+      }
+    }
+}
+
+std::vector<Tensor> Model::run_step(const Batch& b, bool training, Trackers& tr) {
+  if (training) refresh_trainable();  // before the forward pass: it records which weights need gradients
   std::vector<Tensor> preds = call(b.xs, training);
   NABLA_CHECK(preds.size() == b.ys.size(), "model '", name_, "' has ", preds.size(), " outputs but ", b.ys.size(),
               " targets were given");
@@ -267,8 +297,13 @@ std::vector<Tensor> Model::run_step(const Batch& b, bool training, Trackers& tr)
     per_output[k] = l.item();
   }
   if (training) {
-    total.backward();
-    optimizer_->step(trainable_cache_);
+    refresh_trainable();  // picks up weights that this forward pass built
+    optim::Optimizer::zero_grad(trainable_);
+    // With every weight frozen nothing needs a gradient, and nothing is updated (as Keras).
+    if (total.requires_grad()) {
+      total.backward();
+      optimizer_->step(trainable_);
+    }
   }
   NoGradGuard ng;
   for (Tensor& p : preds) p = p.detach();
@@ -279,6 +314,7 @@ std::vector<Tensor> Model::run_step(const Batch& b, bool training, Trackers& tr)
 Logs Model::train_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight) {
   check_compiled("train_on_batch");
   build_if_possible();
+  layers_stale_ = true;  // a subclass may have changed its layers without saying so
   Trackers tr = make_trackers(1);
   tr.reset();
   run_step(Batch{{x}, {y}, sample_weight}, true, tr);
@@ -377,6 +413,7 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
   }
   History history;
   stop_training = false;
+  layers_stale_ = true;  // a subclass may have changed its layers without saying so
   fit_stats_ = FitStats{};
   std::optional<Trackers> tr;  // sized by the first batch's number of outputs
   for (auto& cb : opts.callbacks) cb->set_model(this);

@@ -178,6 +178,9 @@ class Model {
                              const Tensor& sample_weight) const;
 
  protected:
+  // Subclasses call this when their layer list changes (Sequential::add), so the next step recomputes what
+  // it trains.
+  void layers_changed() { layers_stale_ = true; }
   std::string name_;
 
  private:
@@ -210,7 +213,14 @@ class Model {
   losses::LossPtr loss_;
   std::vector<metrics::MetricPtr> metrics_;
   std::vector<metrics::MetricPtr> weighted_metrics_;
-  std::vector<Tensor> trainable_cache_;
+  // What a training step updates: the trainable weights of trainable layers, in model order. Recomputed at
+  // compile, when the layer list changes, and when a layer's trainable flag or its weights change (checked at
+  // each step against the layers by comparison, which allocates nothing).
+  void refresh_trainable();
+  bool trainable_current() const;
+  std::vector<nn::LayerPtr> layer_cache_;  // layers(), refreshed when stale
+  bool layers_stale_ = true;
+  std::vector<Tensor> trainable_;
   FitStats fit_stats_;
   std::optional<data::PipelineStats> pipeline_stats_;
 };

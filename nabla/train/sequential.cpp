@@ -18,6 +18,7 @@ void Sequential::add(nn::LayerPtr layer) {
     input_shape_ = s;
   }
   layers_.push_back(std::move(layer));
+  layers_changed();
 }
 
 void Sequential::build(const Shape& input_shape) {
