@@ -53,8 +53,9 @@ void Optimizer::step(const std::vector<Tensor>& params) {
 }
 
 void Optimizer::apply_gradients(const std::vector<Tensor>& grads0, const std::vector<Tensor>& params) {
-  NABLA_CHECK(grads0.size() == params.size(), "apply_gradients: ", grads0.size(), " gradients for ", params.size(),
-              " parameters");
+  if (grads0.size() != params.size())
+    throw ValueError(detail::concat("apply_gradients: ", grads0.size(), " gradients for ", params.size(),
+                                    " parameters"));
   NoGradGuard no_grad;
   double lr = learning_rate();
   const std::vector<Tensor>* grads = &grads0;
@@ -115,7 +116,8 @@ const Optimizer::ParamState* Optimizer::find_state(const Tensor& param) const {
 }
 
 Optimizer::ParamState& Optimizer::state_of(const Tensor& param) {
-  NABLA_CHECK(param.defined(), "optimizer ", name_, ": undefined parameter");
+  if (!param.defined())
+    throw ValueError(detail::concat("optimizer ", name_, ": undefined parameter"));
   auto it = index_.find(param.impl());
   if (it != index_.end()) {
     ParamState& s = states_[it->second];

@@ -7,8 +7,10 @@
 namespace nabla::optim {
 
 RMSprop::RMSprop(RMSpropOptions opts) : Optimizer("RMSprop", opts), r_(opts) {
-  NABLA_CHECK(r_.rho >= 0 && r_.rho < 1, "RMSprop: rho must be in [0, 1), got ", r_.rho);
-  NABLA_CHECK(r_.momentum >= 0 && r_.momentum < 1, "RMSprop: momentum must be in [0, 1), got ", r_.momentum);
+  if (!(r_.rho >= 0 && r_.rho < 1))
+    throw ValueError(detail::concat("RMSprop: rho must be in [0, 1), got ", r_.rho));
+  if (!(r_.momentum >= 0 && r_.momentum < 1))
+    throw ValueError(detail::concat("RMSprop: momentum must be in [0, 1), got ", r_.momentum));
 }
 
 RMSprop::RMSprop(double lr)

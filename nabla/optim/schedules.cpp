@@ -7,7 +7,8 @@
 namespace nabla::optim {
 
 LearningRateSchedule ExponentialDecay(double initial, int64_t decay_steps, double decay_rate, bool staircase) {
-  NABLA_CHECK(decay_steps > 0, "ExponentialDecay: decay_steps must be positive, got ", decay_steps);
+  if (!(decay_steps > 0))
+    throw ValueError(detail::concat("ExponentialDecay: decay_steps must be positive, got ", decay_steps));
   return [=](int64_t step) {
     double p = double(step) / double(decay_steps);
     if (staircase) p = std::floor(p);
@@ -16,11 +17,13 @@ LearningRateSchedule ExponentialDecay(double initial, int64_t decay_steps, doubl
 }
 
 LearningRateSchedule PiecewiseConstantDecay(std::vector<int64_t> boundaries, std::vector<double> values) {
-  NABLA_CHECK(values.size() == boundaries.size() + 1, "PiecewiseConstantDecay: ", boundaries.size(),
-              " boundaries need ", boundaries.size() + 1, " values, got ", values.size());
+  if (!(values.size() == boundaries.size() + 1))
+    throw ValueError(detail::concat("PiecewiseConstantDecay: ", boundaries.size(), " boundaries need ",
+                                    boundaries.size() + 1, " values, got ", values.size()));
   for (size_t i = 1; i < boundaries.size(); ++i)
-    NABLA_CHECK(boundaries[i] > boundaries[i - 1], "PiecewiseConstantDecay: boundaries must increase, but ",
-                boundaries[i - 1], " is followed by ", boundaries[i]);
+    if (!(boundaries[i] > boundaries[i - 1]))
+      throw ValueError(detail::concat("PiecewiseConstantDecay: boundaries must increase, but ", boundaries[i - 1],
+                                      " is followed by ", boundaries[i]));
   return [b = std::move(boundaries), v = std::move(values)](int64_t step) {
     // The first boundary >= step selects its value; steps past every boundary take the last value.
     return v[size_t(std::lower_bound(b.begin(), b.end(), step) - b.begin())];
@@ -33,8 +36,10 @@ LearningRateSchedule StepDecay(double initial, int64_t step_size, double drop) {
 
 LearningRateSchedule CosineDecay(double initial, int64_t decay_steps, double alpha, std::optional<double> warmup_target,
                                  int64_t warmup_steps) {
-  NABLA_CHECK(decay_steps > 0, "CosineDecay: decay_steps must be positive, got ", decay_steps);
-  NABLA_CHECK(!warmup_target || warmup_steps > 0, "CosineDecay: warmup_target needs warmup_steps > 0");
+  if (!(decay_steps > 0))
+    throw ValueError(detail::concat("CosineDecay: decay_steps must be positive, got ", decay_steps));
+  if (warmup_target && warmup_steps <= 0)
+    throw ValueError(detail::concat("CosineDecay: warmup_target needs warmup_steps > 0"));
   auto decay = [=](double step, double from) {
     double cosine = 0.5 * (1.0 + std::cos(std::numbers::pi * step / double(decay_steps)));
     return from * ((1 - alpha) * cosine + alpha);

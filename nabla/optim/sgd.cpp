@@ -5,7 +5,8 @@
 namespace nabla::optim {
 
 SGD::SGD(SGDOptions opts) : Optimizer("SGD", opts), s_(opts) {
-  NABLA_CHECK(s_.momentum >= 0 && s_.momentum <= 1, "SGD: momentum must be in [0, 1], got ", s_.momentum);
+  if (!(s_.momentum >= 0 && s_.momentum <= 1))
+    throw ValueError(detail::concat("SGD: momentum must be in [0, 1], got ", s_.momentum));
 }
 
 SGD::SGD(double lr, double momentum, bool nesterov)
