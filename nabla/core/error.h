@@ -34,6 +34,11 @@ std::string concat(const Args&... args) {
   do {                                                                \
     if (!(cond)) throw ::nabla::Error(::nabla::detail::concat(__VA_ARGS__)); \
   } while (0)
+// Argument errors (Keras raises ValueError for these).
+#define NABLA_CHECK_VALUE(cond, ...)                                  \
+  do {                                                                \
+    if (!(cond)) throw ::nabla::ValueError(::nabla::detail::concat(__VA_ARGS__)); \
+  } while (0)
 #define NABLA_CHECK_SHAPE(cond, ...)                                  \
   do {                                                                \
     if (!(cond)) throw ::nabla::ShapeError(::nabla::detail::concat(__VA_ARGS__)); \

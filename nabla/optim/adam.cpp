@@ -65,33 +65,19 @@ struct AdamStep {
 
 Adam::Adam(AdamOptions opts, std::string name) : Optimizer(std::move(name), opts), a_(opts) {}
 
-std::vector<Tensor> Adam::state_tensors() const {
-  std::vector<Tensor> r;
-  for (const Tensor& t : m_) if (t.defined()) r.push_back(t);
-  for (const Tensor& t : v_) if (t.defined()) r.push_back(t);
-  for (const Tensor& t : vmax_) if (t.defined()) r.push_back(t);
-  return r;
+std::vector<std::vector<std::string>> Adam::slot_groups() const {
+  if (a_.amsgrad) return {{"momentum", "velocity"}, {"velocity_hat"}};
+  return {{"momentum", "velocity"}};
 }
 
-void Adam::update(size_t slot, Tensor& param, const Tensor& grad, double lr) {
+void Adam::update(Tensor& param, const Tensor& grad, Tensor* state, double lr) {
   NABLA_CHECK(param.is_contiguous(), "Adam: parameters must be contiguous");
-  if (m_.size() <= slot) {
-    m_.resize(slot + 1);
-    v_.resize(slot + 1);
-    vmax_.resize(slot + 1);
-  }
-  if (!m_[slot].defined()) {
-    m_[slot] = Tensor::zeros(param.shape(), param.dtype());
-    v_[slot] = Tensor::zeros(param.shape(), param.dtype());
-    if (a_.amsgrad) vmax_[slot] = Tensor::zeros(param.shape(), param.dtype());
-  }
-  NABLA_CHECK_SHAPE(m_[slot].shape() == param.shape(), "Adam: parameter ", slot, " changed shape from ",
-                    m_[slot].shape().str(), " to ", param.shape().str(), " (pass the same parameter list each step)");
+  Tensor &m = state[0], &v = state[1];
   double t = double(iterations_ + 1);
   double alpha = lr * std::sqrt(1 - std::pow(a_.beta_2, t)) / (1 - std::pow(a_.beta_1, t));
   NABLA_DISPATCH_FLOAT(param.dtype(), T, {
-    AdamStep<T> st{param.data<T>(), grad.data<T>(), m_[slot].data<T>(), v_[slot].data<T>(),
-                   a_.amsgrad ? vmax_[slot].data<T>() : nullptr, T(a_.beta_1), T(a_.beta_2), T(alpha),
+    AdamStep<T> st{param.data<T>(), grad.data<T>(), m.data<T>(), v.data<T>(),
+                   a_.amsgrad ? state[2].data<T>() : nullptr, T(a_.beta_1), T(a_.beta_2), T(alpha),
                    T(a_.epsilon), T(lr * a_.weight_decay)};
     parallel_for(0, param.numel(), 16, [&](int64_t s, int64_t e) { st.run(s, e); });
   });

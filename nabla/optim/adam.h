@@ -19,13 +19,14 @@ class Adam : public Optimizer {
  public:
   explicit Adam(AdamOptions opts = {}, std::string name = "Adam");
   explicit Adam(double learning_rate) : Adam(with_lr(learning_rate)) {}
-  std::vector<Tensor> state_tensors() const override;
   nlohmann::json get_config() const override;
   // class_name "AdamW" rebuilds Keras's AdamW (Adam with decoupled weight decay).
   static std::shared_ptr<Adam> from_config(const nlohmann::json& config, const std::string& class_name = "Adam");
+  // Keras's names: "momentum" (m) and "velocity" (v) per parameter, then "velocity_hat" (amsgrad's max of v).
+  std::vector<std::vector<std::string>> slot_groups() const override;
 
  protected:
-  void update(size_t slot, Tensor& param, const Tensor& grad, double lr) override;
+  void update(Tensor& param, const Tensor& grad, Tensor* state, double lr) override;
 
  private:
   static AdamOptions with_lr(double lr) {
@@ -34,7 +35,6 @@ class Adam : public Optimizer {
     return o;
   }
   AdamOptions a_;
-  std::vector<Tensor> m_, v_, vmax_;
 };
 
 // AdamW: Adam with decoupled weight decay (Keras default weight_decay 0.004).

@@ -53,8 +53,9 @@ void Optimizer::step(const std::vector<Tensor>& params) {
 }
 
 void Optimizer::apply_gradients(const std::vector<Tensor>& grads0, const std::vector<Tensor>& params) {
-  NABLA_CHECK(grads0.size() == params.size(), "apply_gradients: ", grads0.size(), " gradients for ", params.size(),
-              " parameters");
+  if (grads0.size() != params.size())
+    throw ValueError(detail::concat("apply_gradients: ", grads0.size(), " gradients for ", params.size(),
+                                    " parameters"));
   NoGradGuard no_grad;
   double lr = learning_rate();
   const std::vector<Tensor>* grads = &grads0;
@@ -94,10 +95,118 @@ void Optimizer::apply_gradients(const std::vector<Tensor>& grads0, const std::ve
     NABLA_CHECK_SHAPE(g.shape() == params[i].shape(), "optimizer ", name_, ": gradient of shape ", g.shape().str(),
                       " for parameter ", i, " of shape ", params[i].shape().str());
     Tensor p = params[i];
-    update(i, p, g.is_contiguous() ? g : g.contiguous(), lr);
+    update(p, g.is_contiguous() ? g : g.contiguous(), state_of(p).slots.data(), lr);
   }
   ++iterations_;
   if (StepObserver* obs = step_observer()) obs->on_step(*this, params);
+}
+
+std::vector<std::string> Optimizer::slot_names() const {
+  std::vector<std::string> r;
+  for (const auto& group : slot_groups()) r.insert(r.end(), group.begin(), group.end());
+  return r;
+}
+
+const Optimizer::ParamState* Optimizer::find_state(const Tensor& param) const {
+  auto it = index_.find(param.impl());
+  if (it == index_.end()) return nullptr;
+  const ParamState& s = states_[it->second];
+  // An expired entry at this address belonged to a parameter that has died; param is a different tensor.
+  return s.param.expired() ? nullptr : &s;
+}
+
+Optimizer::ParamState& Optimizer::state_of(const Tensor& param) {
+  if (!param.defined())
+    throw ValueError(detail::concat("optimizer ", name_, ": undefined parameter"));
+  auto it = index_.find(param.impl());
+  if (it != index_.end()) {
+    ParamState& s = states_[it->second];
+    if (!s.param.expired()) {
+      NABLA_CHECK_SHAPE(s.slots.empty() || (s.slots[0].shape() == param.shape() &&
+                                            s.slots[0].dtype() == param.dtype()),
+                        "optimizer ", name_, ": a parameter changed from shape ", s.slots[0].shape().str(), " to ",
+                        param.shape().str(), " between steps");
+      return s;
+    }
+  }
+  // A parameter seen for the first time (or a new tensor at a dead one's address). Forget the state of
+  // parameters that have died, so the table does not grow with discarded layers.
+  std::vector<ParamState> live;
+  live.reserve(states_.size() + 1);
+  for (ParamState& s : states_)
+    if (!s.param.expired()) live.push_back(std::move(s));
+  states_ = std::move(live);
+  ParamState fresh{param.impl_ptr(), {}};
+  for (size_t k = 0, n = slot_names().size(); k < n; ++k)
+    fresh.slots.push_back(Tensor::zeros(param.shape(), param.dtype()));
+  states_.push_back(std::move(fresh));
+  index_.clear();
+  for (size_t i = 0; i < states_.size(); ++i) index_[states_[i].param.lock().get()] = i;
+  return states_.back();
+}
+
+void Optimizer::build(const std::vector<Tensor>& params) {
+  for (const Tensor& p : params) state_of(p);
+}
+
+std::vector<std::pair<std::string, Tensor>> Optimizer::variables_for(const Tensor& param) const {
+  std::vector<std::pair<std::string, Tensor>> r;
+  const ParamState* s = find_state(param);
+  if (!s) return r;
+  std::vector<std::string> names = slot_names();
+  for (size_t k = 0; k < names.size(); ++k) r.emplace_back(names[k], s->slots[k]);
+  return r;
+}
+
+std::vector<std::pair<std::string, Tensor>> Optimizer::variables(const std::vector<Tensor>& params) {
+  build(params);
+  std::vector<std::pair<std::string, Tensor>> r;
+  r.emplace_back("iteration", Tensor::scalar(double(iterations_), i64));
+  if (!opts_.schedule) r.emplace_back("learning_rate", Tensor::scalar(opts_.learning_rate, f32));
+  size_t first = 0;  // position of the group's first slot within a parameter's slots
+  for (const auto& group : slot_groups()) {
+    for (const Tensor& p : params) {
+      const ParamState& s = state_of(p);
+      for (size_t k = 0; k < group.size(); ++k) r.emplace_back(group[k], s.slots[first + k]);
+    }
+    first += group.size();
+  }
+  return r;
+}
+
+void Optimizer::set_variables(const std::vector<Tensor>& params, const std::vector<Tensor>& values) {
+  std::vector<std::pair<std::string, Tensor>> vars = variables(params);
+  if (values.size() != vars.size())
+    throw ValueError(detail::concat("optimizer ", name_, ": ", values.size(), " values given for its ", vars.size(),
+                                    " variables (", params.size(), " parameters)"));
+  for (size_t i = 0; i < vars.size(); ++i) {
+    const auto& [name, t] = vars[i];
+    NABLA_CHECK_SHAPE(values[i].defined() && values[i].numel() == t.numel(), "optimizer ", name_, ": variable ", i,
+                      " ('", name, "') has shape ", t.shape().str(), ", the value given ",
+                      values[i].defined() ? values[i].shape().str() : std::string("is undefined"));
+  }
+  for (size_t i = 0; i < vars.size(); ++i) {
+    const auto& [name, t] = vars[i];
+    if (i == 0)
+      iterations_ = int64_t(values[i].item());
+    else if (name == "learning_rate" && i == 1)
+      opts_.learning_rate = values[i].item();
+    else
+      const_cast<Tensor&>(t).copy_(values[i].reshape(t.shape()));
+  }
+}
+
+std::vector<Tensor> Optimizer::state_tensors() const {
+  std::vector<Tensor> r;
+  size_t first = 0;
+  for (const auto& group : slot_groups()) {
+    for (const ParamState& s : states_) {
+      if (s.param.expired()) continue;
+      for (size_t k = 0; k < group.size(); ++k) r.push_back(s.slots[first + k]);
+    }
+    first += group.size();
+  }
+  return r;
 }
 
 }  // namespace nabla::optim

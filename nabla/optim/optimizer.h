@@ -1,14 +1,18 @@
 #pragma once
 // Optimizer base: Keras's apply_gradients and PyTorch's step()/zero_grad() over a list of parameters.
 // Handles what every optimizer shares: the learning rate (constant or a schedule), gradient clipping
-// (clipvalue, clipnorm per tensor, global_clipnorm) and the iteration count. Subclasses implement update()
-// for one parameter and keep their state per parameter slot.
+// (clipvalue, clipnorm per tensor, global_clipnorm), the iteration count, and the state each parameter carries
+// (Adam's momentum and velocity, ...). That state belongs to the parameter itself, not to a position in a list,
+// so the list may change between steps (a layer frozen, unfrozen or added) without moving state between
+// parameters.
 #include <functional>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <typeindex>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "nabla/core/tensor.h"
@@ -31,8 +35,8 @@ class Optimizer {
   explicit Optimizer(std::string name, OptimizerOptions opts) : name_(std::move(name)), opts_(std::move(opts)) {}
   virtual ~Optimizer() = default;
 
-  // Applies the gradients in params[i].grad() (parameters with no gradient are skipped). The parameter list
-  // must be the same, in the same order, on every call (state is kept per position).
+  // Applies the gradients in params[i].grad() (parameters with no gradient are skipped). Any list of
+  // parameters, in any order, which may change from one call to the next.
   void step(const std::vector<Tensor>& params);
   // Applies explicit gradients (Keras's apply_gradients).
   void apply_gradients(const std::vector<Tensor>& grads, const std::vector<Tensor>& params);
@@ -52,17 +56,50 @@ class Optimizer {
   // Keras's class name ("Adam", "AdamW", "SGD", "RMSprop").
   virtual std::string class_name() const { return name_; }
 
-  // Optimizer state per parameter slot, for checkpoints and numerics checks.
-  virtual std::vector<Tensor> state_tensors() const { return {}; }
+  // ---- state, by Keras's names ----
+  // The state variables each parameter carries, grouped as Keras creates them: the names of one group are
+  // created together per parameter (interleaved), and groups follow one another over all parameters. Adam:
+  // {{"momentum", "velocity"}} (+ {{"velocity_hat"}} with amsgrad); SGD with momentum: {{"momentum"}};
+  // RMSprop: {{"velocity"}} (+ {{"momentum"}} with momentum, {{"average_gradient"}} when centered).
+  virtual std::vector<std::vector<std::string>> slot_groups() const { return {}; }
+  std::vector<std::string> slot_names() const;  // slot_groups() flattened: the order of variables_for()
+  // Creates zero state for each parameter that has none yet (Keras's build); a step does this lazily.
+  void build(const std::vector<Tensor>& params);
+  // The state of one parameter, as (name, tensor) in slot_names() order; empty if it has none yet (neither
+  // updated nor built). The tensors are the optimizer's own: copy_ into them to restore saved state.
+  std::vector<std::pair<std::string, Tensor>> variables_for(const Tensor& param) const;
+  // Every variable in the order of Keras 3's optimizer.variables, which model files save as
+  // optimizer/vars/<i>: "iteration" (int64 scalar), "learning_rate" (float32 scalar; absent with a schedule),
+  // then each group of slot_groups() over params (pass the trainable weights in model order). Builds missing
+  // state first. Slot entries are the optimizer's own tensors; the two scalars are copies.
+  std::vector<std::pair<std::string, Tensor>> variables(const std::vector<Tensor>& params);
+  // Restores what variables(params) lists, in that order (checks count and shapes).
+  void set_variables(const std::vector<Tensor>& params, const std::vector<Tensor>& values);
+  // Every state tensor (each slot group over the parameters in the order they first got state), for
+  // numerics checks and debug dumps: copy_ into them to restore; the order is stable while no parameter is
+  // added.
+  std::vector<Tensor> state_tensors() const;
 
  protected:
-  // Updates one parameter in place, with its (clipped) gradient, at learning rate lr.
-  virtual void update(size_t slot, Tensor& param, const Tensor& grad, double lr) = 0;
+  // Updates one parameter in place, with its (clipped, contiguous) gradient, at learning rate lr. state holds
+  // the parameter's slots in slot_names() order (zeros at first).
+  virtual void update(Tensor& param, const Tensor& grad, Tensor* state, double lr) = 0;
   int64_t iterations_ = 0;
 
  private:
+  // The state of one parameter. The parameter is held weakly: the optimizer does not keep a removed layer's
+  // weights alive, and an address reused by a new tensor after the old one died is recognised (the weak
+  // pointer has expired) instead of inheriting the dead parameter's state.
+  struct ParamState {
+    std::weak_ptr<TensorImpl> param;
+    std::vector<Tensor> slots;
+  };
+  ParamState& state_of(const Tensor& param);
+  const ParamState* find_state(const Tensor& param) const;
   std::string name_;
   OptimizerOptions opts_;
+  std::vector<ParamState> states_;                         // in the order parameters first got state
+  std::unordered_map<const TensorImpl*, size_t> index_;    // parameter -> position in states_
 };
 
 using OptimizerPtr = std::shared_ptr<Optimizer>;

@@ -7,8 +7,10 @@
 namespace nabla::optim {
 
 RMSprop::RMSprop(RMSpropOptions opts) : Optimizer("RMSprop", opts), r_(opts) {
-  NABLA_CHECK(r_.rho >= 0 && r_.rho < 1, "RMSprop: rho must be in [0, 1), got ", r_.rho);
-  NABLA_CHECK(r_.momentum >= 0 && r_.momentum < 1, "RMSprop: momentum must be in [0, 1), got ", r_.momentum);
+  if (!(r_.rho >= 0 && r_.rho < 1))
+    throw ValueError(detail::concat("RMSprop: rho must be in [0, 1), got ", r_.rho));
+  if (!(r_.momentum >= 0 && r_.momentum < 1))
+    throw ValueError(detail::concat("RMSprop: momentum must be in [0, 1), got ", r_.momentum));
 }
 
 RMSprop::RMSprop(double lr)
@@ -18,35 +20,22 @@ RMSprop::RMSprop(double lr)
         return o;
       }()) {}
 
-std::vector<Tensor> RMSprop::state_tensors() const {
-  std::vector<Tensor> r;
-  for (const auto* list : {&velocity_, &average_grad_, &momentum_})
-    for (const Tensor& t : *list)
-      if (t.defined()) r.push_back(t);
-  return r;
+std::vector<std::vector<std::string>> RMSprop::slot_groups() const {
+  std::vector<std::vector<std::string>> g{{"velocity"}};
+  if (r_.momentum > 0) g.push_back({"momentum"});
+  if (r_.centered) g.push_back({"average_gradient"});
+  return g;
 }
 
-void RMSprop::update(size_t slot, Tensor& param, const Tensor& grad, double lr) {
+void RMSprop::update(Tensor& param, const Tensor& grad, Tensor* state, double lr) {
   NABLA_CHECK(param.is_contiguous(), "RMSprop: parameters must be contiguous");
-  if (velocity_.size() <= slot) {
-    velocity_.resize(slot + 1);
-    average_grad_.resize(slot + 1);
-    momentum_.resize(slot + 1);
-  }
-  if (!velocity_[slot].defined()) {
-    velocity_[slot] = Tensor::zeros(param.shape(), param.dtype());
-    if (r_.centered) average_grad_[slot] = Tensor::zeros(param.shape(), param.dtype());
-    if (r_.momentum > 0) momentum_[slot] = Tensor::zeros(param.shape(), param.dtype());
-  }
-  NABLA_CHECK_SHAPE(velocity_[slot].shape() == param.shape(), "RMSprop: parameter ", slot, " changed shape from ",
-                    velocity_[slot].shape().str(), " to ", param.shape().str(),
-                    " (pass the same parameter list each step)");
+  const size_t m_at = 1, a_at = r_.momentum > 0 ? 2 : 1;  // slot positions, as slot_groups() lists them
   NABLA_DISPATCH_FLOAT(param.dtype(), T, {
     T* p = param.data<T>();
     const T* g = grad.data<T>();
-    T* v = velocity_[slot].data<T>();
-    T* a = r_.centered ? average_grad_[slot].data<T>() : nullptr;
-    T* m = r_.momentum > 0 ? momentum_[slot].data<T>() : nullptr;
+    T* v = state[0].data<T>();
+    T* a = r_.centered ? state[a_at].data<T>() : nullptr;
+    T* m = r_.momentum > 0 ? state[m_at].data<T>() : nullptr;
     const T rho = T(r_.rho), c = T(1 - r_.rho), eps = T(r_.epsilon), l = T(lr), mom = T(r_.momentum);
     parallel_for(0, param.numel(), 16, [&](int64_t s, int64_t e) {
       for (int64_t i = s; i < e; ++i) {

@@ -19,16 +19,17 @@ class RMSprop : public Optimizer {
  public:
   explicit RMSprop(RMSpropOptions opts = {});
   explicit RMSprop(double learning_rate);
-  std::vector<Tensor> state_tensors() const override;
   nlohmann::json get_config() const override;
   static std::shared_ptr<RMSprop> from_config(const nlohmann::json& config);
+  // Keras's names: "velocity" (v), then "momentum" (m, with momentum > 0), then "average_gradient" (a, when
+  // centered), each over all parameters.
+  std::vector<std::vector<std::string>> slot_groups() const override;
 
  protected:
-  void update(size_t slot, Tensor& param, const Tensor& grad, double lr) override;
+  void update(Tensor& param, const Tensor& grad, Tensor* state, double lr) override;
 
  private:
   RMSpropOptions r_;
-  std::vector<Tensor> velocity_, average_grad_, momentum_;
 };
 
 }  // namespace nabla::optim

@@ -16,7 +16,7 @@ class ExponentialDecaySchedule : public Schedule {
  public:
   ExponentialDecaySchedule(double initial, int64_t decay_steps, double decay_rate, bool staircase)
       : initial_(initial), decay_steps_(decay_steps), decay_rate_(decay_rate), staircase_(staircase) {
-    NABLA_CHECK(decay_steps > 0, "ExponentialDecay: decay_steps must be positive, got ", decay_steps);
+    NABLA_CHECK_VALUE(decay_steps > 0, "ExponentialDecay: decay_steps must be positive, got ", decay_steps);
   }
   double operator()(int64_t step) const override {
     double p = double(step) / double(decay_steps_);
@@ -40,10 +40,10 @@ class PiecewiseConstantSchedule : public Schedule {
  public:
   PiecewiseConstantSchedule(std::vector<int64_t> boundaries, std::vector<double> values)
       : b_(std::move(boundaries)), v_(std::move(values)) {
-    NABLA_CHECK(v_.size() == b_.size() + 1, "PiecewiseConstantDecay: ", b_.size(), " boundaries need ", b_.size() + 1,
+    NABLA_CHECK_VALUE(v_.size() == b_.size() + 1, "PiecewiseConstantDecay: ", b_.size(), " boundaries need ", b_.size() + 1,
                 " values, got ", v_.size());
     for (size_t i = 1; i < b_.size(); ++i)
-      NABLA_CHECK(b_[i] > b_[i - 1], "PiecewiseConstantDecay: boundaries must increase, but ", b_[i - 1],
+      NABLA_CHECK_VALUE(b_[i] > b_[i - 1], "PiecewiseConstantDecay: boundaries must increase, but ", b_[i - 1],
                   " is followed by ", b_[i]);
   }
   // The first boundary >= step selects its value; steps past every boundary take the last value.
@@ -64,8 +64,8 @@ class CosineDecaySchedule : public Schedule {
                       int64_t warmup_steps)
       : initial_(initial), decay_steps_(decay_steps), alpha_(alpha), warmup_target_(warmup_target),
         warmup_steps_(warmup_steps) {
-    NABLA_CHECK(decay_steps > 0, "CosineDecay: decay_steps must be positive, got ", decay_steps);
-    NABLA_CHECK(!warmup_target || warmup_steps > 0, "CosineDecay: warmup_target needs warmup_steps > 0");
+    NABLA_CHECK_VALUE(decay_steps > 0, "CosineDecay: decay_steps must be positive, got ", decay_steps);
+    NABLA_CHECK_VALUE(!warmup_target || warmup_steps > 0, "CosineDecay: warmup_target needs warmup_steps > 0");
   }
   double operator()(int64_t step) const override {
     if (!warmup_target_) return decay(double(std::min(step, decay_steps_)), initial_);
@@ -110,7 +110,7 @@ ScheduleRegistry& registry() {
       std::vector<double> values;
       if (c.contains("values") && c["values"].is_array())
         for (const json& v : c["values"]) {
-          NABLA_CHECK(v.is_number(), who, ": values must be numbers, got ", c["values"].dump());
+          NABLA_CHECK_VALUE(v.is_number(), who, ": values must be numbers, got ", c["values"].dump());
           values.push_back(v.get<double>());
         }
       return std::make_shared<PiecewiseConstantSchedule>(saving::get_ints(c, "boundaries", {}, who), values);
@@ -128,7 +128,7 @@ ScheduleRegistry& registry() {
 }  // namespace
 
 LearningRateSchedule make_schedule(std::shared_ptr<const Schedule> schedule) {
-  NABLA_CHECK(schedule != nullptr, "make_schedule: null schedule");
+  NABLA_CHECK_VALUE(schedule != nullptr, "make_schedule: null schedule");
   return ScheduleFn{std::move(schedule)};
 }
 
@@ -159,7 +159,7 @@ void register_schedule_factory(const std::string& registered_name,
 
 json serialize_schedule(const LearningRateSchedule& schedule) {
   const ScheduleFn* fn = schedule.target<ScheduleFn>();
-  NABLA_CHECK(fn != nullptr, "cannot serialize a learning-rate schedule that is a plain function; make it an "
+  NABLA_CHECK_VALUE(fn != nullptr, "cannot serialize a learning-rate schedule that is a plain function; make it an "
               "optim::Schedule (make_schedule) to describe it");
   const Schedule& s = *fn->schedule;
   std::string reg;

@@ -5,7 +5,8 @@
 namespace nabla::optim {
 
 SGD::SGD(SGDOptions opts) : Optimizer("SGD", opts), s_(opts) {
-  NABLA_CHECK(s_.momentum >= 0 && s_.momentum <= 1, "SGD: momentum must be in [0, 1], got ", s_.momentum);
+  if (!(s_.momentum >= 0 && s_.momentum <= 1))
+    throw ValueError(detail::concat("SGD: momentum must be in [0, 1], got ", s_.momentum));
 }
 
 SGD::SGD(double lr, double momentum, bool nesterov)
@@ -17,13 +18,12 @@ SGD::SGD(double lr, double momentum, bool nesterov)
         return o;
       }()) {}
 
-std::vector<Tensor> SGD::state_tensors() const {
-  std::vector<Tensor> r;
-  for (const Tensor& t : velocity_) if (t.defined()) r.push_back(t);
-  return r;
+std::vector<std::vector<std::string>> SGD::slot_groups() const {
+  if (s_.momentum == 0) return {};
+  return {{"momentum"}};
 }
 
-void SGD::update(size_t slot, Tensor& param, const Tensor& grad, double lr) {
+void SGD::update(Tensor& param, const Tensor& grad, Tensor* state, double lr) {
   NABLA_DISPATCH_FLOAT(param.dtype(), T, {
     T* p = param.data<T>();
     const T* g = grad.data<T>();
@@ -33,9 +33,7 @@ void SGD::update(size_t slot, Tensor& param, const Tensor& grad, double lr) {
         for (int64_t i = s; i < e; ++i) p[i] -= l * g[i];
       });
     } else {
-      if (velocity_.size() <= slot) velocity_.resize(slot + 1);
-      if (!velocity_[slot].defined()) velocity_[slot] = Tensor::zeros(param.shape(), param.dtype());
-      T* v = velocity_[slot].data<T>();
+      T* v = state[0].data<T>();
       const T mom = T(s_.momentum);
       const bool nest = s_.nesterov;
       parallel_for(0, param.numel(), 8, [&](int64_t s, int64_t e) {

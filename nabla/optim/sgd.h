@@ -15,16 +15,16 @@ class SGD : public Optimizer {
  public:
   explicit SGD(SGDOptions opts = {});
   explicit SGD(double learning_rate, double momentum = 0, bool nesterov = false);
-  std::vector<Tensor> state_tensors() const override;
   nlohmann::json get_config() const override;
   static std::shared_ptr<SGD> from_config(const nlohmann::json& config);
+  // Keras's name: "momentum" per parameter (the velocity above), only when momentum > 0.
+  std::vector<std::vector<std::string>> slot_groups() const override;
 
  protected:
-  void update(size_t slot, Tensor& param, const Tensor& grad, double lr) override;
+  void update(Tensor& param, const Tensor& grad, Tensor* state, double lr) override;
 
  private:
   SGDOptions s_;
-  std::vector<Tensor> velocity_;
 };
 
 }  // namespace nabla::optim

@@ -22,13 +22,16 @@ KerasTensor Input(const std::vector<int64_t>& shape, const std::string& name) {
 KerasTensor apply_layer(const nn::LayerPtr& layer, const KerasTensor& x) { return apply_layer(layer, std::vector<KerasTensor>{x}); }
 
 KerasTensor apply_layer(const nn::LayerPtr& layer, const std::vector<KerasTensor>& xs) {
-  NABLA_CHECK(layer != nullptr, "apply: null layer");
-  NABLA_CHECK(!xs.empty(), "apply: layer '", layer->name(), "' needs at least one input");
+  if (layer == nullptr)
+    throw ValueError(detail::concat("apply: null layer"));
+  if (xs.empty())
+    throw ValueError(detail::concat("apply: layer '", layer->name(), "' needs at least one input"));
   auto node = std::make_shared<Node>();
   node->layer = layer;
   std::vector<Shape> shapes;
   for (const KerasTensor& x : xs) {
-    NABLA_CHECK(x.defined(), "apply: an input of layer '", layer->name(), "' is an empty KerasTensor");
+    if (!(x.defined()))
+      throw ValueError(detail::concat("apply: an input of layer '", layer->name(), "' is an empty KerasTensor"));
     node->inputs.push_back(x.node());
     shapes.push_back(x.shape());
   }
@@ -41,19 +44,23 @@ Functional::Functional(std::vector<KerasTensor> inputs, std::vector<KerasTensor>
     : Model(name.empty() ? nn::unique_layer_name("functional") : std::move(name)),
       inputs_(std::move(inputs)),
       outputs_(std::move(outputs)) {
-  NABLA_CHECK(!inputs_.empty() && !outputs_.empty(), "Functional model '", name_, "' needs inputs and outputs");
+  if (inputs_.empty() || outputs_.empty())
+    throw ValueError(detail::concat("Functional model '", name_, "' needs inputs and outputs"));
   std::map<const Node*, size_t> pos;
   for (const KerasTensor& in : inputs_) {
-    NABLA_CHECK(in.defined() && in.layer()->type() == "InputLayer", "Functional model '", name_,
-                "': every input must come from Input(), got ", in.defined() ? "'" + in.name() + "'" : "nothing");
-    NABLA_CHECK(!pos.count(in.node().get()), "Functional model '", name_, "': input '", in.name(), "' is listed twice");
+    if (!(in.defined() && in.layer()->type() == "InputLayer"))
+      throw ValueError(detail::concat("Functional model '", name_, "': every input must come from Input(), got ",
+                                      in.defined() ? "'" + in.name() + "'" : "nothing"));
+    if (pos.count(in.node().get()))
+      throw ValueError(detail::concat("Functional model '", name_, "': input '", in.name(), "' is listed twice"));
     pos[in.node().get()] = nodes_.size();
     nodes_.push_back(in.node());
     args_.emplace_back();
   }
   // Iterative post-order DFS from the outputs, so deep graphs cannot overflow the stack.
   for (const KerasTensor& out : outputs_) {
-    NABLA_CHECK(out.defined(), "Functional model '", name_, "': an output is an empty KerasTensor");
+    if (!(out.defined()))
+      throw ValueError(detail::concat("Functional model '", name_, "': an output is an empty KerasTensor"));
     std::vector<std::pair<std::shared_ptr<Node>, size_t>> stack{{out.node(), 0}};
     while (!stack.empty()) {
       auto& [node, next] = stack.back();
@@ -105,8 +112,8 @@ std::vector<Shape> Functional::output_shapes() const {
 }
 
 std::vector<Tensor> Functional::call(const std::vector<Tensor>& inputs, bool training) {
-  NABLA_CHECK(inputs.size() == inputs_.size(), "model '", name_, "' takes ", inputs_.size(), " inputs, got ",
-              inputs.size());
+  if (!(inputs.size() == inputs_.size()))
+    throw ValueError(detail::concat("model '", name_, "' takes ", inputs_.size(), " inputs, got ", inputs.size()));
   std::vector<Tensor> vals(nodes_.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Shape& want = inputs_[i].shape();

@@ -1,6 +1,10 @@
 #pragma once
 // Model: Keras's training API over any network of layers. Subclasses (Sequential, the functional Model)
-// provide call(); this class provides compile, fit, evaluate, predict, train_on_batch and summary.
+// provide call(); this class provides compile, fit, evaluate, predict, train_on_batch and summary. Its
+// definitions are split by job (docs/design.md, "Training"): model.cpp (compile, the step on one batch, what
+// it trains), trainer.cpp (the fit/evaluate/predict loops), summary.cpp, weights_io.cpp; the loops' helpers
+// are data_adapter.*, validation_split.*, class_weight.*, compile_utils.* and metric_trackers.*.
+#include <functional>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -17,6 +21,11 @@
 #include "nabla/train/metrics.h"
 
 namespace nabla {
+
+namespace detail {
+struct Batch;
+struct MetricTrackers;
+}  // namespace detail
 
 // Accepts a Keras name or an object, so compile("adam", ...) and compile(std::make_shared<Adam>(...), ...)
 // both read naturally.
@@ -97,6 +106,7 @@ struct EvaluateOptions {
 struct PredictOptions {
   int64_t batch_size = 32;
   int verbose = 0;
+  std::ostream* out = &std::cout;                 // where the progress bar goes
 };
 
 // evaluate()'s result: Keras returns [loss, metric...]; here by name, in that order.
@@ -173,27 +183,20 @@ class Model {
   bool compiled() const { return optimizer_ != nullptr; }
   bool stop_training = false;  // set by callbacks (EarlyStopping, TerminateOnNaN)
 
-  // Per-sample weights for a batch from class_weight and sample_weight (undefined when neither applies).
-  Tensor batch_sample_weight(const Tensor& y, const std::map<int64_t, double>& class_weight,
-                             const Tensor& sample_weight) const;
-
  protected:
+  // Subclasses call this when their layer list changes (Sequential::add), so the next step recomputes what
+  // it trains.
+  void layers_changed() { layers_stale_ = true; }
   std::string name_;
 
  private:
-  struct Batch {
-    std::vector<Tensor> xs, ys;
-    Tensor sw;                // the data's sample weights (and class_weight's, which needs a single output)
-    std::vector<Tensor> sws;  // per output, only with class_weights; empty keeps the common path allocation-free
-    const Tensor& weight(size_t output) const { return sws.empty() ? sw : sws[output]; }
-  };
   // Fills the next batch of an epoch; false at the end of the data.
-  using NextBatch = std::function<bool(Batch&)>;
-  struct Trackers;  // the loss and metric state of one fit/evaluate: per output when there are several
-  Trackers make_trackers(size_t outputs) const;
-  // Forward (and, when training, backward and update) on one batch; returns the predictions and per-output
-  // losses and updates the trackers.
-  std::vector<Tensor> run_step(const Batch& b, bool training, Trackers& tr);
+  using NextBatch = std::function<bool(detail::Batch&)>;
+  // The loss and metric state of one fit/evaluate: per output when there are several.
+  detail::MetricTrackers make_trackers(size_t outputs) const;
+  // Forward (and, when training, backward and update) on one batch; returns the predictions and updates the
+  // trackers.
+  std::vector<Tensor> run_step(const detail::Batch& b, bool training, detail::MetricTrackers& tr);
   // The epoch loop shared by fit on tensors and on datasets. steps: per epoch, or -1 when unknown.
   History run_fit(const std::function<NextBatch(int epoch)>& epoch_batches, int64_t steps, const FitOptions& opts,
                   const std::optional<ValidationData>& val);
@@ -201,16 +204,21 @@ class Model {
   std::vector<Tensor> predict_batches(const std::function<bool(std::vector<Tensor>&)>& next, int64_t steps,
                                       const PredictOptions& opts);
   void check_compiled(const char* what) const;
+  // The single output's number of units, where known (-1 otherwise): bounds class_weight's class ids.
   int64_t num_classes_hint() const;
-  // batch_sample_weight with the number of classes given (-1: unknown), for one output of several.
-  Tensor class_sample_weight(const Tensor& y, const std::map<int64_t, double>& class_weight,
-                             const Tensor& sample_weight, int64_t classes) const;
 
   optim::OptimizerPtr optimizer_;
   losses::LossPtr loss_;
   std::vector<metrics::MetricPtr> metrics_;
   std::vector<metrics::MetricPtr> weighted_metrics_;
-  std::vector<Tensor> trainable_cache_;
+  // What a training step updates: the trainable weights of trainable layers, in model order. Recomputed at
+  // compile, when the layer list changes, and when a layer's trainable flag or its weights change (checked at
+  // each step against the layers by comparison, which allocates nothing).
+  void refresh_trainable();
+  bool trainable_current() const;
+  std::vector<nn::LayerPtr> layer_cache_;  // layers(), refreshed when stale
+  bool layers_stale_ = true;
+  std::vector<Tensor> trainable_;
   FitStats fit_stats_;
   std::optional<data::PipelineStats> pipeline_stats_;
 };

@@ -10,7 +10,8 @@ Sequential::Sequential(std::vector<nn::LayerPtr> layers, std::string name)
 }
 
 void Sequential::add(nn::LayerPtr layer) {
-  NABLA_CHECK(layer != nullptr, "Sequential::add: null layer");
+  if (layer == nullptr)
+    throw ValueError(detail::concat("Sequential::add: null layer"));
   if (layer->name().empty()) layer->set_name(nn::unique_layer_name(nn::snake_case(layer->type())));
   if (layers_.empty() && !layer->declared_input_shape().empty()) {
     Shape s{-1};
@@ -18,6 +19,7 @@ void Sequential::add(nn::LayerPtr layer) {
     input_shape_ = s;
   }
   layers_.push_back(std::move(layer));
+  layers_changed();
 }
 
 void Sequential::build(const Shape& input_shape) {
@@ -47,8 +49,10 @@ std::vector<std::pair<nn::LayerPtr, Shape>> Sequential::layer_output_shapes() co
 }
 
 std::vector<Tensor> Sequential::call(const std::vector<Tensor>& inputs, bool training) {
-  NABLA_CHECK(inputs.size() == 1, "Sequential model '", name_, "' takes one input, got ", inputs.size());
-  NABLA_CHECK(!layers_.empty(), "Sequential model '", name_, "' has no layers");
+  if (!(inputs.size() == 1))
+    throw ValueError(detail::concat("Sequential model '", name_, "' takes one input, got ", inputs.size()));
+  if (layers_.empty())
+    throw ValueError(detail::concat("Sequential model '", name_, "' has no layers"));
   if (!input_shape_) input_shape_ = inputs[0].shape();
   autograd::NameScope scope(name_);
   Tensor x = inputs[0];

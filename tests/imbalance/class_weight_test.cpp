@@ -35,37 +35,51 @@ TEST(ClassWeight, EffectiveNumber) {
   EXPECT_NEAR(inv[1] / inv[0], 10.0, 1e-3);
 }
 
-// The gradients of the model's weights for loss(y, model(x), sw).
-std::vector<Tensor> grads(Model& m, const Tensor& x, const Tensor& y, const Tensor& sw) {
-  for (Tensor w : m.trainable_weights()) w.zero_grad();
-  Tensor loss = m.loss()(y, m(x, true), sw);
-  loss.backward();
-  std::vector<Tensor> g;
-  for (const Tensor& w : m.trainable_weights()) g.push_back(w.grad().clone());
-  return g;
+// One fit step on the whole batch with SGD(lr 1) and no shuffling: the weight change is minus the gradient of
+// the loss fit computes (with its class and sample weights), through the public path.
+std::vector<Tensor> step_change(Model& m, const std::string& loss, const std::vector<Tensor>& init, const Tensor& x,
+                                const Tensor& y, const std::map<int64_t, double>& class_weight) {
+  m.set_weights(init);
+  m.compile(std::make_shared<optim::SGD>(1.0), loss);
+  m.fit(x, y, {.batch_size = x.size(0), .verbose = 0, .shuffle = false, .class_weight = class_weight});
+  std::vector<Tensor> d;
+  std::vector<Tensor> now = m.get_weights();
+  for (size_t i = 0; i < now.size(); ++i) d.push_back(now[i] - init[i]);
+  return d;
 }
 
 // Weighting class c by an integer k is duplicating its samples k times. Keras's reduction divides the weighted
 // sum by the batch size N, not by the sum of weights: loss_w = sum_i w_i l_i / N, while the duplicated batch
-// (N' = N + (k - 1) n_c rows) has loss_d = sum_i w_i l_i / N'. So grad(loss_w) = grad(loss_d) * N' / N exactly.
+// (N' = N + (k - 1) n_c rows) has loss_d = sum_i w_i l_i / N'. So grad(loss_w) = grad(loss_d) * N' / N exactly,
+// and so are fit's SGD steps.
 void expect_weight_is_duplication(const std::string& loss, int64_t out_units, const std::string& activation,
                                   const Tensor& y) {
   SCOPED_TRACE(loss);
   manual_seed(3);
   Sequential model({layers::Dense(5, "tanh", {.input_shape = {4}}), layers::Dense(out_units, activation)});
   model.compile("sgd", loss);
+  const std::vector<Tensor> init = model.get_weights();
   const int64_t n = y.size(0), c = 1, k = 3;
   Tensor x = Tensor::normal({n, 4}, 0, 1, f32, nullptr);
-  Tensor sw = model.batch_sample_weight(y, {{c, double(k)}}, Tensor());
   std::vector<int64_t> rows;
   auto labels = class_ids_of(y);
   for (int64_t i = 0; i < n; ++i)
     for (int64_t r = 0; r < (labels[size_t(i)] == c ? k : 1); ++r) rows.push_back(i);
   ASSERT_GT(int64_t(rows.size()), n);  // the batch has samples of class c
-  auto gw = grads(model, x, y, sw);
-  auto gd = grads(model, take_rows(x, rows), take_rows(y, rows), Tensor());
+  auto dw = step_change(model, loss, init, x, y, {{c, double(k)}});
+  auto dd = step_change(model, loss, init, take_rows(x, rows), take_rows(y, rows), {});
   const double scale = double(rows.size()) / double(n);
-  for (size_t i = 0; i < gw.size(); ++i) testing::expect_close(gw[i], gd[i] * scale, 1e-6, 1e-4);
+  for (size_t i = 0; i < dw.size(); ++i) testing::expect_close(dw[i], dd[i] * scale, 1e-6, 1e-4);
+}
+
+// The loss fit reports for one step of SGD(lr 0) on the whole batch with class_weight (and sample_weight):
+// the weighted loss at the unchanged weights, which evaluate computes from explicit per-label weights.
+double fit_loss(Model& m, const std::string& loss, const Tensor& x, const Tensor& y,
+                const std::map<int64_t, double>& class_weight, const Tensor& sample_weight = Tensor()) {
+  m.compile(std::make_shared<optim::SGD>(0.0), loss);
+  History h = m.fit(x, y, {.batch_size = x.size(0), .verbose = 0, .shuffle = false, .class_weight = class_weight,
+                           .sample_weight = sample_weight});
+  return h.history.at("loss").at(0);
 }
 
 TEST(ClassWeight, WeightedLossEqualsDuplication) {
@@ -89,15 +103,24 @@ TEST(ClassWeight, ClassOutsideOutputsIsAnError) {
   Tensor y = Tensor::from_vector<int64_t>({0, 1, 2, 2});
   testing::expect_error_contains([&] { model.fit(x, y, {.verbose = 0, .class_weight = {{5, 2.0}}}); },
                                              {"class_weight has class 5", "3 outputs"});
-  // Absent classes weigh 1.
-  Tensor w = model.batch_sample_weight(y, {{2, 4.0}}, Tensor());
-  testing::expect_close(w, Tensor::from_vector<float>({1, 1, 4, 4}));
-  // One sigmoid unit has classes 0 and 1.
+  // Absent classes weigh 1: fit's loss is evaluate's with per-sample weights {1, 1, 4, 4} (and not with the
+  // weights the other way round, so the check can tell).
+  Tensor xr = Tensor::normal({4, 2}, 0, 1, f32, nullptr);
+  const double got = fit_loss(model, "sparse_categorical_crossentropy", xr, y, {{2, 4.0}});
+  auto eval_loss = [&](Model& m, const Tensor& x, const Tensor& yy, std::vector<float> w) {
+    return m.evaluate(x, yy, {.verbose = 0, .sample_weight = Tensor::from_vector(w)}).loss();
+  };
+  EXPECT_NEAR(got, eval_loss(model, xr, y, {1, 1, 4, 4}), 1e-6);
+  EXPECT_GT(std::abs(got - eval_loss(model, xr, y, {4, 4, 1, 1})), 1e-4);
+  // One sigmoid unit has classes 0 and 1; class weights multiply the sample weights.
   Sequential bin({layers::Dense(1, "sigmoid", {.input_shape = {2}})});
   bin.compile("adam", "binary_crossentropy");
-  Tensor wb = bin.batch_sample_weight(Tensor::from_vector<float>({0, 1, 1}), {{0, 0.5}, {1, 10}},
-                                      Tensor::from_vector<float>({2, 1, 3}));
-  testing::expect_close(wb, Tensor::from_vector<float>({1, 10, 30}));
+  Tensor xb = Tensor::normal({3, 2}, 0, 1, f32, nullptr), yb = Tensor::from_vector<float>({0, 1, 1});
+  const double weighted = fit_loss(bin, "binary_crossentropy", xb, yb, {{0, 0.5}, {1, 10}},
+                                   Tensor::from_vector<float>({2, 1, 3}));
+  EXPECT_NEAR(weighted, eval_loss(bin, xb, yb, {1, 10, 30}), 1e-5);
+  testing::expect_error_contains([&] { fit_loss(bin, "binary_crossentropy", xb, yb, {{2, 1.0}}); },
+                                 {"class_weight has class 2", "valid classes: 0..1"});
 }
 
 TEST(ClassWeight, PerElementWeightsForDenseTargets) {
@@ -106,9 +129,14 @@ TEST(ClassWeight, PerElementWeightsForDenseTargets) {
   Sequential model({layers::Dense(3, "softmax")});
   model.compile("adam", "sparse_categorical_crossentropy");
   Tensor y = Tensor::from_vector<int64_t>({0, 1, 2, 1, 1, 0, 0, 2}, Shape{2, 2, 2});
-  Tensor w = model.batch_sample_weight(y, {{1, 5.0}}, Tensor::from_vector<float>({1, 2}));
-  ASSERT_EQ(w.shape(), Shape({2, 2, 2}));
-  testing::expect_close(w, Tensor::from_vector<float>({1, 5, 1, 5, 10, 2, 2, 2}, Shape{2, 2, 2}));
+  // The weight of each pixel: its class's (1 weighs 5) times its sample's (1, 2). fit's loss with class_weight
+  // and sample_weight is evaluate's with these per-pixel weights.
+  Tensor w = Tensor::from_vector<float>({1, 5, 1, 5, 10, 2, 2, 2}, Shape{2, 2, 2});
+  Tensor xp = Tensor::normal({2, 2, 2, 4}, 0, 1, f32, nullptr);
+  const double fitted =
+      fit_loss(model, "sparse_categorical_crossentropy", xp, y, {{1, 5.0}}, Tensor::from_vector<float>({1, 2}));
+  EXPECT_NEAR(fitted, model.evaluate(xp, y, {.verbose = 0, .sample_weight = w}).loss(), 1e-6);
+  EXPECT_GT(std::abs(fitted - model.evaluate(xp, y, {.verbose = 0}).loss()), 1e-4);
 
   Tensor logits = Tensor::normal({2, 2, 2, 3}, 0, 1, f64, nullptr);
   logits.requires_grad_();

@@ -6,25 +6,39 @@
 
 namespace nabla::data {
 
-std::vector<int64_t> labels_of(const Tensor& y0) {
-  NABLA_CHECK(y0.defined() && y0.dim() >= 1, "labels must be a tensor with a sample axis");
-  Tensor y = y0.detach().to(f64).contiguous();
+std::vector<int64_t> class_ids(const Tensor& labels, LabelEncoding encoding) {
+  NABLA_CHECK(labels.defined(), "labels are undefined");
+  Tensor y = labels.detach().to(f64).contiguous();
   const double* p = y.data<double>();
-  const int64_t n = y.size(0), c = y.numel() / std::max<int64_t>(n, 1);
-  std::vector<int64_t> out(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) {
-    if (c == 1) {
-      NABLA_CHECK(p[i] >= 0 && p[i] == std::floor(p[i]), "labels must be non-negative class ids; label ", i,
-                  " is ", p[i]);
-      out[size_t(i)] = int64_t(p[i]);
-      continue;
+  const bool categorical = encoding == LabelEncoding::infer && y.dim() >= 2 && y.shape().back() > 1;
+  std::vector<int64_t> out;
+  if (categorical) {
+    const int64_t c = y.shape().back(), m = y.numel() / c;
+    out.resize(size_t(m));
+    for (int64_t i = 0; i < m; ++i) {
+      int64_t best = 0;
+      for (int64_t j = 1; j < c; ++j)
+        if (p[i * c + j] > p[i * c + best]) best = j;
+      out[size_t(i)] = best;
     }
-    int64_t best = 0;
-    for (int64_t j = 1; j < c; ++j)
-      if (p[i * c + j] > p[i * c + best]) best = j;
-    out[size_t(i)] = best;
+    return out;
+  }
+  out.resize(size_t(y.numel()));
+  for (int64_t i = 0; i < y.numel(); ++i) {
+    if (!(p[i] >= 0 && p[i] == std::floor(p[i])))
+      throw ValueError(detail::concat("labels must be non-negative class ids; label ", i, " is ", p[i]));
+    out[size_t(i)] = int64_t(p[i]);
   }
   return out;
+}
+
+std::vector<int64_t> labels_of(const Tensor& y) {
+  NABLA_CHECK(y.defined() && y.dim() >= 1, "labels must be a tensor with a sample axis");
+  std::vector<int64_t> ids = class_ids(y);
+  NABLA_CHECK_SHAPE(int64_t(ids.size()) == y.size(0), "labels of shape ", y.shape().str(), " hold ", ids.size(),
+                    " class ids for ", y.size(0), " samples; one class per sample is needed ([N], [N, 1] or "
+                    "one-hot [N, C])");
+  return ids;
 }
 
 std::map<int64_t, std::vector<int64_t>> indices_by_class(const Tensor& y) {
@@ -38,7 +52,7 @@ Generator generator_for(std::optional<uint64_t> random_state) {
   return Generator(random_state ? *random_state : default_generator().next_u64());
 }
 
-Tensor gather_rows(const Tensor& t0, const std::vector<int64_t>& idx) {
+Tensor gather_rows(const Tensor& t0, std::span<const int64_t> idx) {
   Tensor t = t0.detach().contiguous();
   const int64_t n = t.dim() ? t.size(0) : 1;
   Shape s = t.shape();
@@ -54,7 +68,7 @@ Tensor gather_rows(const Tensor& t0, const std::vector<int64_t>& idx) {
   return out;
 }
 
-void shuffle_in_place(std::vector<int64_t>& v, Generator& g) {
+void shuffle_in_place(std::span<int64_t> v, Generator& g) {
   for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[size_t(g.randint(i))]);
 }
 

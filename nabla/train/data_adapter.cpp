@@ -1,0 +1,112 @@
+#include "nabla/train/data_adapter.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "nabla/core/random.h"
+#include "nabla/data/imbalance/labels.h"
+#include "nabla/ops/shape_ops.h"
+
+namespace nabla::detail {
+
+int64_t rows(const Tensor& t) { return t.dim() ? t.size(0) : 1; }
+
+std::vector<Tensor> slice_rows(const std::vector<Tensor>& ts, int64_t begin, int64_t end) {
+  std::vector<Tensor> r;
+  r.reserve(ts.size());
+  for (const Tensor& t : ts) r.push_back(slice(t, 0, begin, end));
+  return r;
+}
+
+void check_rows(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, const char* who) {
+  if (xs.empty() || ys.empty())
+    throw ValueError(detail::concat(who, ": needs at least one input and one target"));
+  int64_t n = rows(xs[0]);
+  for (size_t i = 0; i < xs.size(); ++i)
+    NABLA_CHECK_SHAPE(rows(xs[i]) == n, who, ": x has ", n, " samples (shape ", xs[0].shape().str(), ") but input ",
+                      i, " has ", rows(xs[i]), " (shape ", xs[i].shape().str(), ")");
+  for (size_t i = 0; i < ys.size(); ++i)
+    NABLA_CHECK_SHAPE(rows(ys[i]) == n, who, ": x has ", n, " samples (shape ", xs[0].shape().str(), ") but y",
+                      ys.size() > 1 ? " " + std::to_string(i) : std::string(), " has ", rows(ys[i]), " (shape ",
+                      ys[i].shape().str(), ")");
+}
+
+void check_finite(const Tensor& t, const char* what) {
+  if (!is_floating(t.dtype())) return;
+  Tensor c = t.contiguous();
+  int64_t per = c.dim() && c.size(0) ? c.numel() / c.size(0) : 1;
+  NABLA_DISPATCH_FLOAT(c.dtype(), T, {
+    const T* p = c.data<T>();
+    for (int64_t i = 0; i < c.numel(); ++i)
+      if (!std::isfinite(p[i]))
+        throw ValueError(detail::concat("fit: ", what, " contains ", std::isnan(p[i]) ? "NaN" : "Inf",
+                                        " at sample ", i / per, " (flat index ", i, "); nabla does not train on "
+                                        "non-finite data — clean or impute it first"));
+  });
+}
+
+TensorAdapter::TensorAdapter(std::vector<Tensor> xs, std::vector<Tensor> ys, Tensor sample_weight,
+                             int64_t batch_size, bool shuffle)
+    : xs_(std::move(xs)), ys_(std::move(ys)), sw_(std::move(sample_weight)), n_(rows(xs_.at(0))),
+      batch_size_(batch_size), shuffle_(shuffle) {
+  if (shuffle_) {
+    order_.resize(size_t(n_));
+    for (int64_t i = 0; i < n_; ++i) order_[size_t(i)] = i;
+  }
+}
+
+void TensorAdapter::next(Batch& b) {
+  if (cursor_ >= n_) cursor_ = 0;
+  if (cursor_ == 0 && shuffle_) data::shuffle_in_place(order_, default_generator());  // a fresh order per pass
+  const int64_t end = std::min(cursor_ + batch_size_, n_);
+  if (shuffle_) {
+    std::span<const int64_t> idx(order_.data() + cursor_, size_t(end - cursor_));
+    b.xs.resize(xs_.size());
+    for (size_t i = 0; i < xs_.size(); ++i) b.xs[i] = data::gather_rows(xs_[i], idx);
+    b.ys.resize(ys_.size());
+    for (size_t i = 0; i < ys_.size(); ++i) b.ys[i] = data::gather_rows(ys_[i], idx);
+    b.sw = sw_.defined() ? data::gather_rows(sw_, idx) : Tensor();
+  } else {
+    b.xs = slice_rows(xs_, cursor_, end);
+    b.ys = slice_rows(ys_, cursor_, end);
+    b.sw = sw_.defined() ? slice(sw_, 0, cursor_, end) : Tensor();
+  }
+  cursor_ = end;
+}
+
+DatasetAdapter::DatasetAdapter(const data::Dataset& dataset, bool continue_across_epochs, const char* who)
+    : dataset_(dataset), continue_(continue_across_epochs), who_(who) {}
+
+void DatasetAdapter::begin_epoch() {
+  if (!it_ || !continue_) it_.emplace(dataset_.make_iterator());
+}
+
+bool DatasetAdapter::next(Batch& b) {
+  if (!it_) begin_epoch();
+  if (unpack(it_->next(), b, who_)) return true;
+  if (!continue_) return false;
+  it_.emplace(dataset_.make_iterator());
+  return unpack(it_->next(), b, who_);
+}
+
+std::optional<data::PipelineStats> DatasetAdapter::stats() const {
+  if (!it_) return std::nullopt;
+  return it_->stats();
+}
+
+bool unpack(std::optional<data::Element> e, Batch& b, const char* who) {
+  if (!e) return false;
+  if (e->size() < 2 || e->size() > 3)
+    throw ValueError(detail::concat(who, ": dataset elements must be (x, y) or (x, y, sample_weight), got a tuple "
+                                    "of ", e->size(), " tensors"));
+  b.xs.assign(1, (*e)[0]);
+  b.ys.assign(1, (*e)[1]);
+  b.sw = e->size() == 3 ? (*e)[2] : Tensor();
+  if (!(b.xs[0].dim() >= 1 && rows(b.xs[0]) == rows(b.ys[0])))
+    throw ValueError(detail::concat(who, ": a dataset element has x of shape ", b.xs[0].shape().str(),
+                                    " and y of shape ", b.ys[0].shape().str(), "; batch the dataset "
+                                    "(dataset.batch(32)) so that both have a leading batch axis of the same size"));
+  return true;
+}
+
+}  // namespace nabla::detail

@@ -1,0 +1,71 @@
+#pragma once
+// Data adapters (Keras's trainers/data_adapters): what fit/evaluate read batch by batch. Tensors in memory are
+// sliced, or gathered in a shuffled order; a dataset's elements are already batches (x, y[, sample_weight]).
+// Internal to train/.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nabla/data/dataset.h"
+
+namespace nabla::detail {
+
+// One batch: inputs and targets (one per model input/output) and their weights.
+struct Batch {
+  std::vector<Tensor> xs, ys;
+  Tensor sw;                // the data's sample weights (and class_weight's, which needs a single output)
+  std::vector<Tensor> sws;  // per output, only with class_weights; empty keeps the common path allocation-free
+  const Tensor& weight(size_t output) const { return sws.empty() ? sw : sws[output]; }
+};
+// Fills the next batch of an epoch; false at the end of the data.
+using NextBatch = std::function<bool(Batch&)>;
+
+int64_t rows(const Tensor& t);  // the batch axis' length (1 for a scalar)
+std::vector<Tensor> slice_rows(const std::vector<Tensor>& ts, int64_t begin, int64_t end);
+// Every input and target has the same number of samples; names the first that differs.
+void check_rows(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, const char* who);
+// Throws if a float tensor holds NaN or Inf, naming the sample and the position within it.
+void check_finite(const Tensor& t, const char* what);
+
+// Tensors in memory, batch_size rows at a time. Unshuffled batches are views (slices); shuffled ones gather
+// their rows from a permutation drawn afresh at the start of each pass (one copy of the batch's rows, no
+// per-sample tensors). The position in the data carries over epochs when steps_per_epoch cuts passes short.
+class TensorAdapter {
+ public:
+  TensorAdapter(std::vector<Tensor> xs, std::vector<Tensor> ys, Tensor sample_weight, int64_t batch_size,
+                bool shuffle);
+  int64_t num_batches() const { return (n_ + batch_size_ - 1) / batch_size_; }
+  // The next batch; at the end of the data it starts a new pass (fit counts steps; evaluate uses one pass).
+  void next(Batch& b);
+
+ private:
+  std::vector<Tensor> xs_, ys_;
+  Tensor sw_;
+  int64_t n_, batch_size_;
+  bool shuffle_;
+  std::vector<int64_t> order_;
+  int64_t cursor_ = 0;
+};
+
+// A dataset whose elements are batches (x, y[, sample_weight]): one iterator per epoch or, with
+// steps_per_epoch, one iterator continued across epochs (as Keras) that restarts when it runs dry.
+class DatasetAdapter {
+ public:
+  DatasetAdapter(const data::Dataset& dataset, bool continue_across_epochs, const char* who);
+  void begin_epoch();
+  bool next(Batch& b);
+  std::optional<data::PipelineStats> stats() const;
+
+ private:
+  const data::Dataset& dataset_;
+  bool continue_;
+  const char* who_;
+  std::optional<data::Iterator> it_;
+};
+
+// Reads (x, y[, sample_weight]) from a pipeline element into b, naming what is wrong with it.
+bool unpack(std::optional<data::Element> e, Batch& b, const char* who);
+
+}  // namespace nabla::detail

@@ -1,0 +1,285 @@
+// The training loops (Keras's trainer): fit, evaluate and predict over tensors or datasets. Each entry point
+// adapts its data to batches (data_adapter.h) and runs one loop; the step on one batch is Model::run_step
+// (model.cpp).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "nabla/autograd/grad_mode.h"
+#include "nabla/ops/shape_ops.h"
+#include "nabla/train/class_weight.h"
+#include "nabla/train/data_adapter.h"
+#include "nabla/train/fit_observer.h"
+#include "nabla/train/metric_trackers.h"
+#include "nabla/train/model.h"
+#include "nabla/train/progress.h"
+#include "nabla/train/validation_split.h"
+
+namespace nabla {
+
+using callbacks::Logs;
+using detail::Batch;
+using detail::rows;
+
+namespace {
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+}  // namespace
+
+std::string FitStats::str() const {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "%lld steps: %.1f%% of the time waiting for input (%.3fs input, %.3fs compute)",
+                static_cast<long long>(steps), 100.0 * input_wait_fraction(), input_seconds, step_seconds);
+  return buf;
+}
+
+// ---- fit ----
+
+History Model::fit(const Tensor& x, const Tensor& y, FitOptions opts) {
+  return fit(std::vector<Tensor>{x}, std::vector<Tensor>{y}, std::move(opts));
+}
+
+History Model::fit(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, FitOptions opts) {
+  check_compiled("fit");
+  detail::check_rows(xs, ys, "fit");
+  if (opts.batch_size <= 0)
+    throw ValueError(detail::concat("fit: batch_size must be positive, got ", opts.batch_size));
+  if (!(opts.validation_split >= 0 && opts.validation_split < 1))
+    throw ValueError(detail::concat("fit: validation_split must be in [0, 1), got ", opts.validation_split));
+  for (const Tensor& x : xs) detail::check_finite(x, "x");
+  for (const Tensor& y : ys) detail::check_finite(y, "y");
+  const int64_t n_all = rows(xs[0]);
+  if (opts.sample_weight.defined())
+    NABLA_CHECK_SHAPE(rows(opts.sample_weight) == n_all, "fit: sample_weight has ", rows(opts.sample_weight),
+                      " rows for ", n_all, " samples");
+  build_if_possible();
+  if (xs.size() == 1 && ys.size() == 1)
+    for (FitObserver* o : fit_observers()) o->on_fit_data(*this, xs[0], ys[0]);
+
+  detail::SplitData train{xs, ys, opts.sample_weight};
+  std::optional<ValidationData> val = opts.validation_data;
+  if (opts.validation_split > 0) {
+    auto [tr, va] = detail::validation_split(xs, ys, opts.sample_weight, opts.validation_split,
+                                             opts.stratify_validation_split);
+    train = std::move(tr);
+    val = ValidationData{std::move(va.xs), std::move(va.ys)};
+  }
+  detail::TensorAdapter data(std::move(train.xs), std::move(train.ys), std::move(train.sample_weight),
+                             opts.batch_size, opts.shuffle);
+  const int64_t steps = opts.steps_per_epoch > 0 ? opts.steps_per_epoch : data.num_batches();
+  pipeline_stats_.reset();
+  return run_fit([&](int) -> NextBatch {
+    return [&](Batch& b) {
+      data.next(b);  // tensors never run dry: a new pass starts
+      return true;
+    };
+  }, steps, opts, val);
+}
+
+History Model::fit(const data::Dataset& dataset, FitOptions opts) {
+  check_compiled("fit");
+  if (opts.validation_split != 0)
+    throw ValueError("fit: validation_split is not supported for datasets; pass validation_data");
+  if (opts.steps_per_epoch <= 0 && dataset.cardinality() == data::INFINITE_CARDINALITY)
+    throw ValueError("fit: the dataset is infinite (repeat()); pass steps_per_epoch");
+  build_if_possible();
+  const int64_t steps = opts.steps_per_epoch > 0 ? opts.steps_per_epoch
+                        : dataset.cardinality() >= 0 ? dataset.cardinality() : -1;
+  detail::DatasetAdapter data(dataset, opts.steps_per_epoch > 0, "fit");
+  History h = run_fit([&](int) -> NextBatch {
+    data.begin_epoch();
+    return [&](Batch& b) { return data.next(b); };
+  }, steps, opts, opts.validation_data);
+  pipeline_stats_ = data.stats();
+  return h;
+}
+
+// The epoch loop shared by fit on tensors and on datasets: per epoch, per step, read a batch (timed as input),
+// weigh it, run the step (timed as compute), report; then validate and record the epoch.
+History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches, int64_t steps,
+                       const FitOptions& opts, const std::optional<ValidationData>& val) {
+  const detail::ClassWeighting class_weighting(
+      opts.class_weight, opts.class_weights, output_names(), output_shapes(), [this] { return num_classes_hint(); },
+      loss_->sparse_targets(), name_);
+  History history;
+  stop_training = false;
+  layers_stale_ = true;  // a subclass may have changed its layers without saying so
+  fit_stats_ = FitStats{};
+  std::optional<detail::MetricTrackers> tr;  // sized by the first batch's number of outputs
+  for (auto& cb : opts.callbacks) cb->set_model(this);
+  Logs logs;
+  for (auto& cb : opts.callbacks) cb->on_train_begin(logs);
+  const std::vector<FitObserver*> observers = fit_observers();  // after on_train_begin: callbacks may add some
+  for (int epoch = opts.initial_epoch; epoch < opts.epochs && !stop_training; ++epoch) {
+    if (tr) tr->reset();
+    Logs epoch_logs;
+    for (auto& cb : opts.callbacks) cb->on_epoch_begin(epoch, epoch_logs);
+    if (opts.verbose == 1) *opts.out << "Epoch " << epoch + 1 << "/" << opts.epochs << "\n";
+    ProgressBar bar(steps, opts.verbose, *opts.out);
+    NextBatch next = epoch_batches(epoch);
+    FitStats epoch_stats;
+    int64_t step = 0;
+    Batch b;
+    for (; (steps < 0 || step < steps) && !stop_training; ++step) {
+      auto t0 = Clock::now();
+      bool more;
+      {
+        NoGradGuard ng;
+        more = next(b);
+        if (more) class_weighting.apply(b);
+      }
+      epoch_stats.input_seconds += seconds_since(t0);
+      if (!more) break;
+      auto t1 = Clock::now();
+      if (!tr) {
+        tr.emplace(make_trackers(b.ys.size()));
+        tr->reset();
+      }
+      Logs batch_logs;
+      for (auto& cb : opts.callbacks) cb->on_train_batch_begin(step, batch_logs);
+      // Observers (debug/'s NaN dumps) see single-input, single-output batches.
+      const bool observe = !observers.empty() && b.xs.size() == 1 && b.ys.size() == 1;
+      if (observe)
+        for (FitObserver* o : observers) o->on_train_step_begin(*this, b.xs[0], b.ys[0], b.weight(0), epoch, step);
+      run_step(b, true, *tr);
+      if (observe)
+        for (FitObserver* o : observers) o->on_train_step_end(*this);
+      auto values = tr->values();
+      if (!opts.callbacks.empty()) {
+        for (auto& [k, v] : values) batch_logs[k] = v;
+        for (auto& cb : opts.callbacks) cb->on_train_batch_end(step, batch_logs);
+      }
+      bar.update(step + 1, values);
+      epoch_stats.step_seconds += seconds_since(t1);
+      epoch_stats.steps++;
+    }
+    fit_stats_.input_seconds += epoch_stats.input_seconds;
+    fit_stats_.step_seconds += epoch_stats.step_seconds;
+    fit_stats_.steps += epoch_stats.steps;
+    auto values = tr ? tr->values() : std::vector<std::pair<std::string, double>>{};
+    for (auto& [k, v] : values) epoch_logs[k] = v;
+    if (val) {
+      EvaluateOptions eo{.batch_size = opts.batch_size, .verbose = 0};
+      EvalResult vr = val->dataset ? evaluate(*val->dataset, eo) : evaluate(val->xs, val->ys, eo);
+      for (auto& [k, v] : vr.values) {
+        epoch_logs["val_" + k] = v;
+        values.emplace_back("val_" + k, v);
+      }
+    }
+    bar.update(step, values, true);
+    // The one-line answer to "is my training input-bound?" (tf.data users have to profile for this).
+    if (opts.verbose >= 1 && epoch_stats.input_wait_fraction() > 0.10)
+      *opts.out << "Input pipeline: " << epoch_stats.str() << "\n";
+    for (auto& cb : opts.callbacks) cb->on_epoch_end(epoch, epoch_logs);
+    history.epoch.push_back(epoch);
+    for (auto& [k, v] : epoch_logs) history.history[k].push_back(v);
+  }
+  for (auto& cb : opts.callbacks) cb->on_train_end(logs);
+  return history;
+}
+
+// ---- evaluate ----
+
+EvalResult Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOptions opts) {
+  return evaluate(std::vector<Tensor>{x}, std::vector<Tensor>{y}, std::move(opts));
+}
+
+EvalResult Model::evaluate(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, EvaluateOptions opts) {
+  detail::check_rows(xs, ys, "evaluate");
+  if (opts.batch_size <= 0)
+    throw ValueError(detail::concat("evaluate: batch_size must be positive, got ", opts.batch_size));
+  detail::TensorAdapter data(xs, ys, opts.sample_weight, opts.batch_size, false);
+  int64_t left = data.num_batches();  // one pass
+  return run_evaluate([&](Batch& b) { return left-- > 0 && (data.next(b), true); }, data.num_batches(), opts);
+}
+
+EvalResult Model::evaluate(const data::Dataset& dataset, EvaluateOptions opts) {
+  if (dataset.cardinality() == data::INFINITE_CARDINALITY)
+    throw ValueError("evaluate: the dataset is infinite (repeat())");
+  detail::DatasetAdapter data(dataset, false, "evaluate");
+  return run_evaluate([&](Batch& b) { return data.next(b); }, dataset.cardinality() >= 0 ? dataset.cardinality() : -1,
+                      opts);
+}
+
+EvalResult Model::run_evaluate(const NextBatch& next, int64_t steps, const EvaluateOptions& opts) {
+  check_compiled("evaluate");
+  build_if_possible();
+  NoGradGuard ng;
+  ProgressBar bar(steps, opts.verbose, *opts.out);
+  Logs logs;
+  for (auto& cb : opts.callbacks) {
+    cb->set_model(this);
+    cb->on_test_begin(logs);
+  }
+  std::optional<detail::MetricTrackers> tr;
+  int64_t s = 0;
+  Batch b;
+  while ((steps < 0 || s < steps) && next(b)) {
+    if (!tr) {
+      tr.emplace(make_trackers(b.ys.size()));
+      tr->reset();
+    }
+    run_step(b, false, *tr);
+    bar.update(++s, tr->values());
+  }
+  EvalResult r{tr ? tr->values() : std::vector<std::pair<std::string, double>>{{"loss", 0.0}}};
+  bar.update(s, r.values, true);
+  for (auto& [k, v] : r.values) logs[k] = v;
+  for (auto& cb : opts.callbacks) cb->on_test_end(logs);
+  return r;
+}
+
+// ---- predict ----
+
+Tensor Model::predict(const Tensor& x, PredictOptions opts) { return predict(std::vector<Tensor>{x}, opts).at(0); }
+
+std::vector<Tensor> Model::predict(const std::vector<Tensor>& xs, PredictOptions opts) {
+  if (xs.empty()) throw ValueError("predict: needs at least one input");
+  if (opts.batch_size <= 0)
+    throw ValueError(detail::concat("predict: batch_size must be positive, got ", opts.batch_size));
+  const int64_t n = rows(xs[0]);
+  for (size_t i = 1; i < xs.size(); ++i)
+    NABLA_CHECK_SHAPE(rows(xs[i]) == n, "predict: input 0 has ", n, " samples but input ", i, " has ", rows(xs[i]));
+  int64_t pos = 0;
+  return predict_batches([&](std::vector<Tensor>& batch) {
+    if (pos >= n) return false;
+    batch = detail::slice_rows(xs, pos, std::min(pos + opts.batch_size, n));
+    pos += opts.batch_size;
+    return true;
+  }, (n + opts.batch_size - 1) / opts.batch_size, opts);
+}
+
+Tensor Model::predict(const data::Dataset& dataset, PredictOptions opts) {
+  if (dataset.cardinality() == data::INFINITE_CARDINALITY)
+    throw ValueError("predict: the dataset is infinite (repeat())");
+  data::Iterator it = dataset.make_iterator();
+  return predict_batches([&](std::vector<Tensor>& batch) {
+    auto e = it.next();
+    if (!e) return false;
+    if (e->empty()) throw ValueError("predict: empty dataset element");
+    batch.assign(1, (*e)[0]);
+    return true;
+  }, dataset.cardinality() >= 0 ? dataset.cardinality() : -1, opts).at(0);
+}
+
+std::vector<Tensor> Model::predict_batches(const std::function<bool(std::vector<Tensor>&)>& next, int64_t steps,
+                                           const PredictOptions& opts) {
+  build_if_possible();
+  NoGradGuard ng;
+  std::vector<std::vector<Tensor>> parts;
+  ProgressBar bar(steps, opts.verbose, *opts.out);
+  int64_t s = 0;
+  std::vector<Tensor> batch;
+  while (next(batch)) {
+    std::vector<Tensor> outs = call(batch, false);
+    parts.resize(outs.size());
+    for (size_t k = 0; k < outs.size(); ++k) parts[k].push_back(outs[k].detach());
+    bar.update(++s, {});
+  }
+  bar.update(s, {}, true);
+  std::vector<Tensor> r;
+  for (auto& p : parts) r.push_back(p.size() == 1 ? p[0].contiguous() : concat(p, 0));
+  return r;
+}
+
+}  // namespace nabla
