@@ -3,6 +3,7 @@
 // Handles what every optimizer shares: the learning rate (constant or a schedule), gradient clipping
 // (clipvalue, clipnorm per tensor, global_clipnorm) and the iteration count. Subclasses implement update()
 // for one parameter and keep their state per parameter slot.
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -22,6 +23,9 @@ struct OptimizerOptions {
   std::optional<double> clipnorm;          // clip each gradient's L2 norm
   std::optional<double> clipvalue;         // clip each gradient element to [-v, v]
   std::optional<double> global_clipnorm;   // clip the joint L2 norm of all gradients
+  // Keras 3's decoupled weight decay, on every optimizer: before each update, p -= lr * weight_decay * p for
+  // every parameter that has a gradient and is not excluded (exclude_from_weight_decay). 0 = none.
+  double weight_decay = 0;
 };
 
 class Optimizer {
@@ -42,6 +46,8 @@ class Optimizer {
   void set_iterations(int64_t n) { iterations_ = n; }  // restoring a checkpoint or replaying a dumped step
   const std::string& name() const { return name_; }
   OptimizerOptions& options() { return opts_; }
+  // Keras's exclude_from_weight_decay(var_list): these parameters are never decayed (e.g. biases, norms).
+  void exclude_from_weight_decay(const std::vector<Tensor>& var_list);
 
   // Optimizer state per parameter slot, for checkpoints and numerics checks.
   virtual std::vector<Tensor> state_tensors() const { return {}; }
@@ -54,6 +60,8 @@ class Optimizer {
  private:
   std::string name_;
   OptimizerOptions opts_;
+  void apply_weight_decay(Tensor& param, double lr) const;
+  std::vector<const void*> no_decay_;  // tensors excluded from weight decay, by storage identity
 };
 
 using OptimizerPtr = std::shared_ptr<Optimizer>;
