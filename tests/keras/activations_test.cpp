@@ -1,6 +1,7 @@
 // Activations against Keras 3's numbers (keras_fixtures.json), each with a gradient check, and usable by name in
 // Dense and Activation.
 #include "keras_fixtures.h"
+#include "nabla/nn/advanced_activations.h"
 
 using namespace nabla;
 using namespace nabla::keras_check;
@@ -65,4 +66,17 @@ TEST(KerasActivations, UsableByNameInLayers) {
   nabla::testing::expect_error_contains<Error>([] { layers::Dense(4, "swishy"); }, {"swishy"});
   nabla::testing::expect_error_contains<ValueError>([] { activation(Tensor::ones({1}), "swishy"); },
                                              {"swishy", "hard_silu", "mish"});
+}
+
+TEST(KerasActivations, AdvancedActivationLayers) {
+  // Keras's layers with arguments; their numbers are the functions' (checked above against Keras).
+  Tensor x = Tensor::from_vector<float>({-3, -1, -0.2f, 0.3f, 0.8f, 2, 7}, Shape{1, 7});
+  nabla::testing::expect_close((*layers::ReLU(6.0, 0.1, 0.5))(x), relu(x, {.negative_slope = 0.1, .max_value = 6.0, .threshold = 0.5}), 0, 0);
+  nabla::testing::expect_close((*layers::ReLU())(x), relu(x), 0, 0);
+  // LeakyReLU's layer default is 0.3 (the function's 0.2).
+  nabla::testing::expect_close((*layers::LeakyReLU())(x), leaky_relu(x, 0.3), 0, 0);
+  nabla::testing::expect_close((*layers::ELU(0.5))(x), elu(x, 0.5), 0, 0);
+  nabla::testing::expect_close((*layers::Softmax())(x), softmax(x), 0, 0);
+  nabla::testing::expect_error_contains<Error>([] { layers::ReLU(std::nullopt, 0, -1); }, {"ReLU", "threshold"});
+  nabla::testing::expect_error_contains<Error>([] { layers::Softmax(1); }, {"Softmax", "axis"});
 }

@@ -106,3 +106,26 @@ TEST(KerasLosses, ReductionNoneKeepsKerasShapes) {
   nabla::testing::expect_error_contains<ShapeError>(
       [&] { losses::MeanSquaredError()(y, p, Tensor::ones({3}, f64)); }, {"mean_squared_error", "(3,)", "(4, 5)"});
 }
+
+TEST(KerasLosses, ReductionCarriesIntoCompile) {
+  // A loss object's reduction is what compile() trains and reports: "sum" over one batch of 6 samples is 6x the
+  // default mean; per-timestep weights reach the loss through fit's sample_weight.
+  manual_seed(3);
+  Tensor x = Tensor::normal({6, 4, 2}, 0, 1, f32, nullptr);
+  Tensor y = Tensor::normal({6, 4, 1}, 0, 1, f32, nullptr);
+  Sequential model({layers::Dense(1, "", {.input_shape = {4, 2}})});
+  model.compile("sgd", std::make_shared<losses::MeanSquaredError>("sum"));
+  double summed = model.evaluate(x, y, {.batch_size = 6, .verbose = 0})["loss"];
+  model.compile("sgd", std::make_shared<losses::MeanSquaredError>());
+  double mean = model.evaluate(x, y, {.batch_size = 6, .verbose = 0})["loss"];
+  EXPECT_NEAR(summed, 24 * mean, 1e-4 * summed);
+  Tensor w = Tensor::zeros({6, 4});
+  for (int64_t i = 0; i < 6; ++i) w.data<float>()[i * 4] = 1;  // only the first timestep counts
+  Tensor p = model.predict(x).contiguous(), yc = y.contiguous();
+  double expect = 0;
+  for (int64_t i = 0; i < 6; ++i) {
+    double d = double(p.data<float>()[i * 4]) - double(yc.data<float>()[i * 4]);
+    expect += d * d / 24;
+  }
+  EXPECT_NEAR(model.evaluate(x, y, {.batch_size = 6, .verbose = 0, .sample_weight = w})["loss"], expect, 1e-5);
+}
