@@ -24,7 +24,6 @@
 #include "nabla/debug/nan_dump.h"
 #include "nabla/debug/numerics_mode.h"
 #include "nabla/nn/activation.h"
-#include "nabla/nn/advanced_activations.h"
 #include "nabla/nn/add.h"
 #include "nabla/nn/average_pooling2d.h"
 #include "nabla/nn/batch_normalization.h"
