@@ -78,6 +78,7 @@
 #include "nabla/train/metrics/balanced_accuracy.h"
 #include "nabla/train/metrics/classification_report.h"
 #include "nabla/train/metrics/confusion_matrix.h"
+#include "nabla/train/metrics/keras_precision_recall.h"
 #include "nabla/train/metrics/precision_recall.h"
 #include "nabla/train/metrics/ranking.h"
 #include "nabla/train/model.h"

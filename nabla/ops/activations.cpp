@@ -138,24 +138,45 @@ Tensor log_softmax(const Tensor& x) {
   return record(y, "log_softmax", {&x}, [&] { return softmax_backward(y, true); });
 }
 
+namespace {
+const char* const kActivationNames[] = {
+    "linear",      "relu",      "relu6",      "sigmoid",  "tanh",  "softmax",     "log_softmax", "gelu",
+    "leaky_relu",  "elu",       "selu",       "celu",     "softplus", "softsign", "silu",        "swish",
+    "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "exponential", "mish", "log_sigmoid"};
+}  // namespace
+
 bool is_activation_name(const std::string& n) {
-  return n.empty() || n == "linear" || n == "relu" || n == "sigmoid" || n == "tanh" || n == "softmax" ||
-         n == "gelu" || n == "leaky_relu" || n == "elu" || n == "softplus" || n == "log_softmax";
+  if (n.empty()) return true;
+  for (const char* k : kActivationNames)
+    if (n == k) return true;
+  return false;
 }
 
 Tensor activation(const Tensor& x, const std::string& n) {
   if (n.empty() || n == "linear") return x;
   if (n == "relu") return relu(x);
+  if (n == "relu6") return relu6(x);
   if (n == "sigmoid") return sigmoid(x);
   if (n == "tanh") return tanh(x);
   if (n == "softmax") return softmax(x);
+  if (n == "log_softmax") return log_softmax(x);
   if (n == "gelu") return gelu(x);
   if (n == "leaky_relu") return leaky_relu(x);
   if (n == "elu") return elu(x);
+  if (n == "selu") return selu(x);
+  if (n == "celu") return celu(x);
   if (n == "softplus") return softplus(x);
-  if (n == "log_softmax") return log_softmax(x);
-  throw ValueError("unknown activation '" + n +
-                   "' (known: linear, relu, sigmoid, tanh, softmax, gelu, leaky_relu, elu, softplus, log_softmax)");
+  if (n == "softsign") return softsign(x);
+  if (n == "silu" || n == "swish") return silu(x);
+  if (n == "hard_sigmoid") return hard_sigmoid(x);
+  if (n == "hard_silu" || n == "hard_swish") return hard_silu(x);
+  if (n == "hard_tanh") return hard_tanh(x);
+  if (n == "exponential") return exponential(x);
+  if (n == "mish") return mish(x);
+  if (n == "log_sigmoid") return log_sigmoid(x);
+  std::string known;
+  for (const char* k : kActivationNames) known += (known.empty() ? "" : ", ") + std::string(k);
+  throw ValueError("unknown activation '" + n + "' (known: " + known + ")");
 }
 
 }  // namespace nabla

@@ -30,12 +30,10 @@ struct AdamStep {
   T *p;
   const T* g;
   T *m, *v, *vmax;
-  T b1, b2, alpha, eps, decay;
+  T b1, b2, alpha, eps;
 
   void run(int64_t s, int64_t e) const {
     const T c1 = T(1) - b1, c2 = T(1) - b2;
-    if (decay != T(0))
-      for (int64_t i = s; i < e; ++i) p[i] -= decay * p[i];
     if constexpr (std::is_same_v<T, float>) {
       if (!vmax) return adam_f32(p + s, g + s, m + s, v + s, e - s, b1, b2, alpha, eps);
     }
@@ -78,7 +76,7 @@ void Adam::update(Tensor& param, const Tensor& grad, Tensor* state, double lr) {
   NABLA_DISPATCH_FLOAT(param.dtype(), T, {
     AdamStep<T> st{param.data<T>(), grad.data<T>(), m.data<T>(), v.data<T>(),
                    a_.amsgrad ? state[2].data<T>() : nullptr, T(a_.beta_1), T(a_.beta_2), T(alpha),
-                   T(a_.epsilon), T(lr * a_.weight_decay)};
+                   T(a_.epsilon)};
     parallel_for(0, param.numel(), 16, [&](int64_t s, int64_t e) { st.run(s, e); });
   });
 }

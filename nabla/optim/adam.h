@@ -1,7 +1,8 @@
 #pragma once
 // Adam with Keras's formulation and defaults (lr 1e-3, beta_1 0.9, beta_2 0.999, epsilon 1e-7):
 //   m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;  p -= lr sqrt(1-b2^t)/(1-b1^t) * m / (sqrt(v) + eps)
-// AdamW adds decoupled weight decay: p -= lr * weight_decay * p (before the Adam step, as in Keras).
+// AdamW is Adam with the base optimizer's decoupled weight decay (OptimizerOptions::weight_decay, default 0.004
+// for AdamW): p -= lr * weight_decay * p before the Adam step, as in Keras 3.
 // amsgrad keeps the running max of v.
 #include "nabla/optim/optimizer.h"
 
@@ -12,7 +13,6 @@ struct AdamOptions : OptimizerOptions {
   double beta_2 = 0.999;
   double epsilon = 1e-7;
   bool amsgrad = false;
-  double weight_decay = 0;  // decoupled (AdamW) when > 0
 };
 
 class Adam : public Optimizer {

@@ -45,6 +45,24 @@ void Optimizer::zero_grad(const std::vector<Tensor>& params) {
   for (const Tensor& p : params) const_cast<Tensor&>(p).zero_grad();
 }
 
+void Optimizer::exclude_from_weight_decay(const std::vector<Tensor>& var_list) {
+  for (const Tensor& t : var_list) no_decay_.push_back(t.impl());
+}
+
+void Optimizer::apply_weight_decay(Tensor& p, double lr) const {
+  // Keras 3's base optimizer (_apply_weight_decay): p -= p * weight_decay * lr, before the update step.
+  if (opts_.weight_decay == 0 || std::find(no_decay_.begin(), no_decay_.end(), p.impl()) != no_decay_.end())
+    return;
+  NABLA_CHECK(p.is_contiguous(), "optimizer ", name_, ": weight decay needs contiguous parameters");
+  NABLA_DISPATCH_FLOAT(p.dtype(), T, {
+    T* x = p.data<T>();
+    const T decay = T(lr * opts_.weight_decay);
+    parallel_for(0, p.numel(), 4, [&](int64_t s, int64_t e) {
+      for (int64_t i = s; i < e; ++i) x[i] -= decay * x[i];
+    });
+  });
+}
+
 void Optimizer::step(const std::vector<Tensor>& params) {
   std::vector<Tensor> grads;
   grads.reserve(params.size());
@@ -95,6 +113,7 @@ void Optimizer::apply_gradients(const std::vector<Tensor>& grads0, const std::ve
     NABLA_CHECK_SHAPE(g.shape() == params[i].shape(), "optimizer ", name_, ": gradient of shape ", g.shape().str(),
                       " for parameter ", i, " of shape ", params[i].shape().str());
     Tensor p = params[i];
+    apply_weight_decay(p, lr);
     update(p, g.is_contiguous() ? g : g.contiguous(), state_of(p).slots.data(), lr);
   }
   ++iterations_;

@@ -5,6 +5,7 @@
 // (Adam's momentum and velocity, ...). That state belongs to the parameter itself, not to a position in a list,
 // so the list may change between steps (a layer frozen, unfrozen or added) without moving state between
 // parameters.
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
@@ -28,6 +29,9 @@ struct OptimizerOptions {
   std::optional<double> clipnorm;          // clip each gradient's L2 norm
   std::optional<double> clipvalue;         // clip each gradient element to [-v, v]
   std::optional<double> global_clipnorm;   // clip the joint L2 norm of all gradients
+  // Keras 3's decoupled weight decay, on every optimizer: before each update, p -= lr * weight_decay * p for
+  // every parameter that has a gradient and is not excluded (exclude_from_weight_decay). 0 = none.
+  double weight_decay = 0;
 };
 
 class Optimizer {
@@ -48,6 +52,8 @@ class Optimizer {
   void set_iterations(int64_t n) { iterations_ = n; }  // restoring a checkpoint or replaying a dumped step
   const std::string& name() const { return name_; }
   OptimizerOptions& options() { return opts_; }
+  // Keras's exclude_from_weight_decay(var_list): these parameters are never decayed (e.g. biases, norms).
+  void exclude_from_weight_decay(const std::vector<Tensor>& var_list);
 
   // Keras's get_config(): {name, learning_rate (a number or a serialized schedule), weight_decay, clipnorm,
   // global_clipnorm, clipvalue, use_ema, ...} plus each optimizer's own entries. Defined with the optimizer
@@ -100,6 +106,8 @@ class Optimizer {
   OptimizerOptions opts_;
   std::vector<ParamState> states_;                         // in the order parameters first got state
   std::unordered_map<const TensorImpl*, size_t> index_;    // parameter -> position in states_
+  void apply_weight_decay(Tensor& param, double lr) const;
+  std::vector<const void*> no_decay_;  // tensors excluded from weight decay, by storage identity
 };
 
 using OptimizerPtr = std::shared_ptr<Optimizer>;

@@ -51,7 +51,8 @@ json Optimizer::get_config() const {
   json c = json::object();
   c["name"] = keras_default_name(class_name());
   c["learning_rate"] = opts_.schedule ? serialize_schedule(opts_.schedule) : json(opts_.learning_rate);
-  c["weight_decay"] = nullptr;
+  // Keras writes null when there is no decay (and AdamW always writes its value).
+  c["weight_decay"] = opts_.weight_decay != 0 || class_name() == "AdamW" ? json(opts_.weight_decay) : json(nullptr);
   c["clipnorm"] = optional_json(opts_.clipnorm);
   c["global_clipnorm"] = optional_json(opts_.global_clipnorm);
   c["clipvalue"] = optional_json(opts_.clipvalue);
@@ -78,11 +79,12 @@ void load_base_config(OptimizerOptions& o, const json& c, const std::string& who
   o.clipnorm = saving::get_optional_double(c, "clipnorm", who);
   o.global_clipnorm = saving::get_optional_double(c, "global_clipnorm", who);
   o.clipvalue = saving::get_optional_double(c, "clipvalue", who);
+  if (c.contains("weight_decay") && !c["weight_decay"].is_null())
+    o.weight_decay = saving::get_double(c, "weight_decay", 0.0, who);
 }
 
 json Adam::get_config() const {
   json c = Optimizer::get_config();
-  c["weight_decay"] = a_.weight_decay > 0 || class_name() == "AdamW" ? json(a_.weight_decay) : json(nullptr);
   c["beta_1"] = a_.beta_1;
   c["beta_2"] = a_.beta_2;
   c["epsilon"] = a_.epsilon;
@@ -95,7 +97,6 @@ std::shared_ptr<Adam> Adam::from_config(const json& c, const std::string& class_
   AdamOptions o;
   if (class_name == "AdamW") o.weight_decay = 0.004;
   load_base_config(o, c, who);
-  o.weight_decay = saving::get_double(c, "weight_decay", class_name == "AdamW" ? 0.004 : 0.0, who);
   o.beta_1 = saving::get_double(c, "beta_1", 0.9, who);
   o.beta_2 = saving::get_double(c, "beta_2", 0.999, who);
   o.epsilon = saving::get_double(c, "epsilon", 1e-7, who);
@@ -112,7 +113,6 @@ json SGD::get_config() const {
 
 std::shared_ptr<SGD> SGD::from_config(const json& c) {
   const std::string who = "SGD config";
-  saving::require_null(c, "weight_decay", who);
   SGDOptions o;
   load_base_config(o, c, who);
   o.momentum = saving::get_double(c, "momentum", 0.0, who);
@@ -131,7 +131,6 @@ json RMSprop::get_config() const {
 
 std::shared_ptr<RMSprop> RMSprop::from_config(const json& c) {
   const std::string who = "RMSprop config";
-  saving::require_null(c, "weight_decay", who);
   RMSpropOptions o;
   load_base_config(o, c, who);
   o.rho = saving::get_double(c, "rho", 0.9, who);

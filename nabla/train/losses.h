@@ -1,10 +1,13 @@
 #pragma once
-// Keras losses. Each computes per-sample losses (shape [N], averaged over non-batch axes); operator() applies
-// sample weights and Keras's default reduction, "sum_over_batch_size": sum(w_i * l_i) / N.
-// Crossentropies on a softmax/sigmoid output use the logits behind it (stable, fused), as Keras does.
+// Keras losses, with Keras 3's formulas. per_element computes Keras's unreduced values (the loss's `call`: the
+// class/feature axis reduced, e.g. [N] for [N, C], [N, T] for [N, T, K]); operator() weights them with
+// sample_weight (broadcast by Keras's rules) and applies the reduction (Keras's default "sum_over_batch_size":
+// sum(w * l) / number of values). Crossentropies on a softmax/sigmoid output use the logits behind it (stable,
+// fused), as Keras's TensorFlow backend does.
 #include <functional>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <typeindex>
 
@@ -12,18 +15,29 @@
 
 namespace nabla::losses {
 
+// Keras's reduction names: "sum_over_batch_size" (default; "mean" is the same), "sum", "none" (the weighted
+// per-element values), "mean_with_sample_weight" (sum / sum of the weights).
+inline constexpr const char* kSumOverBatchSize = "sum_over_batch_size";
+// Throws ValueError naming the allowed values unless r is one of them.
+void check_reduction(const std::string& r);
+
 class Loss {
  public:
-  explicit Loss(std::string name) : name_(std::move(name)) {}
+  explicit Loss(std::string name, std::string reduction = kSumOverBatchSize);
   virtual ~Loss() = default;
+  // One loss per sample ([N]): the mean of per_element over its non-batch axes.
   virtual Tensor per_sample(const Tensor& y_true, const Tensor& y_pred) const = 0;
-  // Losses before the mean over non-batch axes (e.g. [N, H, W] for per-pixel labels), for per-element weights;
-  // losses without such axes return per_sample.
+  // Keras's unreduced loss values (its `call`): [N] for [N, C] predictions, [N, H, W] for per-pixel labels,
+  // [N, T] for [N, T, K] regression targets. Losses without such axes return per_sample.
   virtual Tensor per_element(const Tensor& y_true, const Tensor& y_pred) const { return per_sample(y_true, y_pred); }
-  // sample_weight: [N] per sample, or per element (the shape of per_element, e.g. the labels' [N, H, W]): then
-  // each sample's loss is the mean of its weighted elements, as Keras.
+  // Keras's __call__. sample_weight: a scalar, [N] per sample, or per element / per timestep (e.g. [N, T] for
+  // per_element's [N, T]); ranks that differ by one with a trailing 1 are squeezed/expanded first (Keras's
+  // squeeze_or_expand_to_same_rank), then a weight shape that is a prefix of the values' shape is broadcast
+  // over the trailing axes. Returns a scalar, or per_element's shape for reduction "none".
   Tensor operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor()) const;
   const std::string& name() const { return name_; }
+  const std::string& reduction() const { return reduction_; }
+  void set_reduction(const std::string& r);
   // What the metric name "accuracy" means with this loss (Keras resolves it the same way).
   virtual std::string accuracy_metric() const { return "categorical_accuracy"; }
   // Whether targets are class indices (sparse): then class_weight maps labels directly.
@@ -33,26 +47,43 @@ class Loss {
   virtual std::string class_name() const { return ""; }
   virtual nlohmann::json get_config() const;
 
+ protected:
+  // Elements that count (1) or not (0) in the reduction, shaped like per_element; undefined: all count. Keras
+  // sets this mask for ignore_class; "sum_over_batch_size" then averages over the elements that count.
+  virtual Tensor mask(const Tensor& /*y_true*/, const Tensor& /*y_pred*/) const { return Tensor(); }
+
  private:
   std::string name_;
+  std::string reduction_;
 };
 
 using LossPtr = std::shared_ptr<Loss>;
 
+// ignore_class: labels equal to it (e.g. a segmentation "void" label) contribute 0 and are left out of the
+// mean, as Keras (their loss is masked; reduction "sum_over_batch_size" averages over the other labels).
 class SparseCategoricalCrossentropy : public Loss {
  public:
   std::string class_name() const override { return "SparseCategoricalCrossentropy"; }
   nlohmann::json get_config() const override;
   static std::shared_ptr<SparseCategoricalCrossentropy> from_config(const nlohmann::json& config);
-  explicit SparseCategoricalCrossentropy(bool from_logits = false)
-      : Loss("sparse_categorical_crossentropy"), from_logits_(from_logits) {}
+  explicit SparseCategoricalCrossentropy(bool from_logits = false, std::optional<int64_t> ignore_class = std::nullopt,
+                                         std::string reduction = kSumOverBatchSize)
+      : Loss("sparse_categorical_crossentropy", std::move(reduction)),
+        from_logits_(from_logits),
+        ignore_class_(ignore_class) {}
   Tensor per_sample(const Tensor& y_true, const Tensor& y_pred) const override;
   Tensor per_element(const Tensor& y_true, const Tensor& y_pred) const override;
   std::string accuracy_metric() const override { return "sparse_categorical_accuracy"; }
   bool sparse_targets() const override { return true; }
+  bool from_logits() const { return from_logits_; }
+  const std::optional<int64_t>& ignore_class() const { return ignore_class_; }
+
+ protected:
+  Tensor mask(const Tensor& y_true, const Tensor& y_pred) const override;
 
  private:
   bool from_logits_;
+  std::optional<int64_t> ignore_class_;
 };
 
 class CategoricalCrossentropy : public Loss {
@@ -60,9 +91,13 @@ class CategoricalCrossentropy : public Loss {
   std::string class_name() const override { return "CategoricalCrossentropy"; }
   nlohmann::json get_config() const override;
   static std::shared_ptr<CategoricalCrossentropy> from_config(const nlohmann::json& config);
-  explicit CategoricalCrossentropy(bool from_logits = false, double label_smoothing = 0)
-      : Loss("categorical_crossentropy"), from_logits_(from_logits), label_smoothing_(label_smoothing) {}
+  explicit CategoricalCrossentropy(bool from_logits = false, double label_smoothing = 0,
+                                   std::string reduction = kSumOverBatchSize)
+      : Loss("categorical_crossentropy", std::move(reduction)),
+        from_logits_(from_logits),
+        label_smoothing_(label_smoothing) {}
   Tensor per_sample(const Tensor& y_true, const Tensor& y_pred) const override;
+  Tensor per_element(const Tensor& y_true, const Tensor& y_pred) const override;
 
  private:
   bool from_logits_;
@@ -74,9 +109,11 @@ class BinaryCrossentropy : public Loss {
   std::string class_name() const override { return "BinaryCrossentropy"; }
   nlohmann::json get_config() const override;
   static std::shared_ptr<BinaryCrossentropy> from_config(const nlohmann::json& config);
-  explicit BinaryCrossentropy(bool from_logits = false, double label_smoothing = 0)
-      : Loss("binary_crossentropy"), from_logits_(from_logits), label_smoothing_(label_smoothing) {}
+  explicit BinaryCrossentropy(bool from_logits = false, double label_smoothing = 0,
+                              std::string reduction = kSumOverBatchSize)
+      : Loss("binary_crossentropy", std::move(reduction)), from_logits_(from_logits), label_smoothing_(label_smoothing) {}
   Tensor per_sample(const Tensor& y_true, const Tensor& y_pred) const override;
+  Tensor per_element(const Tensor& y_true, const Tensor& y_pred) const override;
   std::string accuracy_metric() const override { return "binary_accuracy"; }
 
  private:
@@ -88,16 +125,18 @@ class MeanSquaredError : public Loss {
  public:
   std::string class_name() const override { return "MeanSquaredError"; }
   static std::shared_ptr<MeanSquaredError> from_config(const nlohmann::json& config);
-  MeanSquaredError() : Loss("mean_squared_error") {}
+  explicit MeanSquaredError(std::string reduction = kSumOverBatchSize) : Loss("mean_squared_error", std::move(reduction)) {}
   Tensor per_sample(const Tensor& y_true, const Tensor& y_pred) const override;
+  Tensor per_element(const Tensor& y_true, const Tensor& y_pred) const override;
 };
 
 class MeanAbsoluteError : public Loss {
  public:
   std::string class_name() const override { return "MeanAbsoluteError"; }
   static std::shared_ptr<MeanAbsoluteError> from_config(const nlohmann::json& config);
-  MeanAbsoluteError() : Loss("mean_absolute_error") {}
+  explicit MeanAbsoluteError(std::string reduction = kSumOverBatchSize) : Loss("mean_absolute_error", std::move(reduction)) {}
   Tensor per_sample(const Tensor& y_true, const Tensor& y_pred) const override;
+  Tensor per_element(const Tensor& y_true, const Tensor& y_pred) const override;
 };
 
 class Huber : public Loss {
@@ -105,8 +144,10 @@ class Huber : public Loss {
   std::string class_name() const override { return "Huber"; }
   nlohmann::json get_config() const override;
   static std::shared_ptr<Huber> from_config(const nlohmann::json& config);
-  explicit Huber(double delta = 1.0) : Loss("huber_loss"), delta_(delta) {}
+  explicit Huber(double delta = 1.0, std::string reduction = kSumOverBatchSize)
+      : Loss("huber_loss", std::move(reduction)), delta_(delta) {}
   Tensor per_sample(const Tensor& y_true, const Tensor& y_pred) const override;
+  Tensor per_element(const Tensor& y_true, const Tensor& y_pred) const override;
 
  private:
   double delta_;

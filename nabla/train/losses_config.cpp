@@ -12,28 +12,33 @@ using saving::json;
 
 namespace {
 // Entries every loss shares: the name nabla uses is Keras's default; reduction must be Keras's default.
+// Keras writes reduction as a string ("sum_over_batch_size", "sum", "mean", "none", ...); null means the default.
+std::string reduction_of(const json& c, const std::string& who) {
+  if (!c.contains("reduction") || c["reduction"].is_null()) return kSumOverBatchSize;
+  return saving::get_string(c, "reduction", kSumOverBatchSize, who);
+}
 void check_base(const json& c, const std::string& who) {
   NABLA_CHECK(c.is_object(), who, ": expected an object, got ", c.dump());
-  std::string r = saving::get_string(c, "reduction", "sum_over_batch_size", who);
-  NABLA_CHECK(r == "sum_over_batch_size", who, ": nabla's losses reduce with sum_over_batch_size, got reduction '", r,
-              "'");
+  check_reduction(reduction_of(c, who));
   NABLA_CHECK(saving::get_int(c, "axis", -1, who) == -1, who, ": only axis -1 is supported, got ", c["axis"].dump());
 }
 }  // namespace
 
-json Loss::get_config() const { return {{"name", name_}, {"reduction", "sum_over_batch_size"}}; }
+json Loss::get_config() const { return {{"name", name_}, {"reduction", reduction_}}; }
 
 json SparseCategoricalCrossentropy::get_config() const {
   json c = Loss::get_config();
   c["from_logits"] = from_logits_;
-  c["ignore_class"] = nullptr;
+  c["ignore_class"] = ignore_class_ ? json(*ignore_class_) : json(nullptr);
   return c;
 }
 std::shared_ptr<SparseCategoricalCrossentropy> SparseCategoricalCrossentropy::from_config(const json& c) {
   const std::string who = "SparseCategoricalCrossentropy config";
   check_base(c, who);
-  saving::require_null(c, "ignore_class", who);
-  return std::make_shared<SparseCategoricalCrossentropy>(saving::get_bool(c, "from_logits", false, who));
+  std::optional<int64_t> ignore;
+  if (c.contains("ignore_class") && !c["ignore_class"].is_null()) ignore = saving::get_int(c, "ignore_class", 0, who);
+  return std::make_shared<SparseCategoricalCrossentropy>(saving::get_bool(c, "from_logits", false, who), ignore,
+                                                         reduction_of(c, who));
 }
 
 json CategoricalCrossentropy::get_config() const {
@@ -47,7 +52,7 @@ std::shared_ptr<CategoricalCrossentropy> CategoricalCrossentropy::from_config(co
   const std::string who = "CategoricalCrossentropy config";
   check_base(c, who);
   return std::make_shared<CategoricalCrossentropy>(saving::get_bool(c, "from_logits", false, who),
-                                                   saving::get_double(c, "label_smoothing", 0.0, who));
+                                                   saving::get_double(c, "label_smoothing", 0.0, who), reduction_of(c, who));
 }
 
 json BinaryCrossentropy::get_config() const {
@@ -61,17 +66,17 @@ std::shared_ptr<BinaryCrossentropy> BinaryCrossentropy::from_config(const json& 
   const std::string who = "BinaryCrossentropy config";
   check_base(c, who);
   return std::make_shared<BinaryCrossentropy>(saving::get_bool(c, "from_logits", false, who),
-                                              saving::get_double(c, "label_smoothing", 0.0, who));
+                                              saving::get_double(c, "label_smoothing", 0.0, who), reduction_of(c, who));
 }
 
 std::shared_ptr<MeanSquaredError> MeanSquaredError::from_config(const json& c) {
   check_base(c, "MeanSquaredError config");
-  return std::make_shared<MeanSquaredError>();
+  return std::make_shared<MeanSquaredError>(reduction_of(c, "MeanSquaredError config"));
 }
 
 std::shared_ptr<MeanAbsoluteError> MeanAbsoluteError::from_config(const json& c) {
   check_base(c, "MeanAbsoluteError config");
-  return std::make_shared<MeanAbsoluteError>();
+  return std::make_shared<MeanAbsoluteError>(reduction_of(c, "MeanAbsoluteError config"));
 }
 
 // Keras 3.15 writes Huber's config without delta (so a Keras round trip resets it to 1.0); nabla writes delta
@@ -84,7 +89,7 @@ json Huber::get_config() const {
 std::shared_ptr<Huber> Huber::from_config(const json& c) {
   const std::string who = "Huber config";
   check_base(c, who);
-  return std::make_shared<Huber>(saving::get_double(c, "delta", 1.0, who));
+  return std::make_shared<Huber>(saving::get_double(c, "delta", 1.0, who), reduction_of(c, who));
 }
 
 json BinaryFocalCrossentropy::get_config() const {
@@ -106,6 +111,7 @@ std::shared_ptr<BinaryFocalCrossentropy> BinaryFocalCrossentropy::from_config(co
   o.gamma = saving::get_double(c, "gamma", 2.0, who);
   o.from_logits = saving::get_bool(c, "from_logits", false, who);
   o.label_smoothing = saving::get_double(c, "label_smoothing", 0.0, who);
+  o.reduction = reduction_of(c, who);
   return std::make_shared<BinaryFocalCrossentropy>(o);
 }
 
@@ -134,6 +140,7 @@ CategoricalFocalCrossentropy::Options CategoricalFocalCrossentropy::options_from
   o.gamma = saving::get_double(c, "gamma", 2.0, who);
   o.from_logits = saving::get_bool(c, "from_logits", false, who);
   o.label_smoothing = saving::get_double(c, "label_smoothing", 0.0, who);
+  o.reduction = reduction_of(c, who);
   return o;
 }
 std::shared_ptr<CategoricalFocalCrossentropy> CategoricalFocalCrossentropy::from_config(const json& c) {

@@ -16,25 +16,19 @@ constexpr double kEpsilon = 1e-7;  // Keras's backend epsilon
 Tensor BinaryFocalCrossentropy::per_element(const Tensor& y_true0, const Tensor& y_pred) const {
   Tensor y = align_targets(y_true0, y_pred, name()).to(y_pred.dtype());
   if (o_.label_smoothing > 0) y = y * (1 - o_.label_smoothing) + 0.5 * o_.label_smoothing;
-  Tensor logits = o_.from_logits ? y_pred : Tensor();
-  if (!logits.defined()) logits = logits_behind(y_pred, LogitsOf::sigmoid);
-  Tensor p, bce;
-  if (logits.defined()) {  // stable: max(x, 0) - x y + log(1 + exp(-|x|))
-    p = sigmoid(logits);
-    bce = relu(logits) - logits * y + softplus(neg(abs(logits)));
-  } else {  // Keras's backend binary_crossentropy on probabilities
-    p = clip(y_pred, kEpsilon, 1 - kEpsilon);
-    bce = neg(y * log(p + kEpsilon) + (1.0 - y) * log((1.0 - p) + kEpsilon));
-  }
-  Tensor p_t = y * p + (1.0 - y) * (1.0 - p);
+  // Keras 3: the sigmoid of logits is clipped like any probability (no log-sigmoid form) for the crossentropy;
+  // the focal factor uses the unclipped probability.
+  Tensor pr = o_.from_logits ? sigmoid(y_pred) : y_pred;
+  Tensor p = clip(pr, kEpsilon, 1 - kEpsilon);
+  Tensor bce = neg(y * log(p) + (1.0 - y) * log(1.0 - p));
+  Tensor p_t = y * pr + (1.0 - y) * (1.0 - pr);
   Tensor focal = pow(1.0 - p_t, o_.gamma) * bce;
   if (o_.apply_class_balancing) focal = (y * o_.alpha + (1.0 - y) * (1 - o_.alpha)) * focal;
-  return focal;
+  return focal.dim() <= 1 ? focal : mean(focal, {-1});  // Keras: the mean over the last axis
 }
 
 Tensor BinaryFocalCrossentropy::per_sample(const Tensor& y_true, const Tensor& y_pred) const {
-  Tensor f = per_element(y_true, y_pred);
-  return mean_per_sample(f.dim() == 1 ? reshape(f, Shape{-1, 1}) : f);
+  return mean_per_sample(per_element(y_true, y_pred));
 }
 
 Tensor CategoricalFocalCrossentropy::focal(const Tensor& y_true, const Tensor& y_pred) const {
@@ -53,9 +47,12 @@ Tensor CategoricalFocalCrossentropy::focal(const Tensor& y_true, const Tensor& y
   return sum(term, {-1});
 }
 
+Tensor CategoricalFocalCrossentropy::per_element(const Tensor& y_true, const Tensor& y_pred) const {
+  return focal(align_targets(y_true, y_pred, name()).to(y_pred.dtype()), y_pred);
+}
+
 Tensor CategoricalFocalCrossentropy::per_sample(const Tensor& y_true, const Tensor& y_pred) const {
-  Tensor f = focal(align_targets(y_true, y_pred, name()).to(y_pred.dtype()), y_pred);
-  return mean_per_sample(f);
+  return mean_per_sample(per_element(y_true, y_pred));
 }
 
 Tensor SparseCategoricalFocalCrossentropy::per_element(const Tensor& y_true, const Tensor& y_pred) const {

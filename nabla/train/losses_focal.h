@@ -8,7 +8,8 @@
 namespace nabla::losses {
 
 // Keras's BinaryFocalCrossentropy: mean over the last axis of (1 - p_t)^gamma * bce, times
-// alpha_t = y alpha + (1 - y)(1 - alpha) when apply_class_balancing.
+// alpha_t = y alpha + (1 - y)(1 - alpha) when apply_class_balancing. As Keras 3, p is the prediction (or the
+// sigmoid of the logits) clipped to [eps, 1 - eps], and bce = -(y log p + (1 - y) log(1 - p)).
 class BinaryFocalCrossentropy : public Loss {
  public:
   std::string class_name() const override { return "BinaryFocalCrossentropy"; }
@@ -20,9 +21,10 @@ class BinaryFocalCrossentropy : public Loss {
     double gamma = 2.0;
     bool from_logits = false;
     double label_smoothing = 0;
+    std::string reduction = kSumOverBatchSize;
   };
   BinaryFocalCrossentropy() : BinaryFocalCrossentropy(Options{}) {}
-  explicit BinaryFocalCrossentropy(Options o) : Loss("binary_focal_crossentropy"), o_(o) {}
+  explicit BinaryFocalCrossentropy(Options o) : Loss("binary_focal_crossentropy", o.reduction), o_(std::move(o)) {}
   Tensor per_sample(const Tensor& y_true, const Tensor& y_pred) const override;
   Tensor per_element(const Tensor& y_true, const Tensor& y_pred) const override;
   std::string accuracy_metric() const override { return "binary_accuracy"; }
@@ -43,11 +45,13 @@ class CategoricalFocalCrossentropy : public Loss {
     double gamma = 2.0;
     bool from_logits = false;
     double label_smoothing = 0;
+    std::string reduction = kSumOverBatchSize;
   };
   CategoricalFocalCrossentropy() : CategoricalFocalCrossentropy(Options{}) {}
   explicit CategoricalFocalCrossentropy(Options o, std::string name = "categorical_focal_crossentropy")
-      : Loss(std::move(name)), o_(std::move(o)) {}
+      : Loss(std::move(name), o.reduction), o_(std::move(o)) {}
   Tensor per_sample(const Tensor& y_true, const Tensor& y_pred) const override;
+  Tensor per_element(const Tensor& y_true, const Tensor& y_pred) const override;
   // The focal loss of targets given as probabilities [..., C] against predictions [..., C]: [...] per element.
   Tensor focal(const Tensor& y_true, const Tensor& y_pred) const;
   const Options& options() const { return o_; }

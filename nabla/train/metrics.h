@@ -31,7 +31,10 @@ class Metric {
 
 using MetricPtr = std::shared_ptr<Metric>;
 
-// Weighted mean of per-sample values: the base of accuracy/mse/mae, and of the loss tracker.
+// Weighted mean of values, as Keras's Mean: the base of accuracy/mse/mae, and of the loss tracker. Each sample's
+// value is the mean of its elements; sample weights may be a scalar, per sample, or per element/timestep (then
+// values are first averaged down to the weights' rank, and the weights averaged per sample: Keras's
+// reduce_to_samplewise_values).
 class MeanMetric : public Metric {
  public:
   using Metric::Metric;
@@ -47,11 +50,21 @@ class MeanMetric : public Metric {
   void reset_state() override { total_ = count_ = 0; }
 
  protected:
-  // Per-sample values for a batch ([N] float64). MeanMetric itself averages y_pred.
+  // Keras's unreduced values for a batch (float64: [N], or [N, T] / elementwise where Keras keeps those axes).
+  // MeanMetric itself averages y_pred.
   virtual Tensor values(const Tensor& y_true, const Tensor& y_pred) const;
 
  private:
   double total_ = 0, count_ = 0;
+};
+
+// Keras's Accuracy: how often predictions equal the targets exactly, elementwise.
+class Accuracy : public MeanMetric {
+ public:
+  explicit Accuracy(std::string name = "accuracy") : MeanMetric(std::move(name)) {}
+
+ protected:
+  Tensor values(const Tensor& y_true, const Tensor& y_pred) const override;
 };
 
 class SparseCategoricalAccuracy : public MeanMetric {
@@ -74,6 +87,7 @@ class CategoricalAccuracy : public MeanMetric {
   Tensor values(const Tensor& y_true, const Tensor& y_pred) const override;
 };
 
+// Elementwise: 1 where (y_pred > threshold) equals y_true (Keras compares the targets exactly: 0/1 labels).
 class BinaryAccuracy : public MeanMetric {
  public:
   explicit BinaryAccuracy(std::string name = "binary_accuracy", double threshold = 0.5)
@@ -107,6 +121,30 @@ class MeanAbsoluteError : public MeanMetric {
   static std::shared_ptr<MeanAbsoluteError> from_config(const nlohmann::json& config);
  protected:
   Tensor values(const Tensor& y_true, const Tensor& y_pred) const override;
+};
+
+// Whether the target class is among the k highest scores (ties count as in, as Keras's in_top_k). Targets
+// one-hot [..., C] (TopKCategoricalAccuracy) or class ids [...] (SparseTopKCategoricalAccuracy); k = 5 default.
+class TopKCategoricalAccuracy : public MeanMetric {
+ public:
+  explicit TopKCategoricalAccuracy(int64_t k = 5, std::string name = "top_k_categorical_accuracy")
+      : MeanMetric(std::move(name)), k_(k) {}
+
+ protected:
+  Tensor values(const Tensor& y_true, const Tensor& y_pred) const override;
+  virtual bool sparse() const { return false; }
+
+ private:
+  int64_t k_;
+};
+
+class SparseTopKCategoricalAccuracy : public TopKCategoricalAccuracy {
+ public:
+  explicit SparseTopKCategoricalAccuracy(int64_t k = 5, std::string name = "sparse_top_k_categorical_accuracy")
+      : TopKCategoricalAccuracy(k, std::move(name)) {}
+
+ protected:
+  bool sparse() const override { return true; }
 };
 
 // By Keras name. "accuracy"/"acc" resolve to the accuracy matching the loss (accuracy_metric), and keep the

@@ -65,8 +65,8 @@ TEST(ClassificationMetrics, BinaryThresholds) {
 }
 
 TEST(ClassificationMetrics, StreamingEqualsOneShot) {
-  Precision p({.average = Average::macro});
-  Recall r({.average = Average::weighted});
+  ClassPrecision p({.average = Average::macro});
+  ClassRecall r({.average = Average::weighted});
   F1Score f({.average = Average::macro});
   BalancedAccuracy b;
   Tensor t = yt(), q = yp(), w = sw();

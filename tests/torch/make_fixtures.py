@@ -119,12 +119,17 @@ def sparse_categorical_crossentropy(g):
     sw = rnd(g, n, lo=0, hi=2)
     loss, dlogits = grad_of(lambda z: F.cross_entropy(z, labels), logits)
     wloss, wdlogits = grad_of(lambda z: (F.cross_entropy(z, labels, reduction="none") * sw).sum() / n, logits)
-    # Probabilities that are a leaf (no logits behind them): Keras clips them and takes -log p[label]. Row 0's
-    # label gets a probability below the clip so that the clipped branch (zero gradient) is exercised.
+    # Probabilities that are a leaf (no logits behind them): Keras 3 renormalises each row to sum 1, clips and
+    # takes -log p[label] (torch's nll_loss has no such step; Keras's definition wins, so it is written out here).
+    # Row 0's label gets a probability below the clip so that the clipped branch is exercised.
     probs = torch.softmax(rnd(g, n, c, lo=-2, hi=2), -1).to(torch.float32).to(torch.float64)
     probs[0, labels[0]] = 1e-9
-    ploss, dprobs = grad_of(
-        lambda p: -torch.log(p.clamp(KERAS_EPS, 1 - KERAS_EPS)).gather(1, labels[:, None]).squeeze(1).mean(), probs)
+
+    def from_probs(p):
+        q = (p / p.sum(-1, keepdim=True)).clamp(KERAS_EPS, 1 - KERAS_EPS)
+        return -torch.log(q).gather(1, labels[:, None]).squeeze(1).mean()
+
+    ploss, dprobs = grad_of(from_probs, probs)
     return {"logits": logits, "labels": labels.double(), "sample_weight": sw, "loss": loss, "dlogits": dlogits,
             "weighted_loss": wloss, "weighted_dlogits": wdlogits, "probs": probs, "probs_loss": ploss,
             "dprobs": dprobs}
@@ -159,12 +164,12 @@ def binary_crossentropy(g):
     loss, dlogits = grad_of(lambda z: F.binary_cross_entropy_with_logits(z, targets), logits)
     probs = torch.sigmoid(rnd(g, n, k, lo=-3, hi=3)).to(torch.float32).to(torch.float64)
 
-    # Keras's formula on probabilities (tf.keras.backend.binary_crossentropy): clip to [eps, 1-eps], then
-    # -(y log(p + eps) + (1 - y) log(1 - p + eps)). torch's F.binary_cross_entropy has no eps inside the logs,
-    # so the formula is written out here.
+    # Keras 3's formula on probabilities (keras.ops.binary_crossentropy): clip to [eps, 1-eps], then
+    # -(y log p + (1 - y) log(1 - p)). torch's F.binary_cross_entropy clamps the logs at -100 instead of clipping
+    # p, so Keras's formula (which nabla follows) is written out here.
     def from_probs(p):
         q = p.clamp(KERAS_EPS, 1 - KERAS_EPS)
-        return -(targets * torch.log(q + KERAS_EPS) + (1 - targets) * torch.log(1 - q + KERAS_EPS)).mean(-1).mean()
+        return -(targets * torch.log(q) + (1 - targets) * torch.log(1 - q)).mean(-1).mean()
 
     ploss, dprobs = grad_of(from_probs, probs)
     return {"logits": logits, "targets": targets, "loss": loss, "dlogits": dlogits, "probs": probs,

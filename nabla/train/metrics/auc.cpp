@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "nabla/ops/activations.h"
 #include "nabla/train/metrics/confusion_matrix.h"
 
 namespace nabla::metrics {
@@ -23,7 +24,7 @@ void AUC::reset_state() {
 }
 
 void AUC::update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) {
-  Tensor p = y_pred.detach().to(f32).contiguous();
+  Tensor p = (o_.from_logits ? sigmoid(y_pred.detach().to(f64)) : y_pred.detach()).to(f32).contiguous();
   const int64_t c = p.dim() >= 2 ? p.shape().back() : 1;
   const int64_t n = p.numel() / std::max<int64_t>(c, 1);
   const float* pp = p.data<float>();

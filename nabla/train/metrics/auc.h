@@ -20,6 +20,7 @@ struct AucOptions {
   // Scores [N, C] (C > 1): the column of class_id against "y is class_id" (one-vs-rest). -1: all columns
   // flattened against one-hot targets (Keras's multi_label=False). One score per sample ([N], [N, 1]): binary.
   int64_t class_id = -1;
+  bool from_logits = false;  // Keras's AUC(from_logits=True): the sigmoid of the predictions is scored
 };
 
 class AUC : public Metric {

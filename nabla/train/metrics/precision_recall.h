@@ -1,6 +1,9 @@
 #pragma once
-// Precision, recall and F1 — per class, or averaged as sklearn does (macro, micro, weighted) — as streaming
-// metrics for compile() and as free functions on predictions after the fact. Undefined ratios (no predicted or
+// Precision, recall and F1 with scikit-learn's single-label meaning — per class, or averaged as sklearn does
+// (macro, micro, weighted) — as streaming metrics for compile() (ClassPrecision, ClassRecall, F1Score) and as free
+// functions on predictions after the fact. [N, C] scores are read as one class per sample (argmax). Keras's
+// Precision/Recall, which threshold every entry of [N, C] independently (multi-label), are in
+// keras_precision_recall.h. Undefined ratios (no predicted or
 // no true samples of a class) count as 0, sklearn's zero_division default with the warning left out.
 #include <string>
 #include <vector>
@@ -44,9 +47,9 @@ class ConfusionMetric : public Metric {
   ConfusionCounts counts_;
 };
 
-class Precision : public ConfusionMetric {
+class ClassPrecision : public ConfusionMetric {
  public:
-  explicit Precision(ClassMetricOptions o = {}, std::string name = "precision")
+  explicit ClassPrecision(ClassMetricOptions o = {}, std::string name = "class_precision")
       : ConfusionMetric(std::move(name), o.threshold), o_(o) {}
   double result() const override { return averaged_score(counts(), Score::precision, o_.average, o_.class_id); }
 
@@ -54,9 +57,9 @@ class Precision : public ConfusionMetric {
   ClassMetricOptions o_;
 };
 
-class Recall : public ConfusionMetric {
+class ClassRecall : public ConfusionMetric {
  public:
-  explicit Recall(ClassMetricOptions o = {}, std::string name = "recall")
+  explicit ClassRecall(ClassMetricOptions o = {}, std::string name = "class_recall")
       : ConfusionMetric(std::move(name), o.threshold), o_(o) {}
   double result() const override { return averaged_score(counts(), Score::recall, o_.average, o_.class_id); }
 
