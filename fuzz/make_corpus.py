@@ -31,6 +31,9 @@ IDX = {
     "scalar_u8": idx(0x08, [], bytes([7])),
     "empty_0x28": idx(0x08, [0, 28], b""),
     "mnist_like_1x28x28": idx(0x08, [1, 28, 28], bytes(range(256)) * 3 + bytes(16)),
+    # Issue 19's reproducer: a zero beside dimensions whose strides overflow int64 (now refused).
+    "issue19_zero_dim": bytes.fromhex("00000807000000140000000008070000001400000"
+                                      "01c0000001c000102030405"),
 }
 
 

@@ -72,6 +72,35 @@ TEST(DataReaders, CsvWithoutHeaderAndQuotedFields) {
   EXPECT_EQ(r[0], (std::vector<int64_t>{1, 2, 3, 4}));
 }
 
+// Found by fuzz/csv_fuzz.cpp: a value out of the integer features dtype's range (or NaN, or a default out of the
+// label's range) was converted anyway, which is undefined behaviour; now it is a PipelineError naming the place.
+TEST(DataReaders, CsvValuesThatDoNotFitTheTargetDtypeAreErrors) {
+  auto p = write("big.csv", "a,b,c\n1,2,3\n1e300,2,3\n");
+  CsvOptions o;
+  o.features_dtype = i32;
+  auto drain = [](const Dataset& ds) {
+    auto it = ds.make_iterator();
+    while (it.next()) {
+    }
+  };
+  expect_error_contains<PipelineError>([&] { drain(make_csv_dataset(p, o)); },
+                                       {p + ":3", "column 'a' (1)", "1e300", "does not fit int32"});
+  o.features_dtype = u8;
+  expect_error_contains<PipelineError>([&] { drain(make_csv_dataset(write("n.csv", "a\nnan\n"), o)); },
+                                       {"n.csv:2", "nan", "does not fit uint8"});
+  auto q = write("def.csv", "a,c\n1,\n");
+  CsvOptions l;
+  l.label_column = "c";
+  l.column_types = {{"c", u8}};
+  l.column_defaults = {{"c", 300}};
+  expect_error_contains<PipelineError>([&] { drain(make_csv_dataset(q, l)); },
+                                       {q + ":2", "column 'c' (2)", "300 (its default)", "does not fit uint8"});
+  // In range (fractions truncate toward zero, as a cast does).
+  o.features_dtype = i32;
+  auto it = make_csv_dataset(write("ok.csv", "a,b\n-2147483648,2.75\n"), o).make_iterator();
+  EXPECT_EQ((*it.next())[0].to_vector<int32_t>(), (std::vector<int32_t>{-2147483647 - 1, 2}));
+}
+
 TEST(DataReaders, CsvErrorsNameFileLineAndColumn) {
   auto p = write("bad.csv", "a,b\n1,2\n3\n");
   expect_error_contains<PipelineError>([&] { rows(make_csv_dataset(p)); }, {p, ":3", "expected 2 fields, found 1"});

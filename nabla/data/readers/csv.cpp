@@ -55,6 +55,17 @@ bool parse_value(const std::string& text, DType t, double& out) {
   return errno == 0 && end == text.c_str() + text.size();
 }
 
+// Whether v converts to t without undefined behaviour: integers must be in range (and not NaN). Float targets
+// take anything (out-of-range values become infinities).
+bool fits(double v, DType t) {
+  switch (t) {
+    case DType::u8: return v > -1.0 && v < 256.0;
+    case DType::i32: return v > -2147483649.0 && v < 2147483648.0;
+    case DType::i64: return v >= -9223372036854775808.0 && v < 9223372036854775808.0;
+    default: return true;
+  }
+}
+
 void store(const Tensor& t, int64_t i, double v) {
   NABLA_DISPATCH_ALL(t.dtype(), T, t.data<T>()[i] = T(v));
 }
@@ -133,18 +144,26 @@ class CsvNode final : public detail::DatasetNode {
           if (n != o().label_column) features.push_back(column(n));
       }
 
-      double field(const std::vector<std::string>& f, const Column& c) {
+      // The column's value in record f, to be stored as `to` (the features dtype, or the label's type).
+      double field(const std::vector<std::string>& f, const Column& c, DType to) {
         std::string text = trim(f[size_t(c.index)]);
         double v = 0;
         if (text.empty()) {
-          if (c.has_default) return c.def;
-          throw PipelineError(nabla::detail::concat(path(), ":", line_no, ": column '", c.name, "' (", c.index + 1,
-                                                    ") is empty and has no default"),
-                              row);
-        }
-        if (!parse_value(text, c.type, v))
+          if (!c.has_default)
+            throw PipelineError(nabla::detail::concat(path(), ":", line_no, ": column '", c.name, "' (",
+                                                      c.index + 1, ") is empty and has no default"),
+                                row);
+          v = c.def;
+          text = nabla::detail::concat(v, " (its default)");
+        } else if (!parse_value(text, c.type, v)) {
           throw PipelineError(nabla::detail::concat(path(), ":", line_no, ": column '", c.name, "' (", c.index + 1,
                                                     "): cannot parse '", text, "' as ", dtype_name(c.type)),
+                              row);
+        }
+        // Found by fuzz/csv_fuzz.cpp: 1e300 in a float column stored into int32 features was undefined behaviour.
+        if (!fits(v, to))
+          throw PipelineError(nabla::detail::concat(path(), ":", line_no, ": column '", c.name, "' (", c.index + 1,
+                                                    "): ", text, " does not fit ", dtype_name(to)),
                               row);
         return v;
       }
@@ -188,11 +207,12 @@ class CsvNode final : public detail::DatasetNode {
                                                       f.size()),
                                 row);
           Tensor x = make_tensor(Shape{int64_t(features.size())}, o().features_dtype);
-          for (size_t k = 0; k < features.size(); ++k) store(x, int64_t(k), field(f, features[k]));
+          for (size_t k = 0; k < features.size(); ++k)
+            store(x, int64_t(k), field(f, features[k], o().features_dtype));
           Element e{x};
           if (label) {
             Tensor y = make_tensor(Shape{}, label->type);
-            store(y, 0, field(f, *label));
+            store(y, 0, field(f, *label, label->type));
             e.push_back(y);
           }
           ++row;
