@@ -19,7 +19,8 @@ class ReLU : public ElementwiseActivation {
  public:
   explicit ReLU(std::optional<double> max_value = std::nullopt, double negative_slope = 0, double threshold = 0);
   Tensor call(const Tensor& x, bool training) override;
-  std::string config_str() const override;
+  nlohmann::json get_config() const override;
+  static std::shared_ptr<ReLU> from_config(const nlohmann::json& config);
 
  private:
   std::optional<double> max_value_;
@@ -30,7 +31,8 @@ class LeakyReLU : public ElementwiseActivation {
  public:
   explicit LeakyReLU(double negative_slope = 0.3);
   Tensor call(const Tensor& x, bool training) override;
-  std::string config_str() const override;
+  nlohmann::json get_config() const override;
+  static std::shared_ptr<LeakyReLU> from_config(const nlohmann::json& config);
 
  private:
   double negative_slope_;
@@ -40,7 +42,8 @@ class ELU : public ElementwiseActivation {
  public:
   explicit ELU(double alpha = 1.0);
   Tensor call(const Tensor& x, bool training) override;
-  std::string config_str() const override;
+  nlohmann::json get_config() const override;
+  static std::shared_ptr<ELU> from_config(const nlohmann::json& config);
 
  private:
   double alpha_;
@@ -50,6 +53,8 @@ class Softmax : public ElementwiseActivation {
  public:
   explicit Softmax(int axis = -1);  // only the last axis
   Tensor call(const Tensor& x, bool training) override;
+  nlohmann::json get_config() const override;
+  static std::shared_ptr<Softmax> from_config(const nlohmann::json& config);
 };
 
 }  // namespace nabla::nn

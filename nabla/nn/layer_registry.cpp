@@ -4,6 +4,7 @@
 
 #include "nabla/nn/activation.h"
 #include "nabla/nn/add.h"
+#include "nabla/nn/advanced_activations.h"
 #include "nabla/nn/average_pooling2d.h"
 #include "nabla/nn/batch_normalization.h"
 #include "nabla/nn/concatenate.h"
@@ -44,6 +45,10 @@ LayerRegistry& registry() {
     add_builtin<Conv2D>(*reg, "Conv2D");
     add_builtin<Dense>(*reg, "Dense");
     add_builtin<Dropout>(*reg, "Dropout");
+    add_builtin<ELU>(*reg, "ELU");
+    add_builtin<LeakyReLU>(*reg, "LeakyReLU");
+    add_builtin<ReLU>(*reg, "ReLU");
+    add_builtin<Softmax>(*reg, "Softmax");
     add_builtin<Embedding>(*reg, "Embedding");
     add_builtin<Flatten>(*reg, "Flatten");
     add_builtin<GlobalAveragePooling2D>(*reg, "GlobalAveragePooling2D");

@@ -32,8 +32,8 @@ void MetricTrackers::reset() {
 }
 
 void MetricTrackers::update(const Batch& b, const std::vector<Tensor>& preds, const std::vector<double>& per_output,
-                            int64_t n) {
-  double sum = 0;
+                            double regularization, int64_t n) {
+  double sum = regularization;
   for (size_t k = 0; k < per_output.size(); ++k) {
     sum += per_output[k];
     losses[k].add(per_output[k] * double(n), double(n));

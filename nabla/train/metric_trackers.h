@@ -19,8 +19,10 @@ struct MetricTrackers {
                  const std::vector<metrics::MetricPtr>& compiled_weighted, const losses::Loss& loss,
                  const std::vector<std::string>& output_names);
   void reset();
-  // Adds one batch: its per-output losses (means over the batch) and detached predictions.
-  void update(const Batch& b, const std::vector<Tensor>& preds, const std::vector<double>& per_output, int64_t n);
+  // Adds one batch: its per-output losses (means over the batch), the layers' regularization penalty (part of
+  // "loss", as in Keras, but of no "<output>_loss") and detached predictions.
+  void update(const Batch& b, const std::vector<Tensor>& preds, const std::vector<double>& per_output,
+              double regularization, int64_t n);
   // "loss", then per-output losses, then metrics, then weighted metrics: Keras's order.
   std::vector<std::pair<std::string, double>> values() const;
 

@@ -62,6 +62,8 @@ class MeanMetric : public Metric {
 class Accuracy : public MeanMetric {
  public:
   explicit Accuracy(std::string name = "accuracy") : MeanMetric(std::move(name)) {}
+  std::string class_name() const override { return "Accuracy"; }
+  static std::shared_ptr<Accuracy> from_config(const nlohmann::json& config);
 
  protected:
   Tensor values(const Tensor& y_true, const Tensor& y_pred) const override;
@@ -129,6 +131,10 @@ class TopKCategoricalAccuracy : public MeanMetric {
  public:
   explicit TopKCategoricalAccuracy(int64_t k = 5, std::string name = "top_k_categorical_accuracy")
       : MeanMetric(std::move(name)), k_(k) {}
+  std::string class_name() const override { return "TopKCategoricalAccuracy"; }
+  nlohmann::json get_config() const override;
+  static std::shared_ptr<TopKCategoricalAccuracy> from_config(const nlohmann::json& config);
+  int64_t k() const { return k_; }
 
  protected:
   Tensor values(const Tensor& y_true, const Tensor& y_pred) const override;
@@ -142,6 +148,9 @@ class SparseTopKCategoricalAccuracy : public TopKCategoricalAccuracy {
  public:
   explicit SparseTopKCategoricalAccuracy(int64_t k = 5, std::string name = "sparse_top_k_categorical_accuracy")
       : TopKCategoricalAccuracy(k, std::move(name)) {}
+  std::string class_name() const override { return "SparseTopKCategoricalAccuracy"; }
+  nlohmann::json get_config() const override;
+  static std::shared_ptr<SparseTopKCategoricalAccuracy> from_config(const nlohmann::json& config);
 
  protected:
   bool sparse() const override { return true; }

@@ -5,6 +5,7 @@
 #include "nabla/nn/serialization.h"
 #include "nabla/train/metrics.h"
 #include "nabla/train/metrics/auc.h"
+#include "nabla/train/metrics/keras_precision_recall.h"
 
 namespace nabla::metrics {
 
@@ -41,6 +42,61 @@ std::shared_ptr<MeanAbsoluteError> MeanAbsoluteError::from_config(const json& c)
   return named<MeanAbsoluteError>(c, "mean_absolute_error", "MeanAbsoluteError config");
 }
 
+std::shared_ptr<Accuracy> Accuracy::from_config(const json& c) {
+  return named<Accuracy>(c, "accuracy", "Accuracy config");
+}
+
+json TopKCategoricalAccuracy::get_config() const {
+  json c = Metric::get_config();
+  c["k"] = k_;
+  return c;
+}
+std::shared_ptr<TopKCategoricalAccuracy> TopKCategoricalAccuracy::from_config(const json& c) {
+  const std::string who = "TopKCategoricalAccuracy config";
+  std::string name = checked_name(c, "top_k_categorical_accuracy", who);
+  return std::make_shared<TopKCategoricalAccuracy>(saving::get_int(c, "k", 5, who), name);
+}
+json SparseTopKCategoricalAccuracy::get_config() const { return TopKCategoricalAccuracy::get_config(); }
+std::shared_ptr<SparseTopKCategoricalAccuracy> SparseTopKCategoricalAccuracy::from_config(const json& c) {
+  const std::string who = "SparseTopKCategoricalAccuracy config";
+  std::string name = checked_name(c, "sparse_top_k_categorical_accuracy", who);
+  NABLA_CHECK(!saving::get_bool(c, "from_sorted_ids", false, who), who, ": from_sorted_ids is not supported");
+  return std::make_shared<SparseTopKCategoricalAccuracy>(saving::get_int(c, "k", 5, who), name);
+}
+
+// Keras writes thresholds as null (its default 0.5, or none with top_k), a number, or a one-element list.
+json ThresholdedCounts::get_config() const {
+  json c = Metric::get_config();
+  c["thresholds"] = o_.thresholds ? json(*o_.thresholds) : json(nullptr);
+  c["top_k"] = o_.top_k ? json(*o_.top_k) : json(nullptr);
+  c["class_id"] = o_.class_id ? json(*o_.class_id) : json(nullptr);
+  return c;
+}
+namespace {
+PrecisionRecallOptions precision_recall_options(const json& c, const std::string& who) {
+  PrecisionRecallOptions o;
+  if (c.contains("thresholds") && !c["thresholds"].is_null()) {
+    const json& t = c["thresholds"];
+    NABLA_CHECK(t.is_number() || (t.is_array() && t.size() == 1 && t[0].is_number()), who,
+                ": thresholds must be a number or a one-element list (nabla computes one threshold), got ", t.dump());
+    o.thresholds = t.is_number() ? t.get<double>() : t[0].get<double>();
+  }
+  if (c.contains("top_k") && !c["top_k"].is_null()) o.top_k = saving::get_int(c, "top_k", 0, who);
+  if (c.contains("class_id") && !c["class_id"].is_null()) o.class_id = saving::get_int(c, "class_id", 0, who);
+  return o;
+}
+}  // namespace
+std::shared_ptr<Precision> Precision::from_config(const json& c) {
+  const std::string who = "Precision config";
+  std::string name = checked_name(c, "precision", who);
+  return std::make_shared<Precision>(precision_recall_options(c, who), name);
+}
+std::shared_ptr<Recall> Recall::from_config(const json& c) {
+  const std::string who = "Recall config";
+  std::string name = checked_name(c, "recall", who);
+  return std::make_shared<Recall>(precision_recall_options(c, who), name);
+}
+
 json BinaryAccuracy::get_config() const {
   json c = Metric::get_config();
   c["threshold"] = threshold_;
@@ -62,7 +118,7 @@ json AUC::get_config() const {
   c["multi_label"] = false;
   c["num_labels"] = nullptr;
   c["label_weights"] = nullptr;
-  c["from_logits"] = false;
+  c["from_logits"] = o_.from_logits;
   if (o_.class_id >= 0) c["class_id"] = o_.class_id;  // nabla's one-vs-rest column; Keras's AUC has none
   return c;
 }
@@ -70,7 +126,6 @@ std::shared_ptr<AUC> AUC::from_config(const json& c) {
   const std::string who = "AUC config";
   std::string name = checked_name(c, "auc", who);
   NABLA_CHECK(!saving::get_bool(c, "multi_label", false, who), who, ": multi_label is not supported");
-  NABLA_CHECK(!saving::get_bool(c, "from_logits", false, who), who, ": from_logits is not supported");
   saving::require_null(c, "label_weights", who);
   AucOptions o;
   o.num_thresholds = int(saving::get_int(c, "num_thresholds", 200, who));
@@ -84,6 +139,7 @@ std::shared_ptr<AUC> AUC::from_config(const json& c) {
                 : s == "minoring"    ? Summation::minoring
                                      : Summation::majoring;
   o.class_id = saving::get_int(c, "class_id", -1, who);
+  o.from_logits = saving::get_bool(c, "from_logits", false, who);
   return std::make_shared<AUC>(o, name);
 }
 
@@ -104,6 +160,11 @@ MetricRegistry& registry() {
     add_builtin<MeanSquaredError>(*reg, "MeanSquaredError");
     add_builtin<MeanAbsoluteError>(*reg, "MeanAbsoluteError");
     add_builtin<AUC>(*reg, "AUC");
+    add_builtin<Accuracy>(*reg, "Accuracy");
+    add_builtin<TopKCategoricalAccuracy>(*reg, "TopKCategoricalAccuracy");
+    add_builtin<SparseTopKCategoricalAccuracy>(*reg, "SparseTopKCategoricalAccuracy");
+    add_builtin<Precision>(*reg, "Precision");
+    add_builtin<Recall>(*reg, "Recall");
     return reg;
   }();
   return *r;

@@ -134,6 +134,15 @@ std::vector<Tensor> Model::run_step(const detail::Batch& b, bool training, detai
     total = k == 0 ? l : total + l;
     per_output[k] = l.item();
   }
+  // Keras adds the layers' regularization penalties (layer.losses) to the loss it minimises and reports.
+  Tensor penalty;
+  for (const nn::LayerPtr& layer : layers())
+    for (const Tensor& p : layer->regularization_losses()) penalty = penalty.defined() ? penalty + p : p;
+  double regularization = 0;
+  if (penalty.defined()) {
+    total = total + penalty;
+    regularization = penalty.item();
+  }
   if (training) {
     refresh_trainable();  // picks up weights that this forward pass built
     optim::Optimizer::zero_grad(trainable_);
@@ -145,7 +154,7 @@ std::vector<Tensor> Model::run_step(const detail::Batch& b, bool training, detai
   }
   NoGradGuard ng;
   for (Tensor& p : preds) p = p.detach();
-  tr.update(b, preds, per_output, detail::rows(b.xs.at(0)));
+  tr.update(b, preds, per_output, regularization, detail::rows(b.xs.at(0)));
   return preds;
 }
 

@@ -13,6 +13,8 @@
 #include "nabla/optim/schedules.h"
 #include "nabla/train/losses_focal.h"
 #include "nabla/train/metrics/auc.h"
+#include "nabla/train/metrics/keras_precision_recall.h"
+#include "nabla/nn/advanced_activations.h"
 #include "nabla/train/model_config.h"
 
 using namespace nabla;
@@ -207,6 +209,38 @@ TEST(KerasConfig, LossesAndMetrics) {
   check("metric_mae", metrics::serialize(metrics::MeanAbsoluteError()));
   check("metric_mean", metrics::serialize(metrics::MeanMetric("mean")));
   check("metric_auc", metrics::serialize(metrics::AUC({.curve = metrics::Curve::PR, .num_thresholds = 50})));
+}
+
+// Issue 20's options and classes, against Keras 3.15's own serialization.
+TEST(KerasConfig, KerasParityOptions) {
+  check("relu_layer", nn::serialize_layer(*named(layers::ReLU(6.0, 0.1, 0.5), "relu_l")));
+  check("leaky_relu_layer", nn::serialize_layer(*named(layers::LeakyReLU(0.2), "leaky")));
+  check("elu_layer", nn::serialize_layer(*named(layers::ELU(0.5), "elu_l")));
+  check("softmax_layer", nn::serialize_layer(*named(layers::Softmax(), "softmax_l")));
+  check("loss_sparse_cce_ignore", losses::serialize(losses::SparseCategoricalCrossentropy(false, 255, "sum")));
+  check("loss_mse_none", losses::serialize(losses::MeanSquaredError("none")));
+  optim::SGDOptions s;
+  s.learning_rate = 0.1;
+  s.weight_decay = 0.01;
+  json sgd = optim::serialize(optim::SGD(s));
+  sgd["config"]["name"] = "sgd_1";  // Keras numbers the second SGD of its session
+  check("opt_sgd_weight_decay", sgd);
+  check("metric_accuracy", metrics::serialize(metrics::Accuracy()));
+  check("metric_top_k", metrics::serialize(metrics::TopKCategoricalAccuracy(3)));
+  check("metric_sparse_top_k", metrics::serialize(metrics::SparseTopKCategoricalAccuracy()));
+  check("metric_precision", metrics::serialize(metrics::Precision({.thresholds = 0.3})));
+  check("metric_recall_top_k", metrics::serialize(metrics::Recall({.top_k = 2, .class_id = 1})));
+  check("metric_auc_logits", metrics::serialize(metrics::AUC({.from_logits = true}, "auc_1")));
+  // ... and each rebuilds to the same config.
+  for (const char* key : {"metric_accuracy", "metric_top_k", "metric_sparse_top_k", "metric_precision",
+                          "metric_recall_top_k", "metric_auc_logits"}) {
+    json j = metrics::serialize(*metrics::deserialize(keras(key)));
+    check(key, j);
+  }
+  for (const char* key : {"loss_sparse_cce_ignore", "loss_mse_none"}) check(key, losses::serialize(*losses::deserialize(keras(key))));
+  check("opt_sgd_weight_decay", optim::serialize(*optim::deserialize(keras("opt_sgd_weight_decay"))));
+  for (const char* key : {"relu_layer", "leaky_relu_layer", "elu_layer", "softmax_layer"})
+    check(key, nn::serialize_layer(*nn::deserialize_layer(keras(key))));
 }
 
 TEST(KerasConfig, Models) {

@@ -77,6 +77,21 @@ o["metric_mae"] = keras.metrics.MeanAbsoluteError()
 o["metric_mean"] = keras.metrics.Mean()
 o["metric_auc"] = keras.metrics.AUC(curve="PR", num_thresholds=50)
 
+# Issue 20's options and classes.
+o["relu_layer"] = layers.ReLU(max_value=6.0, negative_slope=0.1, threshold=0.5, name="relu_l")
+o["leaky_relu_layer"] = layers.LeakyReLU(negative_slope=0.2, name="leaky")
+o["elu_layer"] = layers.ELU(alpha=0.5, name="elu_l")
+o["softmax_layer"] = layers.Softmax(name="softmax_l")
+o["loss_sparse_cce_ignore"] = keras.losses.SparseCategoricalCrossentropy(ignore_class=255, reduction="sum")
+o["loss_mse_none"] = keras.losses.MeanSquaredError(reduction="none")
+o["opt_sgd_weight_decay"] = keras.optimizers.SGD(learning_rate=0.1, weight_decay=0.01)
+o["metric_accuracy"] = keras.metrics.Accuracy()
+o["metric_top_k"] = keras.metrics.TopKCategoricalAccuracy(k=3)
+o["metric_sparse_top_k"] = keras.metrics.SparseTopKCategoricalAccuracy()
+o["metric_precision"] = keras.metrics.Precision(thresholds=0.3)
+o["metric_recall_top_k"] = keras.metrics.Recall(top_k=2, class_id=1)
+o["metric_auc_logits"] = keras.metrics.AUC(from_logits=True)
+
 o["sequential"] = keras.Sequential([keras.Input((4,)), layers.Dense(3, activation="relu", name="d1"),
                                     layers.Dense(2, name="d2")], name="seq")
 o["sequential_unbuilt"] = keras.Sequential([layers.Dense(3, name="d3")], name="seq2")

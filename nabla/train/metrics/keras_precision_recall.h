@@ -25,6 +25,8 @@ class ThresholdedCounts : public Metric {
   double true_positives() const { return tp_; }
   double false_positives() const { return fp_; }
   double false_negatives() const { return fn_; }
+  nlohmann::json get_config() const override;
+  const PrecisionRecallOptions& options() const { return o_; }
 
  private:
   PrecisionRecallOptions o_;
@@ -36,12 +38,16 @@ class Precision : public ThresholdedCounts {
   explicit Precision(PrecisionRecallOptions o = {}, std::string name = "precision")
       : ThresholdedCounts(o, std::move(name)) {}
   double result() const override;  // tp / (tp + fp), 0 when undefined (Keras's divide_no_nan)
+  std::string class_name() const override { return "Precision"; }
+  static std::shared_ptr<Precision> from_config(const nlohmann::json& config);
 };
 
 class Recall : public ThresholdedCounts {
  public:
   explicit Recall(PrecisionRecallOptions o = {}, std::string name = "recall") : ThresholdedCounts(o, std::move(name)) {}
   double result() const override;  // tp / (tp + fn)
+  std::string class_name() const override { return "Recall"; }
+  static std::shared_ptr<Recall> from_config(const nlohmann::json& config);
 };
 
 }  // namespace nabla::metrics
