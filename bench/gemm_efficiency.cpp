@@ -47,9 +47,10 @@ Gemm make_gemm(std::string name, Shape a_shape, bool trans_a, Shape b_shape, boo
 
 // The five GEMMs of one training step of Dense(128, relu) -> Dense(10) at this batch size.
 std::vector<Gemm> mlp_step_gemms(int64_t batch) {
-  using Epilogue = kernels::FusedActivation;
+  using kernels::FusedActivation;
   return {
-      make_gemm("dense128 forward x W", {batch, 784}, false, {784, 128}, false, {batch, 128}, true, Epilogue::relu),
+      make_gemm("dense128 forward x W", {batch, 784}, false, {784, 128}, false, {batch, 128}, true,
+                FusedActivation::relu),
       make_gemm("dense128 dW = x^T g", {batch, 784}, true, {batch, 128}, false, {784, 128}),
       make_gemm("dense10 forward h W", {batch, 128}, false, {128, 10}, false, {batch, 10}, true),
       make_gemm("dense10 dW = h^T g", {batch, 128}, true, {batch, 10}, false, {128, 10}),

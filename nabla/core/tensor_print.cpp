@@ -123,7 +123,8 @@ std::string render(const Values& v, const Formatter& f, int d, int64_t base, siz
   if (d == s.size()) return f.format(base);
   std::vector<int64_t> idx = shown_indices(s[d], summarize, o.edgeitems);
   if (d == s.size() - 1) {  // _vector_str: wrap at the line width
-    size_t per_line = std::max<size_t>(1, (size_t(std::max<int64_t>(o.linewidth - int64_t(indent), 0))) / (f.width() + 2));
+    const int64_t room = std::max<int64_t>(o.linewidth - int64_t(indent), 0);
+    const size_t per_line = std::max<size_t>(1, size_t(room) / (f.width() + 2));
     std::vector<std::string> items;
     for (int64_t i : idx) items.push_back(i < 0 ? std::string(" ...") : f.format(base + i));
     std::string r = "[";
