@@ -4,6 +4,7 @@
 
 #include "nabla/autograd/grad_mode.h"
 #include "nabla/ops/math.h"
+#include "nabla/ops/reduce.h"
 #include "nabla/train/compile_utils.h"
 #include "nabla/train/data_adapter.h"
 #include "nabla/train/metric_trackers.h"
@@ -131,8 +132,14 @@ std::vector<Tensor> Model::run_step(const detail::Batch& b, bool training, detai
   std::vector<double> per_output(preds.size());
   for (size_t k = 0; k < preds.size(); ++k) {
     Tensor l = (*loss_)(b.ys[k], preds[k], b.weight(k));
+    if (l.numel() != 1) {
+      // reduction "none" (per-sample losses): Keras's trainer differentiates their sum and reports their mean.
+      per_output[k] = mean(l.detach()).item();
+      l = sum(l);
+    } else {
+      per_output[k] = l.item();
+    }
     total = k == 0 ? l : total + l;
-    per_output[k] = l.item();
   }
   // Keras adds the layers' regularization penalties (layer.losses) to the loss it minimises and reports.
   Tensor penalty;
