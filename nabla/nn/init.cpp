@@ -291,7 +291,8 @@ json serialize_initializer(const Initializer& init) {
   std::string reg;
   {
     std::lock_guard<std::mutex> lock(registry_mu);
-    reg = registry().registered_name(typeid(init.impl()));
+    const auto& impl = init.impl();  // typeid of a named reference: clang warns on typeid(call())
+    reg = registry().registered_name(typeid(impl));
   }
   if (!reg.empty()) return saving::serialize_object("", saving::class_name_of_registered(reg), init.get_config(), reg);
   return saving::serialize_object("keras.initializers", init.class_name(), init.get_config());

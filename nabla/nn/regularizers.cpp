@@ -89,7 +89,8 @@ json serialize_regularizer(const Regularizer& r) {
   std::string reg;
   {
     std::lock_guard<std::mutex> lock(registry_mu);
-    reg = registry().registered_name(typeid(r.impl()));
+    const auto& impl = r.impl();  // typeid of a named reference: clang warns on typeid(call())
+    reg = registry().registered_name(typeid(impl));
   }
   if (!reg.empty()) return saving::serialize_object("", saving::class_name_of_registered(reg), r.get_config(), reg);
   return saving::serialize_object("keras.regularizers", r.class_name(), r.get_config());
