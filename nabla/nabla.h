@@ -24,6 +24,7 @@
 #include "nabla/debug/lr_finder.h"
 #include "nabla/debug/nan_dump.h"
 #include "nabla/debug/numerics_mode.h"
+#include "nabla/io/model_file.h"
 #include "nabla/nn/activation.h"
 #include "nabla/nn/add.h"
 #include "nabla/nn/advanced_activations.h"

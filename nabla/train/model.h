@@ -181,6 +181,12 @@ class Model {
   optim::Optimizer& optimizer() const;
   const losses::Loss& loss() const;
   bool compiled() const { return optimizer_ != nullptr; }
+  // The metrics compile() resolved, in order (what a model file's compile_config records).
+  const std::vector<metrics::MetricPtr>& compiled_metrics() const { return metrics_; }
+  const std::vector<metrics::MetricPtr>& compiled_weighted_metrics() const { return weighted_metrics_; }
+  // The whole model (config, weights, compile config and optimizer state) as a Keras 3 .keras file: Keras's
+  // model.save. Defined with nabla::save_model in io/model_file.cpp.
+  void save(const std::string& path) const;
   bool stop_training = false;  // set by callbacks (EarlyStopping, TerminateOnNaN)
 
  protected:
