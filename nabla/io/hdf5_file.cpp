@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "nabla/core/error.h"
+#include "nabla/io/hdf5_sandbox.h"
 
 namespace nabla::io::h5 {
 namespace {
@@ -100,10 +101,17 @@ std::string error_text() {
 }
 
 File File::open_image(std::string_view bytes, std::string origin) {
-  quiet();
   if (bytes.size() < 8 || std::memcmp(bytes.data(), "\x89HDF\r\n\x1a\n", 8) != 0)
     throw IOError(origin + ": not an HDF5 file (no HDF5 signature at its start)");
   check_global_heaps(bytes, origin);
+  const std::string clean = sanitized_image(bytes, origin);
+  return open_trusted_image(clean, std::move(origin));
+}
+
+File File::open_trusted_image(std::string_view bytes, std::string origin) {
+  quiet();
+  if (bytes.size() < 8 || std::memcmp(bytes.data(), "\x89HDF\r\n\x1a\n", 8) != 0)
+    throw IOError(origin + ": not an HDF5 file (no HDF5 signature at its start)");
   Id fapl(H5Pcreate(H5P_FILE_ACCESS));
   // The core driver keeps the file in memory; backing_store=0 never writes it anywhere. The image is copied in.
   if (H5Pset_fapl_core(fapl, 1 << 16, 0) < 0 || H5Pset_file_image(fapl, const_cast<char*>(bytes.data()), bytes.size()) < 0)
@@ -322,6 +330,24 @@ void write_string_attr(hid_t obj, const std::string& name, const std::string& va
   if (!attr.valid()) fail(where, "cannot create attribute '" + name + "'");
   const char* p = value.c_str();
   if (H5Awrite(attr, type, &p) < 0) fail(where, "cannot write attribute '" + name + "'");
+}
+
+void write_string_list_attr(hid_t obj, const std::string& name, const std::vector<std::string>& values,
+                            const std::string& where) {
+  if (values.size() == 1) return write_string_attr(obj, name, values[0], where);
+  Id type(values.empty() ? H5Tcopy(H5T_IEEE_F64LE) : H5Tcopy(H5T_C_S1));
+  if (!values.empty()) {
+    H5Tset_size(type, H5T_VARIABLE);
+    H5Tset_cset(type, H5T_CSET_UTF8);
+  }
+  const hsize_t n = values.size();
+  Id space(H5Screate_simple(1, &n, nullptr));
+  Id attr(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT));
+  if (!attr.valid()) fail(where, "cannot create attribute '" + name + "'");
+  if (values.empty()) return;
+  std::vector<const char*> ptrs;
+  for (const std::string& v : values) ptrs.push_back(v.c_str());
+  if (H5Awrite(attr, type, ptrs.data()) < 0) fail(where, "cannot write attribute '" + name + "'");
 }
 
 }  // namespace nabla::io::h5

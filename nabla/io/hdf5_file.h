@@ -38,7 +38,10 @@ std::string error_text();
 // An HDF5 file held in memory. `origin` names it in errors ("m.keras: model.weights.h5").
 class File {
  public:
+  // An image from outside: read through hdf5_sandbox.h's child process, which hands back a clean copy.
   static File open_image(std::string_view bytes, std::string origin);
+  // An image libhdf5 itself wrote (the sandbox's copy), or one read inside the sandbox: opened directly.
+  static File open_trusted_image(std::string_view bytes, std::string origin);
   static File create(std::string origin);
   // The complete file as bytes (after flushing), for writing into an archive or to disk.
   std::string image() const;
@@ -72,5 +75,9 @@ void write_dataset(hid_t loc, const std::string& name, const Tensor& t, const st
 std::optional<std::vector<std::string>> read_string_attr(hid_t obj, const std::string& name, const std::string& where);
 // A scalar variable-length UTF-8 string attribute, as h5py writes a Python str.
 void write_string_attr(hid_t obj, const std::string& name, const std::string& value, const std::string& where);
+// A list as read_string_attr returns it: one string as a scalar, several as a 1-D array of variable-length
+// strings, none as the empty float64 array h5py writes for an empty Python list.
+void write_string_list_attr(hid_t obj, const std::string& name, const std::vector<std::string>& values,
+                            const std::string& where);
 
 }  // namespace nabla::io::h5
