@@ -1,0 +1,92 @@
+// nabla-inspect FILE: what a model file holds: the model's summary, its input and output signatures (name, dtype,
+// shape with -1 for the batch), and the compile config and optimizer state it brings back.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "nabla/io/model_file.h"
+#include "nabla/train/functional.h"
+#include "nabla/train/sequential.h"
+
+namespace {
+
+std::string shape_str(const nabla::Shape& s) {
+  std::string r = "[";
+  for (int i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
+  return r + "]";
+}
+
+void print_signature(nabla::Model& model, std::ostream& os) {
+  os << "inputs:\n";
+  if (auto* f = dynamic_cast<nabla::Functional*>(&model)) {
+    for (const auto& in : f->inputs()) os << "  " << in.name() << "  float32  " << shape_str(in.shape()) << "\n";
+  } else if (auto* s = dynamic_cast<nabla::Sequential*>(&model)) {
+    nlohmann::json cfg = s->get_config();
+    std::string shape = "unknown (built on first call)";
+    if (auto it = cfg.find("build_input_shape"); it != cfg.end() && it->is_array()) {
+      nabla::Shape sh;
+      for (const auto& d : *it) sh.push_back(d.is_number_integer() ? d.get<int64_t>() : -1);
+      if (sh.size() > 0) sh[0] = -1;
+      shape = shape_str(sh);
+    }
+    os << "  input_layer  float32  " << shape << "\n";
+  }
+  os << "outputs:\n";
+  const std::vector<std::string> names = model.output_names();
+  const std::vector<nabla::Shape> shapes = model.output_shapes();
+  if (!names.empty()) {
+    for (size_t i = 0; i < names.size(); ++i)
+      os << "  " << names[i] << "  float32  " << (i < shapes.size() ? shape_str(shapes[i]) : "unknown") << "\n";
+  } else if (auto ls = model.layer_output_shapes(); !ls.empty()) {
+    os << "  " << ls.back().first->name() << "  float32  " << shape_str(ls.back().second) << "\n";
+  }
+}
+
+void print_compiled(nabla::Model& model, std::ostream& os) {
+  if (!model.compiled()) {
+    os << "compiled: no (the file has no compile config)\n";
+    return;
+  }
+  os << "loss: " << model.loss().class_name() << "\n";
+  std::string metrics;
+  for (const auto& m : model.compiled_metrics()) metrics += (metrics.empty() ? "" : ", ") + m->name();
+  os << "metrics: [" << metrics << "]\n";
+  nabla::optim::Optimizer& opt = model.optimizer();
+  const auto vars = opt.variables(model.trainable_weights());
+  os << "optimizer: " << opt.class_name() << " " << opt.get_config().dump() << "\n";
+  os << "optimizer state: iterations " << opt.iterations() << ", " << vars.size() << " variables ("
+     << opt.slot_names().size() << " slots per weight: ";
+  std::string slots;
+  for (const auto& n : opt.slot_names()) slots += (slots.empty() ? "" : ", ") + n;
+  os << (slots.empty() ? "none" : slots) << ")\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Prints what a model file holds: summary, input/output signatures, compile config, optimizer state"};
+  std::string path;
+  app.add_option("FILE", path, "model file (.keras, .h5, model.json, .onnx: whatever load_model reads)")->required();
+  CLI11_PARSE(app, argc, argv);
+  try {
+    std::shared_ptr<nabla::Model> model;
+    std::string compile_error;
+    try {
+      model = nabla::load_model(path);
+    } catch (const nabla::ValueError& e) {
+      // The architecture and weights may still load (a Keras model compiled without a loss, say): show them.
+      compile_error = e.what();
+      model = nabla::load_model(path, {.compile = false});
+    }
+    std::cout << "file: " << path << "\n";
+    model->summary(std::cout);
+    print_signature(*model, std::cout);
+    if (compile_error.empty()) print_compiled(*model, std::cout);
+    else std::cout << "compiled: no; the file's compile config does not load: " << compile_error << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "nabla-inspect: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
