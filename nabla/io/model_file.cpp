@@ -8,6 +8,7 @@
 #include "nabla/autograd/grad_mode.h"
 #include "nabla/core/error.h"
 #include "nabla/io/keras_archive.h"
+#include "nabla/io/onnx_export.h"
 #include "nabla/train/functional.h"
 #include "nabla/train/model_config.h"
 #include "nabla/train/sequential.h"
@@ -183,6 +184,7 @@ void restore_optimizer(Model& model, const std::vector<Tensor>& values, const st
 }  // namespace
 
 void save_model(const Model& model, const std::string& path, SaveOptions opts) {
+  if (ends_with(path, ".onnx")) return io::export_onnx(model, path, opts.onnx_opset);
   check_keras_path(path, "save_model");
   io::KerasArchive a;
   a.config = serialize_model(model);

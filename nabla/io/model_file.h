@@ -16,6 +16,9 @@ struct SaveOptions {
   // Writes compile_config and the optimizer's variables (Keras's default). Without it the file holds the
   // architecture and weights only, and loads uncompiled.
   bool include_optimizer = true;
+  // "*.onnx" paths: the ONNX opset to write, 13 to 17 (io/onnx_export.h). The file is for inference: it holds
+  // the graph and weights, no optimizer.
+  int onnx_opset = 17;
 };
 
 struct LoadOptions {
@@ -26,7 +29,7 @@ struct LoadOptions {
 
 // Writes `model` through a temporary name: a failed save leaves any previous file untouched. Every layer must
 // be built. Throws ValueError for a path whose format nabla does not write, or a model without a config
-// (subclassed models).
+// (subclassed models). A "*.onnx" path writes an ONNX graph for inference engines instead (io/onnx_export.h).
 void save_model(const Model& model, const std::string& path, SaveOptions opts = {});
 // Rebuilds the model, its weights and (unless opts.compile is false) its compiled state. Errors name the file,
 // the entry (config.json, model.weights.h5 and the variable path) and what was expected.
