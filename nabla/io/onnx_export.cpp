@@ -36,6 +36,7 @@ struct Val {
   Shape shape;  // Keras's shape (batch axis -1), whatever the layout
   Layout layout = Layout::keras;
   Shape nhwc;   // flat_chw only: the [batch, h, w, c] shape that was flattened in CHW order
+  std::string nchw_source;  // flat_chw only: the NCHW value that was flattened
 };
 
 std::vector<float> floats(const Tensor& t) { return t.detach().contiguous().to_vector<float>(); }
@@ -144,6 +145,9 @@ class Exporter {
   // ---- the model ----
   void add_input(const std::string& name, const Shape& shape);
   void add_outputs(const std::vector<Val>& vals, const std::vector<std::string>& names);
+  // Drops nodes and initializers no output depends on (a Flatten in CHW order whose readers all wanted the NHWC
+  // one, say). Nodes are in emission order, which is topological.
+  void prune();
   std::string layer_who(const nn::Layer& l) const { return who_ + ": layer '" + l.name() + "' (" + l.type() + ")"; }
 
   const Model& model_;
@@ -238,11 +242,9 @@ Val Exporter::to_keras(const Val& v) {
       onnx::NodeProto* n = node("Transpose", {v.name}, v.name + "/to_nhwc");
       attr_ints(n, "perm", {0, 2, 3, 1});
       name = out(n);
-    } else {  // flat_chw: unflatten to NCHW, transpose, flatten in Keras's HWC order
-      std::string x = op("Reshape", {v.name, ints({-1, v.nhwc[3], v.nhwc[1], v.nhwc[2]})}, v.name + "/to_hwc");
-      onnx::NodeProto* t = node("Transpose", {x}, v.name + "/to_hwc");
-      attr_ints(t, "perm", {0, 2, 3, 1});
-      onnx::NodeProto* f = node("Flatten", {out(t)}, v.name + "/to_hwc");
+    } else {  // flat_chw: flatten the NHWC form of the image it came from, in Keras's HWC order
+      const Val image{v.nchw_source, v.nhwc, Layout::nchw, {}, {}};
+      onnx::NodeProto* f = node("Flatten", {to_keras(image).name}, v.name + "/to_hwc");
       attr_i(f, "axis", 1);
       name = out(f);
     }
@@ -528,7 +530,7 @@ Val Exporter::emit(const nn::Layer& l, const std::vector<Val>& in, const Shape& 
     if (x.layout == Layout::nchw && static_hwc) {  // flatten in CHW order; a Dense reading it permutes its kernel
       onnx::NodeProto* n = node("Flatten", {x.name}, l.name());
       attr_i(n, "axis", 1);
-      return {out(n), out_shape, Layout::flat_chw, x.shape};
+      return {out(n), out_shape, Layout::flat_chw, x.shape, x.name};
     }
     x = to_keras(x);
     if (x.shape.size() == 2) return {x.name, out_shape, Layout::keras, {}};
@@ -569,7 +571,9 @@ void Exporter::add_outputs(const std::vector<Val>& vals, const std::vector<std::
     const std::string& name = names[i];
     used_.insert(name);
     auto it = renamed.find(internal[i]);
-    if (!graph_inputs_.count(internal[i]) && it == renamed.end()) {
+    if (internal[i] == name) {
+      // An input that is also an output (an Input passed straight through): ONNX lets an output name an input.
+    } else if (!graph_inputs_.count(internal[i]) && it == renamed.end()) {
       // The producing node's output takes the model's name (no Identity node).
       for (auto& n : *g_->mutable_node()) {
         for (auto& s : *n.mutable_input())
@@ -584,6 +588,27 @@ void Exporter::add_outputs(const std::vector<Val>& vals, const std::vector<std::
     }
     set_float_type(g_->add_output(), name, vals[i].shape);
   }
+}
+
+void Exporter::prune() {
+  std::set<std::string> needed;
+  for (const auto& o : g_->output()) needed.insert(o.name());
+  auto* nodes = g_->mutable_node();
+  std::vector<bool> keep(size_t(nodes->size()), false);
+  for (int i = nodes->size() - 1; i >= 0; --i) {
+    const onnx::NodeProto& n = nodes->Get(i);
+    for (const auto& o : n.output()) keep[size_t(i)] = keep[size_t(i)] || needed.count(o);
+    if (keep[size_t(i)])
+      for (const auto& in : n.input()) needed.insert(in);
+  }
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> kept_nodes;
+  for (int i = 0; i < nodes->size(); ++i)
+    if (keep[size_t(i)]) kept_nodes.Add()->Swap(nodes->Mutable(i));
+  nodes->Swap(&kept_nodes);
+  google::protobuf::RepeatedPtrField<onnx::TensorProto> kept_inits;
+  for (auto& t : *g_->mutable_initializer())
+    if (needed.count(t.name())) kept_inits.Add()->Swap(&t);
+  g_->mutable_initializer()->Swap(&kept_inits);
 }
 
 onnx::ModelProto Exporter::run() {
@@ -626,6 +651,7 @@ onnx::ModelProto Exporter::run() {
     }
     used_.erase(layers.back()->name());  // the output's name; internal names never take it (they hold a '/')
     add_outputs({cur}, {layers.back()->name()});
+    prune();
     return m;
   }
   const auto* fn = dynamic_cast<const Functional*>(&model_);
@@ -665,6 +691,7 @@ onnx::ModelProto Exporter::run() {
     used_.erase(o.name());
   }
   add_outputs(outs, names);
+  prune();
   return m;
 }
 

@@ -36,7 +36,7 @@ void randomize(const Model& m, uint64_t seed) {
   manual_seed(seed);
   NoGradGuard ng;
   for (const auto& l : m.layers())
-    for (auto& w : const_cast<nn::Layer&>(*l).weights()) {
+    for (auto& w : l->weights()) {
       if (w.name == "bias" || w.name == "beta" || w.name == "moving_mean")
         w.value.copy_(Tensor::uniform(w.value.shape(), -0.5, 0.5));
       else if (w.name == "gamma" || w.name == "moving_variance")
@@ -54,9 +54,9 @@ void write_f32(const std::string& path, const Tensor& t) {
 nlohmann::json shape_json(const Tensor& t) { return std::vector<int64_t>(t.shape().begin(), t.shape().end()); }
 
 // Saves the model as <name>.onnx (through save_model) with its inputs and nabla's predictions.
-void write_case(const std::string& name, const Model& model, const std::vector<std::string>& input_names,
+void write_case(const std::string& name, Model& model, const std::vector<std::string>& input_names,
                 const std::vector<Tensor>& xs, int opset = 17) {
-  std::vector<Tensor> ys = const_cast<Model&>(model).predict(xs, {.batch_size = 1024});
+  std::vector<Tensor> ys = model.predict(xs, {.batch_size = 1024});
   std::vector<std::string> output_names = model.output_names();
   if (output_names.empty()) output_names = {model.layers().back()->name()};
   ASSERT_EQ(ys.size(), output_names.size());
@@ -159,8 +159,16 @@ std::shared_ptr<Functional> conv_zoo() {
   auto out_seq = apply_layer(named(layers::Flatten(), "seq_flat"), seq_bn);
   auto avg_valid = apply_layer(layers::AveragePooling2D(2), c4);                                               // 6x6x5
   auto out_pool = apply_layer(named(layers::Flatten(), "pool_flat"), avg_valid);
+  // Dense on an NCHW image (its last axis: transposed back first); Concatenate of the NHWC input with an NCHW image.
+  auto dense_img = apply_layer(layers::Dense(3, "relu"), p3);                                                  // 4x4x3
+  auto out_dense_img = apply_layer(named(layers::GlobalAveragePooling2D(), "dense_on_image"), dense_img);
+  auto c5 = apply_layer(layers::Conv2D(4, 3, "tanh", {.padding = "same"}), x);                               // 17x15x4
+  auto mixed = apply_layer(layers::Concatenate(), {x, c5});                                                  // 17x15x7
+  auto out_mixed = apply_layer(named(layers::GlobalAveragePooling2D(), "mixed_concat"),
+                               apply_layer(layers::MaxPooling2D(2, 2, "same"), mixed));
   auto m = std::make_shared<Functional>(std::vector<KerasTensor>{x},
-                                        std::vector<KerasTensor>{out_gap, out_flat, out_flat_bn, out_seq, out_pool},
+                                        std::vector<KerasTensor>{out_gap, out_flat, out_flat_bn, out_seq, out_pool,
+                                                                 out_dense_img, out_mixed},
                                         "conv_zoo");
   randomize(*m, 14);
   return m;
@@ -250,6 +258,17 @@ TEST(Models, Activations) {
   write_case("activations_opset13", *m, {"x"}, {Tensor::uniform({6, 24}, -4, 4)}, 13);
 }
 
+// An input that is also an output, and one value behind two outputs.
+TEST(Models, Passthrough) {
+  auto x = Input({3}, "x");
+  auto y = apply_layer(named(layers::Dense(2), "y"), x);
+  auto z = apply_layer(named(layers::Dropout(0.5), "z"), y);  // the same value as y in the graph
+  Functional m(std::vector<KerasTensor>{x}, std::vector<KerasTensor>{y, x, z}, "passthrough");
+  randomize(m, 17);
+  manual_seed(28);
+  write_case("passthrough", m, {"x"}, {Tensor::uniform({2, 3}, -1, 1)});
+}
+
 TEST(Models, Embedding) {
   manual_seed(27);
   write_case("embedding", *embedding_model(), {"input_layer"}, {ids({7, 6}, 50)});
@@ -312,6 +331,22 @@ TEST(OnnxExport, CnnTransposesOnceAndPermutesTheDenseKernelAfterFlatten) {
         for (int64_t u : {0, 9}) EXPECT_EQ(rows[((c * 5 + h) * 5 + w) * 10 + u], k[size_t(((h * 5 + w) * 64 + c) * 10 + u)]);
 }
 
+TEST(OnnxExport, ConvZooTransposesItsInputOnceAndLeavesNoDeadNodes) {
+  onnx::ModelProto p = parse(*conv_zoo());
+  // Four layers read the image (three Conv2D, a Concatenate with an NCHW image): one NHWC -> NCHW transpose.
+  int to_nchw = 0;
+  std::set<std::string> used;
+  for (const auto& o : p.graph().output()) used.insert(o.name());
+  for (const auto& n : p.graph().node()) {
+    for (const auto& i : n.input()) used.insert(i);
+    if (n.op_type() == "Transpose" && n.attribute(0).ints_size() == 4 && n.attribute(0).ints(1) == 3) ++to_nchw;
+  }
+  EXPECT_EQ(to_nchw, 1);
+  for (const auto& n : p.graph().node())
+    for (const auto& o : n.output()) EXPECT_TRUE(used.count(o)) << n.name() << " computes '" << o << "', never read";
+  for (const auto& t : p.graph().initializer()) EXPECT_TRUE(used.count(t.name())) << t.name();
+}
+
 TEST(OnnxExport, MlpIsFlattenGemmGemm) {
   onnx::ModelProto p = parse(*reference_mlp());
   std::vector<std::string> ops;
@@ -327,6 +362,18 @@ TEST(OnnxExport, SharedLayerWeightsAreWrittenOnce) {
   onnx::ModelProto p = parse(m);
   EXPECT_EQ(p.graph().initializer_size(), 2);
   EXPECT_EQ(count_ops(p, "Gemm"), 2);
+}
+
+TEST(OnnxExport, AnInputThatIsAlsoAnOutputIsNotDefinedTwice) {
+  auto x = Input({3}, "x");
+  auto y = apply_layer(named(layers::Dense(2), "y"), x);
+  Functional m(std::vector<KerasTensor>{x}, std::vector<KerasTensor>{y, x}, "passthrough");
+  onnx::ModelProto p = parse(m);
+  ASSERT_EQ(p.graph().output_size(), 2);
+  EXPECT_EQ(p.graph().output(1).name(), "x");
+  EXPECT_EQ(count_ops(p, "Identity"), 0);
+  for (const auto& n : p.graph().node())
+    for (const auto& o : n.output()) EXPECT_NE(o, "x");
 }
 
 TEST(OnnxExport, SaveModelWritesThroughATemporaryName) {
