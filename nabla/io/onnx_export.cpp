@@ -4,15 +4,14 @@
 
 #include <cmath>
 #include <cstring>
-#include <filesystem>
 #include <functional>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <utility>
 #include <vector>
 
+#include "nabla/core/atomic_file.h"
 #include "nabla/core/error.h"
 #include "nabla/nn/input_layer.h"
 #include "nabla/nn/layer_registry.h"
@@ -710,21 +709,7 @@ void export_onnx(const Model& model, const std::string& path, int opset) {
   onnx::ModelProto m = Exporter(model, opset, who).run();
   std::string bytes;
   if (!m.SerializeToString(&bytes)) throw IOError(who + ": protobuf could not serialize the model");
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw IOError(who + ": cannot open '" + tmp + "' for writing");
-    f.write(bytes.data(), std::streamsize(bytes.size()));
-    f.close();
-    if (!f) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      throw IOError(who + ": writing '" + tmp + "' failed (disk full?)");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw IOError(who + ": cannot rename '" + tmp + "' to '" + path + "': " + ec.message());
+  write_file_atomic(path, bytes, "export_onnx");  // a unique temporary name beside path, fsynced, renamed
 }
 
 }  // namespace nabla::io

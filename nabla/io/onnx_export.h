@@ -22,7 +22,7 @@ constexpr int kOnnxMinOpset = 13;
 // onnx 1.12 (Debian 12) knows opsets up to 17.
 constexpr int kOnnxMaxOpset = 17;
 
-// Writes `model` as an ONNX file through a temporary name (a failed export leaves any previous file in place).
+// Writes `model` as an ONNX file atomically (core/atomic_file.h: a failed export leaves any previous file).
 // Throws ValueError for an opset outside [13, 17], an unbuilt layer, or a layer without an ONNX counterpart
 // (naming the layer and its class); IOError when the file cannot be written.
 void export_onnx(const Model& model, const std::string& path, int opset = kOnnxMaxOpset);
