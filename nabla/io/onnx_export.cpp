@@ -121,10 +121,11 @@ class Exporter {
     return out(node(type, in, where));
   }
   std::string initializer(const std::string& name, const std::vector<float>& v, const std::vector<int64_t>& dims);
-  // A weight of layer l (or a form of it, named by tag) as an initializer, made once per layer even when the layer
-  // is applied twice (shared weights).
+  // A weight of layer l (or a form of it, named by tag; variant tells apart forms of one tag) as an initializer,
+  // made once per layer even when the layer is applied twice (shared weights).
   std::string weight(const nn::Layer& l, const std::string& tag,
-                     const std::function<std::pair<std::vector<float>, std::vector<int64_t>>()>& make);
+                     const std::function<std::pair<std::vector<float>, std::vector<int64_t>>()>& make,
+                     const std::string& variant = "");
   std::string ints(const std::vector<int64_t>& v);
   std::string scalar(float v);
   // ---- layouts ----
@@ -188,8 +189,9 @@ std::string Exporter::initializer(const std::string& name, const std::vector<flo
 }
 
 std::string Exporter::weight(const nn::Layer& l, const std::string& tag,
-                             const std::function<std::pair<std::vector<float>, std::vector<int64_t>>()>& make) {
-  std::string& name = weights_[{&l, tag}];
+                             const std::function<std::pair<std::vector<float>, std::vector<int64_t>>()>& make,
+                             const std::string& variant) {
+  std::string& name = weights_[{&l, tag + "@" + variant}];
   if (name.empty()) {
     auto [v, dims] = make();
     name = initializer(l.name() + "/" + tag, v, dims);
@@ -308,10 +310,13 @@ Val Exporter::dense(const nn::Layer& l, const json& c, Val x, const Shape& out_s
   if (x.layout == Layout::flat_chw) {
     // The input holds Keras's flat vector in CHW order: permute the kernel's rows to the same order (exact).
     const Shape hwc = x.nhwc;
-    kernel = weight(l, "kernel_chw", [&] {
-      return std::make_pair(permuted(floats(k), {hwc[1], hwc[2], hwc[3], units}, {2, 0, 1, 3}),
-                            std::vector<int64_t>{in_dim, units});
-    });
+    kernel = weight(
+        l, "kernel_chw",
+        [&] {
+          return std::make_pair(permuted(floats(k), {hwc[1], hwc[2], hwc[3], units}, {2, 0, 1, 3}),
+                                std::vector<int64_t>{in_dim, units});
+        },
+        hwc.str());  // a shared Dense may read flattened images of different shapes
   } else {
     x = to_keras(x);
     kernel = weight(l, "kernel", [&] { return std::make_pair(floats(k), std::vector<int64_t>{in_dim, units}); });

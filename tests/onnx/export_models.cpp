@@ -258,6 +258,23 @@ TEST(Models, Activations) {
   write_case("activations_opset13", *m, {"x"}, {Tensor::uniform({6, 24}, -4, 4)}, 13);
 }
 
+// One Dense shared by two flattened images of different shapes (4x4x2 and 2x2x8): one permuted kernel each.
+TEST(Models, SharedDenseOverTwoImageShapes) {
+  auto x = Input({8, 8, 3}, "image");
+  auto a = apply_layer(layers::Flatten(), apply_layer(layers::Conv2D(2, 1, "", {.strides = 2}), x));
+  auto b = apply_layer(layers::Flatten(), apply_layer(layers::Conv2D(8, 1, "", {.strides = 4}), x));
+  auto d = layers::Dense(5);
+  auto y = apply_layer(named(layers::Add(), "sum"), {apply_layer(d, a), apply_layer(d, b)});
+  Functional m(x, y, "shared_dense");
+  randomize(m, 18);
+  manual_seed(29);
+  write_case("shared_dense", m, {"image"}, {Tensor::uniform({3, 8, 8, 3}, -1, 1)});
+  onnx::ModelProto p = parse(m);
+  int kernels = 0;
+  for (const auto& t : p.graph().initializer()) kernels += t.name().find("/kernel_chw") != std::string::npos;
+  EXPECT_EQ(kernels, 2);
+}
+
 // An input that is also an output, and one value behind two outputs.
 TEST(Models, Passthrough) {
   auto x = Input({3}, "x");
