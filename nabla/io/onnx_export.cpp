@@ -43,7 +43,8 @@ std::vector<float> floats(const Tensor& t) { return t.detach().contiguous().to_v
 std::vector<int64_t> dims_of(const Tensor& t) { return {t.shape().begin(), t.shape().end()}; }
 
 // v (row-major with dimensions dims) with its axes permuted: output axis i is input axis perm[i].
-std::vector<float> permuted(const std::vector<float>& v, const std::vector<int64_t>& dims, const std::vector<int>& perm) {
+std::vector<float> permuted(const std::vector<float>& v, const std::vector<int64_t>& dims,
+                            const std::vector<int>& perm) {
   const size_t r = dims.size();
   std::vector<int64_t> stride(r, 1), out_dims(r), step(r), idx(r, 0);
   for (size_t i = r - 1; i > 0; --i) stride[i - 1] = stride[i] * dims[i];
@@ -178,7 +179,8 @@ onnx::NodeProto* Exporter::node(const std::string& op, const std::vector<std::st
   return n;
 }
 
-std::string Exporter::initializer(const std::string& name, const std::vector<float>& v, const std::vector<int64_t>& dims) {
+std::string Exporter::initializer(const std::string& name, const std::vector<float>& v,
+                                  const std::vector<int64_t>& dims) {
   onnx::TensorProto* t = g_->add_initializer();
   t->set_name(fresh(name));
   t->set_data_type(onnx::TensorProto::FLOAT);
