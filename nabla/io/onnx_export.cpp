@@ -35,7 +35,6 @@ struct Val {
   Shape shape;  // Keras's shape (batch axis -1), whatever the layout
   Layout layout = Layout::keras;
   Shape nhwc;   // flat_chw only: the [batch, h, w, c] shape that was flattened in CHW order
-  std::string nchw_source;  // flat_chw only: the NCHW value that was flattened
 };
 
 std::vector<float> floats(const Tensor& t) { return t.detach().contiguous().to_vector<float>(); }
@@ -158,6 +157,7 @@ class Exporter {
   std::set<std::string> used_;
   std::set<std::string> graph_inputs_;
   std::map<std::string, std::string> nchw_of_, keras_of_;  // converted copies of values, made once
+  std::map<std::string, std::string> flattened_from_;     // a CHW-order Flatten's output -> its NCHW input
   std::map<uint32_t, std::string> scalars_;
   // Each layer's weights once, also for a layer applied twice (shared weights).
   std::map<std::pair<const nn::Layer*, std::string>, std::string> weights_;
@@ -245,9 +245,18 @@ Val Exporter::to_keras(const Val& v) {
       onnx::NodeProto* n = node("Transpose", {v.name}, v.name + "/to_nhwc");
       attr_ints(n, "perm", {0, 2, 3, 1});
       name = out(n);
-    } else {  // flat_chw: flatten the NHWC form of the image it came from, in Keras's HWC order
-      const Val image{v.nchw_source, v.nhwc, Layout::nchw, {}, {}};
-      onnx::NodeProto* f = node("Flatten", {to_keras(image).name}, v.name + "/to_hwc");
+    } else {  // flat_chw: flatten the image's NHWC form, in Keras's HWC order
+      auto src = flattened_from_.find(v.name);
+      std::string image_nhwc;
+      if (src != flattened_from_.end()) {  // the Flatten itself: transpose its input (once per image)
+        image_nhwc = to_keras({src->second, v.nhwc, Layout::nchw, {}}).name;
+      } else {  // a value computed from flattened images (an activation, an Add): unflatten first
+        std::string x = op("Reshape", {v.name, ints({-1, v.nhwc[3], v.nhwc[1], v.nhwc[2]})}, v.name + "/to_hwc");
+        onnx::NodeProto* t = node("Transpose", {x}, v.name + "/to_hwc");
+        attr_ints(t, "perm", {0, 2, 3, 1});
+        image_nhwc = out(t);
+      }
+      onnx::NodeProto* f = node("Flatten", {image_nhwc}, v.name + "/to_hwc");
       attr_i(f, "axis", 1);
       name = out(f);
     }
@@ -536,7 +545,8 @@ Val Exporter::emit(const nn::Layer& l, const std::vector<Val>& in, const Shape& 
     if (x.layout == Layout::nchw && static_hwc) {  // flatten in CHW order; a Dense reading it permutes its kernel
       onnx::NodeProto* n = node("Flatten", {x.name}, l.name());
       attr_i(n, "axis", 1);
-      return {out(n), out_shape, Layout::flat_chw, x.shape, x.name};
+      flattened_from_[out(n)] = x.name;
+      return {out(n), out_shape, Layout::flat_chw, x.shape};
     }
     x = to_keras(x);
     if (x.shape.size() == 2) return {x.name, out_shape, Layout::keras, {}};

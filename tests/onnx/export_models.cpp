@@ -275,6 +275,22 @@ TEST(Models, SharedDenseOverTwoImageShapes) {
   EXPECT_EQ(kernels, 2);
 }
 
+// Layers between a Flatten of an NCHW image and its readers: an activation, an Add of two flattened images, then
+// readers wanting Keras's order (outputs, BatchNormalization) and a Dense (permuted kernel).
+TEST(Models, FlattenedImageThroughOtherLayers) {
+  auto x = Input({6, 5, 3}, "image");
+  auto f1 = apply_layer(layers::Flatten(), apply_layer(layers::Conv2D(4, 2), x));          // 5x4x4
+  auto f2 = apply_layer(layers::Flatten(), apply_layer(layers::Conv2D(4, 2, "relu"), x));  // 5x4x4
+  auto t = apply_layer(named(layers::Activation("tanh"), "flat_tanh"), f1);
+  auto s = apply_layer(layers::Add(), {f1, f2});
+  auto bn = apply_layer(named(layers::BatchNormalization(), "flat_sum_bn"), s);
+  auto d = apply_layer(named(layers::Dense(3), "flat_sum_dense"), apply_layer(layers::LeakyReLU(), s));
+  Functional m(std::vector<KerasTensor>{x}, std::vector<KerasTensor>{t, bn, d}, "flat_ops");
+  randomize(m, 19);
+  manual_seed(30);
+  write_case("flat_ops", m, {"image"}, {Tensor::uniform({3, 6, 5, 3}, -1, 1)});
+}
+
 // An input that is also an output, and one value behind two outputs.
 TEST(Models, Passthrough) {
   auto x = Input({3}, "x");
