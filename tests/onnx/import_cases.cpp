@@ -1,0 +1,246 @@
+// load_model("m.onnx"): models exported by torch.onnx.export (built at test time by make_import_fixtures.py) and
+// by tf2onnx (committed in tests/onnx/data) predict what their frameworks predict; the imported layers fine-tune;
+// unsupported ops and malformed files fail with errors that name what is wrong.
+#include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "nabla/io/model_file.h"
+#include "nabla/io/onnx_import.h"
+#include "nabla/io/onnx_op.h"
+#include "nabla/nn/layer.h"
+#include "nabla/train/functional.h"
+#include "test_util.h"
+
+namespace nabla {
+namespace {
+
+using json = nlohmann::json;
+
+std::string fixture(const std::string& name) { return std::string(NABLA_ONNX_IMPORT_FIXTURES) + "/" + name; }
+
+std::string read_bytes(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  EXPECT_TRUE(f.good()) << "cannot open " << path << " (did the onnx_import_make_fixtures test run?)";
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+Tensor tensor_of(const json& j) {
+  std::vector<int64_t> shape = j.at("shape").get<std::vector<int64_t>>();
+  std::vector<float> data;
+  for (const auto& v : j.at("data")) data.push_back(v.get<float>());
+  return Tensor::from_vector(data, Shape(shape));
+}
+
+double max_abs_diff(const Tensor& a, const Tensor& b) {
+  EXPECT_EQ(a.shape(), b.shape());
+  if (a.shape() != b.shape()) return INFINITY;
+  std::vector<float> x = a.to_vector<float>(), y = b.to_vector<float>();
+  double m = 0;
+  for (size_t i = 0; i < x.size(); ++i) m = std::max(m, double(std::fabs(x[i] - y[i])));
+  return m;
+}
+
+// Loads <dir>/<name>.onnx, predicts the fixture's input and compares with the reference output.
+std::shared_ptr<Model> expect_matches(const std::string& dir, const std::string& name, double tol = 1e-5) {
+  json fx = json::parse(read_bytes(dir + "/" + name + ".json"));
+  std::shared_ptr<Model> model = load_model(dir + "/" + name + ".onnx");
+  Tensor x = tensor_of(fx.at("input")), want = tensor_of(fx.at("output"));
+  Tensor got = model->predict(x, {.verbose = 0});
+  const double diff = max_abs_diff(got, want);
+  std::cout << "[ onnx ] " << name << ": max |nabla - reference| = " << diff << " over " << want.numel() << " values\n";
+  ::testing::Test::RecordProperty("max_abs_diff_" + name, std::to_string(diff));
+  EXPECT_LE(diff, tol) << name;
+  return model;
+}
+
+int count_type(const Model& m, const std::string& type) {
+  int n = 0;
+  for (const auto& l : m.layers()) n += l->type() == type;
+  return n;
+}
+
+TEST(OnnxImport, MlpFromTorchMatches) {
+  auto m = expect_matches(NABLA_ONNX_IMPORT_FIXTURES, "mlp");
+  EXPECT_EQ(count_type(*m, "Dense"), 3);  // Gemm with transB -> Dense
+  EXPECT_EQ(count_type(*m, "OnnxOp"), 0);
+}
+
+TEST(OnnxImport, CnnWithBatchNormFromTorchMatches) {
+  auto m = expect_matches(NABLA_ONNX_IMPORT_FIXTURES, "cnn_bn");
+  EXPECT_EQ(count_type(*m, "Conv2D"), 2);
+  EXPECT_EQ(count_type(*m, "BatchNormalization"), 2);
+  EXPECT_EQ(count_type(*m, "MaxPooling2D"), 2);
+  EXPECT_EQ(count_type(*m, "OnnxOp"), 0);
+}
+
+TEST(OnnxImport, ResidualBlockFromTorchMatches) {
+  auto m = expect_matches(NABLA_ONNX_IMPORT_FIXTURES, "residual");
+  EXPECT_EQ(count_type(*m, "Conv2D"), 5);
+  EXPECT_EQ(count_type(*m, "Add"), 1);
+  EXPECT_EQ(count_type(*m, "Concatenate"), 1);
+  EXPECT_EQ(count_type(*m, "BatchNormalization"), 3);
+}
+
+TEST(OnnxImport, KerasModelFromTf2onnxMatches) {
+  auto m = expect_matches(std::string(NABLA_TESTS_DIR) + "/onnx/data", "keras_tf2onnx");
+  EXPECT_EQ(count_type(*m, "OnnxOp"), 0);   // tf2onnx's NHWC<->NCHW transposes cancel out:
+  EXPECT_EQ(count_type(*m, "Permute"), 0);  // no permute at all
+  EXPECT_EQ(count_type(*m, "Dense"), 2);    // MatMul + Add (bias) -> one Dense
+}
+
+// The imported layers are nabla layers: compile + fit moves their weights and lowers the loss.
+TEST(OnnxImport, ImportedCnnFineTunes) {
+  std::shared_ptr<Model> m = load_model(fixture("cnn_bn.onnx"));
+  EXPECT_FALSE(m->compiled());
+  Tensor x = Tensor::uniform(Shape{32, 3, 12, 12}, -1, 1, f32);
+  Tensor y = Tensor::uniform(Shape{32, 5}, -1, 1, f32);
+  Tensor before = m->layers()[2]->weights()[0].value.clone();  // the first Conv2D's kernel (after input, permute)
+  ASSERT_EQ(m->layers()[2]->type(), "Conv2D");
+  m->compile("adam", "mse");
+  History h = m->fit(x, y, {.epochs = 5, .batch_size = 8, .verbose = 0});
+  const auto& loss = h["loss"];
+  ASSERT_EQ(loss.size(), 5u);
+  EXPECT_LT(loss.back(), loss.front());
+  EXPECT_GT(max_abs_diff(before, m->layers()[2]->weights()[0].value), 0.0);
+}
+
+// nabla-convert's path: an imported model of nabla layers saves as .keras and loads back predicting the same.
+TEST(OnnxImport, ImportedModelSavesAsKeras) {
+  std::shared_ptr<Model> m = load_model(fixture("residual.onnx"));
+  json fx = json::parse(read_bytes(fixture("residual.json")));
+  Tensor x = tensor_of(fx.at("input"));
+  bool has_op = count_type(*m, "OnnxOp") > 0;
+  const std::string path = testing::temp_dir() + "/residual.keras";
+  if (has_op) {  // torch's symmetric stride-2 padding runs as an op-level Pad: no Keras layer for it
+    testing::expect_error_contains([&] { save_model(*m, path); }, {"has no Keras layer", "Pad"});
+    m = load_model(fixture("cnn_bn.onnx"));
+    fx = json::parse(read_bytes(fixture("cnn_bn.json")));
+    x = tensor_of(fx.at("input"));
+  }
+  const std::string p2 = testing::temp_dir() + "/cnn.keras";
+  save_model(*m, p2);
+  std::shared_ptr<Model> back = load_model(p2);
+  EXPECT_LE(max_abs_diff(back->predict(x, {.verbose = 0}), m->predict(x, {.verbose = 0})), 1e-6);
+}
+
+// ---- hand-built graphs: unsupported ops and malformed files ----
+
+onnx::ModelProto tiny_model() {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(13);
+  onnx::GraphProto* g = m.mutable_graph();
+  g->set_name("tiny");
+  auto* in = g->add_input();
+  in->set_name("x");
+  auto* tt = in->mutable_type()->mutable_tensor_type();
+  tt->set_elem_type(onnx::TensorProto::FLOAT);
+  tt->mutable_shape()->add_dim()->set_dim_param("batch");
+  tt->mutable_shape()->add_dim()->set_dim_value(3);
+  auto* w = g->add_initializer();
+  w->set_name("w");
+  w->set_data_type(onnx::TensorProto::FLOAT);
+  w->add_dims(2);
+  w->add_dims(3);
+  for (int i = 0; i < 6; ++i) w->add_float_data(0.5f * float(i));
+  auto* n = g->add_node();
+  n->set_name("fc");
+  n->set_op_type("Gemm");
+  n->add_input("x");
+  n->add_input("w");
+  n->add_output("h");
+  auto* a = n->add_attribute();
+  a->set_name("transB");
+  a->set_type(onnx::AttributeProto::INT);
+  a->set_i(1);
+  auto* r = g->add_node();
+  r->set_name("act");
+  r->set_op_type("Relu");
+  r->add_input("h");
+  r->add_output("y");
+  g->add_output()->set_name("y");
+  return m;
+}
+
+std::shared_ptr<Model> import(const onnx::ModelProto& m) {
+  std::string bytes;
+  EXPECT_TRUE(m.SerializeToString(&bytes));
+  return io::parse_onnx_model(bytes, "test.onnx");
+}
+
+TEST(OnnxImport, TinyHandBuiltGraphComputes) {
+  auto model = import(tiny_model());
+  Tensor x = Tensor::from_vector(std::vector<float>{1, -1, 2}, Shape{1, 3});
+  std::vector<float> y = model->predict(x, {.verbose = 0}).to_vector<float>();
+  ASSERT_EQ(y.size(), 2u);
+  EXPECT_FLOAT_EQ(y[0], std::max(0.f, 0 * 1 - 0.5f + 2 * 1.0f));   // w row 0: 0, .5, 1
+  EXPECT_FLOAT_EQ(y[1], std::max(0.f, 1.5f * 1 - 2.0f + 2 * 2.5f));  // w row 1: 1.5, 2, 2.5
+}
+
+TEST(OnnxImport, UnsupportedOpsAreListedTogether) {
+  onnx::ModelProto m = tiny_model();
+  auto* a = m.mutable_graph()->add_node();
+  a->set_name("my_lstm");
+  a->set_op_type("LSTM");
+  a->add_input("y");
+  a->add_output("z");
+  auto* b = m.mutable_graph()->add_node();
+  b->set_name("custom_thing");
+  b->set_op_type("Frobnicate");
+  b->set_domain("com.example");
+  b->add_input("z");
+  b->add_output("u");
+  testing::expect_error_contains<ValueError>([&] { import(m); },
+                                             {"test.onnx", "2 nodes use ops nabla does not import", "'my_lstm' (LSTM)",
+                                              "'custom_thing' (com.example.Frobnicate)", "Supported ops:"});
+}
+
+TEST(OnnxImport, TruncatedProtobufFails) {
+  std::string bytes = read_bytes(fixture("cnn_bn.onnx"));
+  ASSERT_GT(bytes.size(), 100u);
+  for (size_t cut : {bytes.size() / 2, bytes.size() - 3, size_t(7)})
+    testing::expect_error_contains<IOError>([&] { io::parse_onnx_model(bytes.substr(0, cut), "cut.onnx"); },
+                                            {"cut.onnx"});
+  testing::expect_error_contains<IOError>([&] { io::parse_onnx_model("\xff\xff\xff garbage", "bad.onnx"); },
+                                          {"bad.onnx", "does not parse"});
+}
+
+TEST(OnnxImport, DanglingInputFails) {
+  onnx::ModelProto m = tiny_model();
+  m.mutable_graph()->mutable_node(1)->set_input(0, "nowhere");
+  testing::expect_error_contains<IOError>([&] { import(m); }, {"node 'act' (Relu) reads 'nowhere'", "dangling"});
+}
+
+TEST(OnnxImport, WrongInitializerSizeFails) {
+  onnx::ModelProto m = tiny_model();
+  m.mutable_graph()->mutable_initializer(0)->add_float_data(1.0f);
+  testing::expect_error_contains<IOError>([&] { import(m); },
+                                          {"initializer 'w'", "dims [2, 3] need 6 values", "float_data holds 7"});
+  onnx::ModelProto r = tiny_model();
+  auto* w = r.mutable_graph()->mutable_initializer(0);
+  w->clear_float_data();
+  w->set_raw_data(std::string(20, '\0'));
+  testing::expect_error_contains<IOError>([&] { import(r); }, {"initializer 'w'", "24 bytes", "raw_data holds 20"});
+}
+
+TEST(OnnxImport, CycleFails) {
+  onnx::ModelProto m = tiny_model();
+  m.mutable_graph()->mutable_node(0)->set_input(0, "y");  // fc reads act's output, act reads fc's
+  testing::expect_error_contains<IOError>([&] { import(m); }, {"cycle", "'fc' (Gemm)", "'act' (Relu)"});
+}
+
+TEST(OnnxImport, BadShapesNameTheNode) {
+  onnx::ModelProto m = tiny_model();
+  m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(1)->set_dim_value(4);
+  testing::expect_error_contains<ValueError>([&] { import(m); }, {"node 'fc' (Gemm)", "4 features", "3 rows"});
+}
+
+}  // namespace
+}  // namespace nabla
