@@ -88,6 +88,21 @@ TEST(OnnxImport, ResidualBlockFromTorchMatches) {
   EXPECT_EQ(count_type(*m, "BatchNormalization"), 3);
 }
 
+// Nodes without a nabla layer (padding torch puts around strided or counting pools, arithmetic with constants, a
+// Gather with a constant index) run as OnnxOp layers; the rest still maps to layers.
+TEST(OnnxImport, OpLevelNodesFromTorchMatch) {
+  auto m = expect_matches(NABLA_ONNX_IMPORT_FIXTURES, "op_level");
+  EXPECT_GE(count_type(*m, "OnnxOp"), 4);
+  EXPECT_EQ(count_type(*m, "MaxPooling2D"), 1);
+  EXPECT_EQ(count_type(*m, "Dense"), 1);  // Linear over rank 3: MatMul + Add
+  EXPECT_EQ(count_type(*m, "Concatenate"), 1);
+}
+
+TEST(OnnxImport, EmbeddingFromTorchMatches) {
+  auto m = expect_matches(NABLA_ONNX_IMPORT_FIXTURES, "embedding");
+  EXPECT_EQ(count_type(*m, "Embedding"), 1);
+}
+
 TEST(OnnxImport, KerasModelFromTf2onnxMatches) {
   auto m = expect_matches(std::string(NABLA_TESTS_DIR) + "/onnx/data", "keras_tf2onnx");
   EXPECT_EQ(count_type(*m, "OnnxOp"), 0);   // tf2onnx's NHWC<->NCHW transposes cancel out:

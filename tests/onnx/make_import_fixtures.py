@@ -74,6 +74,41 @@ class Residual(nn.Module):
         return self.out(torch.relu(self.bn(self.fc(x))))
 
 
+class OpLevel(nn.Module):
+    """Nodes that run as op-level layers or need the axis bookkeeping: arithmetic with constants, torch's
+    symmetric padding in a strided MaxPool (-inf pads) and a counting AvgPool (zero pads), a softmax over the
+    channels, a Gather with a constant index, a Linear over a rank-3 tensor (MatMul + Add), LeakyReLU, ELU,
+    Sigmoid, Tanh and a Concat of the flattened branches."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.pool = nn.MaxPool2d(3, stride=2, padding=1)
+        self.avg = nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=True)
+        self.lin = nn.Linear(4, 5)
+
+    def forward(self, x):
+        x = nn.functional.leaky_relu(self.conv(x * 2.0 - 1.0), 0.1)
+        x = self.pool(x)                                    # 8x8 -> 4x4
+        x = torch.softmax(self.avg(x), dim=1)               # over the channels
+        s = torch.sigmoid(x[:, 1])                          # Gather with a constant index: [N, 4, 4]
+        t = x.reshape(-1, 4, 16).transpose(1, 2)            # [N, 16, 4]
+        h = nn.functional.elu(self.lin(t))                  # MatMul + Add over rank 3
+        return torch.cat([h.reshape(-1, 80), s.reshape(-1, 16), torch.tanh(t).reshape(-1, 64) / 3.0], dim=1)
+
+
+class Embedding(nn.Module):
+    """Gather from a constant table by the integer input: an Embedding."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(10, 4)
+        self.fc = nn.Linear(12, 2)
+
+    def forward(self, ids):
+        return self.fc(self.emb(ids).reshape(-1, 12))
+
+
 def randomize_bn(model, gen):
     # Fresh BatchNorm statistics are 0 and 1; nonzero ones make the test see whether they are used.
     for m in model.modules():
@@ -103,11 +138,15 @@ def main():
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(1)
     cases = [("mlp", MLP(), (5, 8), 13), ("cnn_bn", CNNBatchNorm(), (3, 3, 12, 12), 15),
-             ("residual", Residual(), (4, 2, 8, 8), 17)]
+             ("residual", Residual(), (4, 2, 8, 8), 17), ("op_level", OpLevel(), (2, 3, 8, 8), 14),
+             ("embedding", Embedding(), (3, 3), 13)]
     for name, model, shape, opset in cases:
         randomize_bn(model, gen)
         model.eval()
-        x = torch.randn(*shape, generator=gen)
+        if name == "embedding":
+            x = torch.randint(0, 10, shape, generator=gen)
+        else:
+            x = torch.randn(*shape, generator=gen)
         with torch.no_grad():
             y = model(x)
         path = os.path.join(args.out, name + ".onnx")
