@@ -45,6 +45,7 @@ using Order = std::vector<int>;  // nabla axis k holds ONNX axis order[k]
 // Sizes a hostile file may ask for are checked against these before anything is allocated or looped over.
 constexpr int kMaxRank = 8;
 constexpr int64_t kMaxWindow = 1 << 16;  // kernel sizes, strides, dilations, pads
+constexpr int64_t kMaxElements = int64_t(1) << 31;  // per sample of an input, and of a reshape or pad result
 
 const std::set<std::string>& supported_ops() {
   static const std::set<std::string> ops{
@@ -116,12 +117,12 @@ Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& where) {
   auto load = [&](auto tag, DType dtype, const auto& field, const char* field_name) {
     using T = decltype(tag);
     const size_t esize = sizeof(T);
-    Tensor out = Tensor::empty(shape, dtype);
+    if (t.has_raw_data() && raw.size() != size_t(numel) * esize) throw size_error("raw_data", raw.size(), esize);
+    if (!t.has_raw_data() && field.size() != numel) throw size_error(field_name, size_t(field.size()), esize);
+    Tensor out = Tensor::empty(shape, dtype);  // only now: the data is there to fill it
     if (t.has_raw_data()) {
-      if (raw.size() != size_t(numel) * esize) throw size_error("raw_data", raw.size(), esize);
       if (numel) std::memcpy(out.raw_data(), raw.data(), raw.size());  // ONNX raw data is little endian, as x86
     } else {
-      if (field.size() != numel) throw size_error(field_name, size_t(field.size()), esize);
       T* p = static_cast<T*>(out.raw_data());
       for (int64_t i = 0; i < numel; ++i) p[i] = T(field.Get(int(i)));
     }
@@ -270,6 +271,7 @@ class Importer {
         throw ValueError(w + " has rank " + std::to_string(sh.dim_size()) + "; nabla imports inputs of rank 1 to " +
                          std::to_string(kMaxRank) + " with the batch axis first");
       std::vector<int64_t> dims;
+      int64_t per_sample = 1;
       for (int a = 1; a < sh.dim_size(); ++a) {
         const auto& d = sh.dim(a);
         if (!d.has_dim_value() || d.dim_value() <= 0 || d.dim_value() > (int64_t(1) << 31))
@@ -278,7 +280,10 @@ class Importer {
                                               : d.has_dim_value() ? std::to_string(d.dim_value()) : "unknown") +
                            "; nabla imports a static size for every axis after the batch axis");
         dims.push_back(d.dim_value());
+        per_sample = d.dim_value() > kMaxElements / per_sample ? kMaxElements + 1 : per_sample * d.dim_value();
       }
+      if (per_sample > kMaxElements)
+        throw ValueError(w + " holds over " + std::to_string(kMaxElements) + " values per sample");
       KerasTensor x = Input(dims, unique(sanitize(in.name()).empty() ? "input" : sanitize(in.name())));
       inputs_.push_back(x);
       Val v;
@@ -390,7 +395,14 @@ class Importer {
   Val& in(const onnx::NodeProto& n, int i) {
     if (i >= n.input_size() || n.input(i).empty())
       throw ValueError("input " + std::to_string(i) + " is missing");
-    return vals_.at(n.input(i));
+    return value(n.input(i));
+  }
+  // Every name a node reads was checked by topological_order(); one still missing was written by a node that
+  // produced only some of its outputs.
+  Val& value(const std::string& name) {
+    auto it = vals_.find(name);
+    if (it == vals_.end()) throw ValueError("value '" + name + "' was not produced (an output nabla does not compute)");
+    return it->second;
   }
   bool has_in(const onnx::NodeProto& n, int i) const { return i < n.input_size() && !n.input(i).empty(); }
   Val& var_in(const onnx::NodeProto& n, int i) {
@@ -454,7 +466,7 @@ class Importer {
 
   // The value in another axis order: a Permute layer when the batch axis stays first, else an op-level permute.
   KerasTensor materialize(const std::string& value, const Order& target, const std::string& name) {
-    Val& v = vals_.at(value);
+    Val& v = this->value(value);
     if (v.order == target) return v.t;
     auto key = std::make_pair(value, target);
     if (auto it = converted_.find(key); it != converted_.end()) return it->second;
@@ -494,7 +506,7 @@ class Importer {
   // Op-level nodes whose inputs are all constants are folded at import time.
   bool all_const(const onnx::NodeProto& n) {
     for (int i = 0; i < n.input_size(); ++i)
-      if (!n.input(i).empty() && !vals_.at(n.input(i)).is_const) return false;
+      if (!n.input(i).empty() && !value(n.input(i)).is_const) return false;
     return n.input_size() > 0;
   }
   void set_const(const onnx::NodeProto& n, Tensor c) {
@@ -509,12 +521,9 @@ class Importer {
     const std::string& t = n.op_type();
     base_ = node_layer_name(n, index);
     if (n.output_size() < 1 || n.output(0).empty()) throw ValueError("the node has no output");
-    if (t != "Dropout") only_first_output(n);
+    only_first_output(n);  // Dropout's mask, say
     if (t == "Constant") return constant(n);
-    if (t == "Identity" || t == "Dropout") {
-      if (t == "Dropout") only_first_output(n);
-      return set_out(n, in(n, 0));
-    }
+    if (t == "Identity" || t == "Dropout") return set_out(n, in(n, 0));
     static const std::map<std::string, std::string> activations{
         {"Relu", "relu"}, {"Sigmoid", "sigmoid"}, {"Tanh", "tanh"}, {"Softplus", "softplus"},
         {"Softsign", "softsign"}, {"Selu", "selu"}};
@@ -593,7 +602,7 @@ class Importer {
   // Dense from a constant [in, out] kernel (and bias); the input in ONNX order.
   void dense(const std::string& value, Tensor kernel, Tensor bias,
              const std::string& out_value) {
-    Val& x = vals_.at(value);
+    Val& x = this->value(value);
     const int rank = x.rank();
     if (rank < 2) throw ValueError("the input has rank " + std::to_string(rank) + "; a Dense needs rank >= 2");
     if (x.dim(rank - 1) != kernel.size(0))
@@ -643,7 +652,7 @@ class Importer {
       // MatMul then Add of a constant vector (tf2onnx's Dense, torch's Linear on rank > 2): one Dense with a bias.
       for (int j = 0; j < g_.node_size(); ++j) {
         const auto& u = g_.node(j);
-        if (u.op_type() != "Add" || consumers_[n.output(0)] != 1 || u.input_size() != 2 || u.output_size() < 1) continue;
+        if (u.op_type() != "Add" || consumers_[n.output(0)] != 1 || u.input_size() != 2 || u.output_size() != 1) continue;
         const int other = u.input(0) == n.output(0) ? 1 : u.input(1) == n.output(0) ? 0 : -1;
         if (other < 0 || !vals_.count(u.input(other)) || !vals_[u.input(other)].is_const) continue;
         auto bias = as_bias(vals_[u.input(other)].c, kernel.size(1));
@@ -723,6 +732,12 @@ class Importer {
   KerasTensor pad_op(const std::string& name, const KerasTensor& x, std::vector<std::pair<int64_t, int64_t>> pads, double value) {
     return op("Pad", name, {x}, [pads, value](const std::vector<Tensor>& xs) {
       Tensor y = xs[0];
+      int64_t total = 1;
+      for (size_t a = 0; a < pads.size() && a < size_t(y.dim()); ++a) {
+        const int64_t d = y.size(int(a)) + pads[a].first + pads[a].second;
+        total = d > 0 && total > kMaxElements / d ? kMaxElements + 1 : total * d;
+      }
+      if (total > kMaxElements) throw ValueError(detail::concat("Pad: the padded tensor would hold over ", kMaxElements, " values"));
       for (size_t a = 0; a < pads.size(); ++a) {
         if (pads[a].first == 0 && pads[a].second == 0) continue;
         std::vector<Tensor> parts;
@@ -880,6 +895,9 @@ class Importer {
   void reshape_node(const onnx::NodeProto& n) {
     std::vector<int64_t> shape = to_ints(const_in(n, 1, "the shape"), "the shape");
     if (shape.size() > size_t(kMaxRank)) throw ShapeError("target shape " + ints_str(shape) + " has too many axes");
+    if (shape.empty() && !all_const(n)) throw ShapeError("reshaping to a scalar would leave no batch axis");
+    for (int64_t d : shape)
+      if (d < -1 || d > kMaxElements) throw ShapeError("target shape " + ints_str(shape) + " has a size out of range");
     const bool allowzero = attr_int(n, "allowzero", 0) != 0;
     if (all_const(n)) {
       Tensor c = in(n, 0).c;
@@ -1033,6 +1051,7 @@ class Importer {
     }
     KerasTensor xt = materialize(n.input(0), identity(rank), name);
     const bool scalar = idx.c.dim() == 0;
+    if (scalar && rank == 1) throw ShapeError("a scalar index into a rank-1 value would leave no batch axis");
     set_out(n, op("Gather", name, {xt}, [ids, axis, scalar](const std::vector<Tensor>& xs) {
               for (int64_t i : ids)
                 if (i >= xs[0].size(axis)) throw ValueError(detail::concat("Gather: index ", i, " is out of range for axis ", axis, " of size ", xs[0].size(axis)));
