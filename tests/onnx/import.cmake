@@ -28,3 +28,11 @@ add_test(NAME onnx_import.nabla_convert
          COMMAND ${CMAKE_COMMAND} -E chdir ${NABLA_ONNX_IMPORT_FIXTURES}
                  $<TARGET_FILE:nabla-convert> cnn_bn.onnx cnn_bn_converted.keras)
 set_tests_properties(onnx_import.nabla_convert PROPERTIES FIXTURES_REQUIRED onnx_import_fixtures)
+# ... and Keras 3 (the project venv) loads that .keras and predicts what torch predicted.
+add_test(NAME onnx_import.converted_keras_in_keras
+         COMMAND ${NABLA_INTEROP_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/onnx/check_converted_keras.py
+                 ${NABLA_ONNX_IMPORT_FIXTURES}/cnn_bn_converted.keras ${NABLA_ONNX_IMPORT_FIXTURES}/cnn_bn.json)
+set_tests_properties(onnx_import.nabla_convert PROPERTIES FIXTURES_SETUP onnx_import_converted)
+set_tests_properties(onnx_import.converted_keras_in_keras PROPERTIES
+                     FIXTURES_REQUIRED "onnx_import_fixtures;onnx_import_converted" TIMEOUT 300
+                     ENVIRONMENT "KERAS_BACKEND=tensorflow;TF_CPP_MIN_LOG_LEVEL=3;CUDA_VISIBLE_DEVICES=")

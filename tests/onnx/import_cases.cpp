@@ -126,6 +126,22 @@ TEST(OnnxImport, ImportedCnnFineTunes) {
   EXPECT_GT(max_abs_diff(before, m->layers()[2]->weights()[0].value), 0.0);
 }
 
+// Gradients flow through op-level nodes (pads, Gather, arithmetic) to the layers before them.
+TEST(OnnxImport, FineTunesThroughOpLevelNodes) {
+  std::shared_ptr<Model> m = load_model(fixture("op_level.onnx"));
+  nn::LayerPtr conv;
+  for (const auto& l : m->layers())
+    if (l->type() == "Conv2D") conv = l;
+  ASSERT_TRUE(conv);
+  Tensor before = conv->weight("kernel").clone();
+  Tensor x = Tensor::uniform(Shape{16, 3, 8, 8}, -1, 1, f32);
+  Tensor y = Tensor::uniform(Shape{16, 160}, -1, 1, f32);
+  m->compile("sgd", "mse");
+  History h = m->fit(x, y, {.epochs = 3, .batch_size = 8, .verbose = 0});
+  EXPECT_LT(h["loss"].back(), h["loss"].front());
+  EXPECT_GT(max_abs_diff(before, conv->weight("kernel")), 0.0);
+}
+
 // nabla-convert's path: an imported model of nabla layers saves as .keras and loads back predicting the same.
 TEST(OnnxImport, ImportedModelSavesAsKeras) {
   std::shared_ptr<Model> m = load_model(fixture("residual.onnx"));
