@@ -453,8 +453,30 @@ class Importer {
     layer->set_name(name);
     return apply_layer(layer, xs);
   }
-  KerasTensor op(const std::string& type, const std::string& name, const std::vector<KerasTensor>& xs, OnnxOp::Fn fn) {
-    return apply(std::make_shared<OnnxOp>(type, name, std::move(fn)), name, xs);
+  KerasTensor op(const std::string& type, const std::string& name, const std::vector<KerasTensor>& xs, OnnxOp::Fn fn,
+                 OnnxOp::ShapeFn shape_fn) {
+    return apply(std::make_shared<OnnxOp>(type, name, std::move(fn), std::move(shape_fn)), name, xs);
+  }
+  // Shape inference for the op-level nodes; -1 is an unknown size (the batch, or one that depends on it).
+  static int64_t product(const Shape& s, int from, int to) {
+    int64_t n = 1;
+    for (int i = from; i < to; ++i) {
+      if (s[i] < 0) return -1;
+      if (s[i] > 0 && n > kMaxElements / s[i]) throw ShapeError(detail::concat("shape ", s.str(), " holds too many values"));
+      n *= s[i];
+    }
+    return n;
+  }
+  static Shape broadcast(const Shape& a, const Shape& b) {
+    NABLA_CHECK_SHAPE(a.size() == b.size(), "cannot broadcast shapes ", a.str(), " and ", b.str());
+    Shape out;
+    for (int i = 0; i < a.size(); ++i) {
+      if (a[i] == b[i] || b[i] == 1) out.push_back(a[i]);
+      else if (a[i] == 1) out.push_back(b[i]);
+      else if (a[i] < 0 || b[i] < 0) out.push_back(-1);
+      else throw ShapeError(detail::concat("cannot broadcast shapes ", a.str(), " and ", b.str()));
+    }
+    return out;
   }
   static void assign(const nn::LayerPtr& layer, const std::string& weight, const Tensor& value) {
     Tensor w = layer->weight(weight);
@@ -479,7 +501,12 @@ class Importer {
       std::vector<int64_t> dims(axes.begin() + 1, axes.end());
       r = apply(std::make_shared<nn::Permute>(dims), unique(name + "_permute"), {v.t});
     } else {
-      r = op("Transpose", unique(name + "_transpose"), {v.t}, [axes](const std::vector<Tensor>& xs) { return permute(xs[0], axes); });
+      r = op("Transpose", unique(name + "_transpose"), {v.t}, [axes](const std::vector<Tensor>& xs) { return permute(xs[0], axes); },
+             [axes](const std::vector<Shape>& in) {
+               Shape o;
+               for (int a : axes) o.push_back(in[0][a]);
+               return o;
+             });
     }
     converted_[key] = r;
     return r;
@@ -588,7 +615,7 @@ class Importer {
                        for (int i = 0; i < axis; ++i) flat.push_back(s[i]);
                        flat.push_back(-1);
                        return reshape(nabla::activation(reshape(xs[0], flat), fn_name), s);
-                     }), identity(rank));
+                     }, [](const std::vector<Shape>& in) { return in[0]; }), identity(rank));
     }
     if (x.nabla_axis(axis) == rank - 1)
       return set_out(n, apply(layers::Activation(fn_name), base_, {x.t}), x.order);
@@ -668,7 +695,12 @@ class Importer {
                        std::to_string(a.rank()) + " and " + std::to_string(b.rank()));
     KerasTensor at = materialize(n.input(0), identity(2), base_);
     KerasTensor bt = materialize(n.input(1), identity(2), base_);
-    set_out(n, op("MatMul", base_, {at, bt}, [](const std::vector<Tensor>& xs) { return nabla::matmul(xs[0], xs[1]); }),
+    set_out(n, op("MatMul", base_, {at, bt}, [](const std::vector<Tensor>& xs) { return nabla::matmul(xs[0], xs[1]); },
+               [](const std::vector<Shape>& in) {
+                 NABLA_CHECK_SHAPE(in[0][1] < 0 || in[1][0] < 0 || in[0][1] == in[1][0], "MatMul of shapes ",
+                                   in[0].str(), " and ", in[1].str());
+                 return Shape{in[0][0], in[1][1]};
+               }),
             identity(2));
   }
 
@@ -697,14 +729,15 @@ class Importer {
       if (a.rank() != b.rank()) throw ShapeError("operands of ranks " + std::to_string(a.rank()) + " and " + std::to_string(b.rank()) + " (broadcasting across ranks is not supported between computed values)");
       KerasTensor bt = materialize(n.input(1), a.order, base_);
       (void)rank;
-      return set_out(n, op(t, base_, {a.t, bt}, [t](const std::vector<Tensor>& xs) { return binary_fn(t, xs[0], xs[1]); }), a.order);
+      return set_out(n, op(t, base_, {a.t, bt}, [t](const std::vector<Tensor>& xs) { return binary_fn(t, xs[0], xs[1]); },
+                         [](const std::vector<Shape>& in) { return broadcast(in[0], in[1]); }), a.order);
     }
     const bool const_first = a.is_const;
     Val& x = const_first ? b : a;
     Tensor c = const_in_order((const_first ? a : b).c.to(f32), x.order);
     set_out(n, op(t, base_, {x.t}, [t, c, const_first](const std::vector<Tensor>& xs) {
               return const_first ? binary_fn(t, c, xs[0]) : binary_fn(t, xs[0], c);
-            }), x.order);
+            }, [cs = c.shape()](const std::vector<Shape>& in) { return broadcast(in[0], cs); }), x.order);
   }
 
   // Keras's "same" reproduces the pads iff TensorFlow's split of the padding (extra at the end) gives them.
@@ -748,6 +781,12 @@ class Importer {
         y = concat(parts, int(a));
       }
       return y;
+    }, [pads](const std::vector<Shape>& in) {
+      Shape out = in[0];
+      NABLA_CHECK_SHAPE(size_t(out.size()) == pads.size(), "Pad: rank ", out.size(), " for ", pads.size(), " axes of pads");
+      for (int a = 0; a < out.size(); ++a)
+        if (out[a] >= 0) out[a] += pads[size_t(a)].first + pads[size_t(a)].second;
+      return out;
     });
   }
 
@@ -889,7 +928,8 @@ class Importer {
               int64_t outer = 1;
               for (int i = 0; i < axis; ++i) outer *= xs[0].size(i);
               return reshape(xs[0], Shape{outer, -1});
-            }), identity(2));
+            }, [axis](const std::vector<Shape>& in) { return Shape{product(in[0], 0, axis), product(in[0], axis, in[0].size())}; }),
+            identity(2));
   }
 
   void reshape_node(const onnx::NodeProto& n) {
@@ -949,6 +989,25 @@ class Importer {
               for (size_t i = 0; i < shape.size(); ++i)
                 s.push_back(shape[i] == 0 && !allowzero && int(i) < xs[0].dim() ? xs[0].size(int(i)) : shape[i]);
               return reshape(xs[0], s);
+            }, [shape, allowzero](const std::vector<Shape>& in) {
+              Shape s;
+              int free = -1;
+              int64_t known = 1;
+              for (size_t i = 0; i < shape.size(); ++i) {
+                int64_t d = shape[i] == 0 && !allowzero && int(i) < in[0].size() ? in[0][int(i)] : shape[i];
+                if (shape[i] == -1) free = int(i);
+                else if (d < 0) known = -1;
+                else if (known >= 0) known = d > 0 && known > kMaxElements / d ? -1 : known * d;
+                s.push_back(d);
+              }
+              const int64_t total = product(in[0], 0, in[0].size());
+              if (free >= 0 && total >= 0 && known > 0) {
+                NABLA_CHECK_SHAPE(total % known == 0, "cannot reshape ", in[0].str(), " to ", ints_str(shape));
+                s[free] = total / known;
+              }
+              if (free < 0 && total >= 0 && known >= 0)
+                NABLA_CHECK_SHAPE(total == known, "cannot reshape ", in[0].str(), " to ", ints_str(shape));
+              return s;
             }), identity(int(shape.size())));
   }
 
@@ -998,6 +1057,7 @@ class Importer {
       else xs.push_back(materialize(n.input(i), order, name));
     }
     const int k = in(n, first).nabla_axis(axis);
+    if (k == 0) throw ValueError("concatenating along the batch axis (" + std::to_string(axis) + ") is not supported");
     if (consts.empty() && k > 0 && xs.size() > 1)
       return set_out(n, apply(layers::Concatenate(k), name, xs), order);
     const int total = n.input_size();
@@ -1009,6 +1069,22 @@ class Importer {
                 else parts.push_back(ins[vi++]);
               }
               return concat(parts, k);
+            }, [consts, k, total](const std::vector<Shape>& ins) {
+              Shape out;
+              int64_t sum = 0;
+              size_t ci = 0, vi = 0;
+              for (int i = 0; i < total; ++i) {
+                const bool is_c = ci < consts.size() && consts[ci].first == size_t(i);
+                const Shape& p = is_c ? consts[ci++].second.shape() : ins[vi++];
+                if (out.size() == 0) out = p;
+                NABLA_CHECK_SHAPE(p.size() == out.size() && k < p.size(), "Concat of shapes of different ranks");
+                for (int a = 0; a < p.size(); ++a)
+                  if (a != k && p[a] >= 0 && out[a] >= 0 && p[a] != out[a])
+                    throw ShapeError(detail::concat("Concat: shapes ", out.str(), " and ", p.str(), " differ off axis ", k));
+                sum = sum < 0 || p[k] < 0 ? -1 : sum + p[k];
+              }
+              out[k] = sum;
+              return out;
             }), order);
   }
 
@@ -1042,6 +1118,7 @@ class Importer {
     const int rank = data.rank();
     const int axis = norm_axis(attr_int(n, "axis", 0), rank);
     if (idx.c.dim() > 1) throw ShapeError("indices of rank > 1 are not supported");
+    if (axis == data.order[0]) throw ValueError("Gather along the batch axis (" + std::to_string(axis) + ") is not supported");
     std::vector<int64_t> ids = to_ints(idx.c, "indices");
     const int64_t size = data.dim(axis);
     for (int64_t& i : ids) {
@@ -1057,6 +1134,13 @@ class Importer {
                 if (i >= xs[0].size(axis)) throw ValueError(detail::concat("Gather: index ", i, " is out of range for axis ", axis, " of size ", xs[0].size(axis)));
               if (scalar) return select(xs[0], axis, ids[0]);
               return transpose(take_rows(transpose(xs[0], 0, axis).contiguous(), ids), 0, axis);
+            }, [n_ids = int64_t(ids.size()), axis, scalar](const std::vector<Shape>& in) {
+              Shape out;
+              for (int a = 0; a < in[0].size(); ++a) {
+                if (a != axis) out.push_back(in[0][a]);
+                else if (!scalar) out.push_back(n_ids);
+              }
+              return out;
             }), identity(scalar ? rank - 1 : rank));
   }
 
@@ -1086,6 +1170,9 @@ class Importer {
       zero = zero && p == 0;
     }
     if (zero) return set_out(n, x);  // torch's AvgPool2d export puts an all-zero Pad in front
+    // The batch axis is the model's: padding it would change how many samples come out.
+    if (pads[size_t(x.order[0])] != 0 || pads[size_t(x.order[0] + rank)] != 0)
+      throw ValueError("pads " + ints_str(pads) + " pad the batch axis (" + std::to_string(x.order[0]) + ")");
     std::vector<std::pair<int64_t, int64_t>> per_axis(static_cast<size_t>(rank));
     for (int k = 0; k < rank; ++k) per_axis[size_t(k)] = {pads[size_t(x.order[size_t(k)])], pads[size_t(x.order[size_t(k)] + rank)]};
     set_out(n, pad_op(base_, x.t, per_axis, value), x.order);

@@ -16,13 +16,15 @@ namespace nabla::io {
 
 class OnnxOp : public nn::Layer {
  public:
-  // fn computes the node's output from its inputs (batch axis first, in the importer's layout).
+  // fn computes the node's output from its inputs (batch axis first, in the importer's layout); shape_fn its
+  // output shape from theirs (-1: unknown, as the batch). Shapes are inferred without running the node, so a
+  // hostile graph cannot make the import allocate, and each run checks fn's result against shape_fn.
   using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
-  OnnxOp(std::string op_type, std::string node_name, Fn fn);
+  using ShapeFn = std::function<Shape(const std::vector<Shape>&)>;
+  OnnxOp(std::string op_type, std::string node_name, Fn fn, ShapeFn shape_fn);
   using Layer::call;
   Tensor call(const std::vector<Tensor>& xs, bool training) override;
-  // By evaluation: the node runs on zeros with batch sizes 1 and 2; an axis whose size follows the batch is -1.
-  // Every other axis must be known (the importer gives static shapes after the batch axis).
+  // shape_fn's answer; throws if a sample would hold over 2^31 values.
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
   // Throws: there is no Keras layer to write.
   nlohmann::json get_config() const override;
@@ -32,6 +34,7 @@ class OnnxOp : public nn::Layer {
  private:
   std::string op_type_, node_name_;
   Fn fn_;
+  ShapeFn shape_fn_;
 };
 
 }  // namespace nabla::io
