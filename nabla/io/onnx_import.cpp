@@ -45,6 +45,7 @@ using Order = std::vector<int>;  // nabla axis k holds ONNX axis order[k]
 // Sizes a hostile file may ask for are checked against these before anything is allocated or looped over.
 constexpr int kMaxRank = 8;
 constexpr int64_t kMaxWindow = 1 << 16;  // kernel sizes, strides, dilations, pads
+constexpr int64_t kMaxPoolWindow = 1 << 16;  // values in one pooling window
 constexpr int64_t kMaxElements = int64_t(1) << 31;  // per sample of an input, and of a reshape or pad result
 
 const std::set<std::string>& supported_ops() {
@@ -838,6 +839,9 @@ class Importer {
     auto s = window_ints(n, "strides", 2, 1, 1);
     auto d = window_ints(n, "dilations", 2, 1, 1);
     if (d != std::vector<int64_t>{1, 1}) throw ValueError("dilated pooling is not supported");
+    // Windows are small in real models (global pooling has its own op); a huge one would only burn time.
+    if (k[0] * k[1] > kMaxPoolWindow)
+      throw ValueError("kernel_shape " + ints_str(k) + " is over " + std::to_string(kMaxPoolWindow) + " values");
     if (max && attr_int(n, "storage_order", 0) != 0) throw ValueError("storage_order=1 is not supported");
     const int64_t h = x.dim(2), wd = x.dim(3);
     auto p = window_pads(n, h, wd, k, s, d);
