@@ -42,6 +42,7 @@
 #include "nabla/nn/layer.h"
 #include "nabla/nn/layer_registry.h"
 #include "nabla/nn/max_pooling2d.h"
+#include "nabla/nn/permute.h"
 #include "nabla/nn/pooling2d.h"
 #include "nabla/nn/regularizers.h"
 #include "nabla/nn/reshape.h"

@@ -1,11 +1,14 @@
 // nabla-inspect FILE: what a model file holds: the model's summary, its input and output signatures (name, dtype,
-// shape with -1 for the batch), and the compile config and optimizer state it brings back.
+// shape with -1 for the batch), and the compile config and optimizer state it brings back. For an .onnx file it
+// first prints the ONNX graph itself: its inputs, outputs and ops.
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "nabla/io/model_file.h"
+#include "nabla/io/onnx_import.h"
 #include "nabla/train/functional.h"
 #include "nabla/train/sequential.h"
 
@@ -62,6 +65,35 @@ void print_compiled(nabla::Model& model, std::ostream& os) {
   os << (slots.empty() ? "none" : slots) << ")\n";
 }
 
+std::string dims_str(const std::vector<std::string>& d) {
+  std::string r = "[";
+  for (size_t i = 0; i < d.size(); ++i) r += (i ? ", " : "") + d[i];
+  return r + "]";
+}
+
+// The graph as the file declares it, whether or not nabla can import it.
+void print_onnx_graph(const std::string& path, std::ostream& os) {
+  const nabla::io::OnnxGraphInfo g = nabla::io::describe_onnx(path);
+  os << "onnx: ir_version " << g.ir_version << ", opset " << g.opset << ", producer '" << g.producer << "', graph '"
+     << g.graph_name << "', " << g.initializers << " initializers (" << g.parameters << " values)\n";
+  os << "graph inputs:\n";
+  for (const auto& v : g.inputs) os << "  " << v.name << "  " << v.elem_type << "  " << dims_str(v.dims) << "\n";
+  os << "graph outputs:\n";
+  for (const auto& v : g.outputs) os << "  " << v.name << "  " << v.elem_type << "  " << dims_str(v.dims) << "\n";
+  std::map<std::string, int> counts;
+  for (const auto& n : g.nodes) ++counts[(n.domain.empty() ? "" : n.domain + ".") + n.op_type];
+  os << "ops: " << g.nodes.size() << " nodes:";
+  for (const auto& [op, c] : counts) os << " " << op << " x" << c;
+  os << "\nnodes:\n";
+  for (const auto& n : g.nodes) {
+    os << "  " << n.name << "  " << n.op_type << "  (";
+    for (size_t i = 0; i < n.inputs.size(); ++i) os << (i ? ", " : "") << n.inputs[i];
+    os << ") -> (";
+    for (size_t i = 0; i < n.outputs.size(); ++i) os << (i ? ", " : "") << n.outputs[i];
+    os << ")\n";
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -70,6 +102,10 @@ int main(int argc, char** argv) {
   app.add_option("FILE", path, "model file (.keras, .h5, model.json, .onnx: whatever load_model reads)")->required();
   CLI11_PARSE(app, argc, argv);
   try {
+    if (path.size() > 5 && path.compare(path.size() - 5, 5, ".onnx") == 0) {
+      print_onnx_graph(path, std::cout);
+      std::cout << "imported as:\n";
+    }
     std::shared_ptr<nabla::Model> model;
     std::string compile_error;
     try {

@@ -9,6 +9,7 @@
 #include "nabla/core/error.h"
 #include "nabla/io/keras_archive.h"
 #include "nabla/io/onnx_export.h"
+#include "nabla/io/onnx_import.h"
 #include "nabla/train/functional.h"
 #include "nabla/train/model_config.h"
 #include "nabla/train/sequential.h"
@@ -207,6 +208,8 @@ void save_model(const Model& model, const std::string& path, SaveOptions opts) {
 }
 
 std::shared_ptr<Model> load_model(const std::string& path, LoadOptions opts) {
+  // ONNX graphs come in as inference models (uncompiled: an .onnx file has no training config).
+  if (ends_with(path, ".onnx")) return io::load_onnx_model(path);
   check_keras_path(path, "load_model");
   io::KerasArchive a = io::read_keras_archive(path);
   const std::string config_where = "load_model: '" + path + "': config.json";

@@ -16,6 +16,7 @@
 #include "nabla/nn/global_average_pooling2d.h"
 #include "nabla/nn/input_layer.h"
 #include "nabla/nn/max_pooling2d.h"
+#include "nabla/nn/permute.h"
 #include "nabla/nn/reshape.h"
 #include "nabla/nn/serialization.h"
 #include "nabla/ops/activations.h"
@@ -54,6 +55,7 @@ LayerRegistry& registry() {
     add_builtin<GlobalAveragePooling2D>(*reg, "GlobalAveragePooling2D");
     add_builtin<InputLayer>(*reg, "InputLayer");
     add_builtin<MaxPooling2D>(*reg, "MaxPooling2D");
+    add_builtin<Permute>(*reg, "Permute");
     add_builtin<Reshape>(*reg, "Reshape");
     return reg;
   }();
