@@ -234,4 +234,33 @@ std::shared_ptr<Model> load_model(const std::string& path, LoadOptions opts) {
 
 void Model::save(const std::string& path) const { save_model(*this, path); }
 
+// ---- Keras 3's weights file (train/weights_io.h) ----
+
+void save_weights_h5(const Model& model, const std::string& path) {
+  io::KerasWeights w;
+  w.objects[""] = {model.name(), {}};
+  for (const auto& [layer, p] : keras_layer_paths(model)) {
+    NABLA_CHECK(layer->built(), "save_weights: layer '", layer->name(), "' (", layer->type(), ") of model '",
+                model.name(), "' is not built; call the model on data or give it an input shape first");
+    io::KerasVars v{layer->name(), {}};
+    for (const auto& wt : layer->weights()) v.values.push_back(wt.value.detach().contiguous());
+    w.objects[p] = std::move(v);
+  }
+  if (model.compiled()) {
+    io::KerasVars v{optim::serialize(model.optimizer())["config"].value("name", model.optimizer().name()), {}};
+    for (auto& [name, t] : model.optimizer().variables(model.trainable_weights()))
+      v.values.push_back(t.detach().contiguous());
+    w.objects["optimizer"] = std::move(v);
+  }
+  io::save_keras_weights(path, w);
+}
+
+void load_weights_h5(Model& model, const std::string& path) {
+  model.build_if_possible();
+  io::KerasWeights w = io::load_keras_weights(path);
+  const std::string where = "load_weights: '" + path + "'";
+  assign_layer_weights(model, w, where);
+  if (model.compiled() && w.contains("optimizer")) restore_optimizer(model, w.optimizer(), where);
+}
+
 }  // namespace nabla

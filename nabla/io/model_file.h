@@ -9,6 +9,7 @@
 #include <string>
 
 #include "nabla/train/model.h"
+#include "nabla/train/weights_io.h"  // save_weights_h5 / load_weights_h5 are defined in model_file.cpp
 
 namespace nabla {
 
