@@ -8,6 +8,7 @@
 #include "nabla/autograd/grad_mode.h"
 #include "nabla/core/error.h"
 #include "nabla/io/keras_archive.h"
+#include "nabla/io/keras_legacy_model.h"
 #include "nabla/train/functional.h"
 #include "nabla/train/model_config.h"
 #include "nabla/train/sequential.h"
@@ -205,6 +206,7 @@ void save_model(const Model& model, const std::string& path, SaveOptions opts) {
 }
 
 std::shared_ptr<Model> load_model(const std::string& path, LoadOptions opts) {
+  if (ends_with(path, ".h5")) return io::load_legacy_keras_model(path, opts.compile);  // Keras 2 / tf_keras H5
   check_keras_path(path, "load_model");
   io::KerasArchive a = io::read_keras_archive(path);
   const std::string config_where = "load_model: '" + path + "': config.json";

@@ -29,7 +29,8 @@ struct LoadOptions {
 // be built. Throws ValueError for a path whose format nabla does not write, or a model without a config
 // (subclassed models).
 void save_model(const Model& model, const std::string& path, SaveOptions opts = {});
-// Rebuilds the model, its weights and (unless opts.compile is false) its compiled state. Errors name the file,
+// Rebuilds the model, its weights and (unless opts.compile is false) its compiled state. "*.h5" is a legacy
+// Keras 2 / tf_keras whole-model file (io/keras_legacy_model.h). Errors name the file,
 // the entry (config.json, model.weights.h5 and the variable path) and what was expected.
 std::shared_ptr<Model> load_model(const std::string& path, LoadOptions opts = {});
 
