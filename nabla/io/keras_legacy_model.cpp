@@ -25,11 +25,24 @@ json keras_tensor(const json& e, const std::string& where) {
           {"config", {{"shape", nullptr}, {"dtype", "float32"}, {"keras_history", {e[0], e[1], e[2]}}}}};
 }
 
+// Keras 2's VarianceScaling distribution "normal" is Keras 3's "truncated_normal"; anywhere in a config.
+void upgrade_initializers(json& j) {
+  if (j.is_object()) {
+    if (j.value("class_name", json()) == "VarianceScaling" && j.contains("config") && j["config"].is_object() &&
+        j["config"].value("distribution", json()) == "normal")
+      j["config"]["distribution"] = "truncated_normal";
+    for (auto& [k, v] : j.items()) upgrade_initializers(v);
+  } else if (j.is_array()) {
+    for (auto& v : j) upgrade_initializers(v);
+  }
+}
+
 json upgrade_layer(const json& entry, const std::string& where) {
   if (!entry.is_object() || !entry.contains("class_name") || !entry["class_name"].is_string() ||
       !entry.contains("config") || !entry["config"].is_object())
     throw ValueError(where + ": layer entry " + entry.dump().substr(0, 200) + " is not {class_name, config}");
   json out = entry;
+  upgrade_initializers(out["config"]);
   json& c = out["config"];
   const std::string cls = entry["class_name"];
   const std::string lw = where + ": layer '" + c.value("name", std::string("?")) + "' (" + cls + ")";
@@ -260,13 +273,8 @@ json upgrade_keras2_model_config(const json& config, const std::string& where) {
   return out;
 }
 
-std::shared_ptr<Model> load_legacy_keras_model(const std::string& path, bool compile) {
-  const LegacyKerasH5 f = read_legacy_keras_h5(path);
-  const std::string where = "load_model: '" + path + "'";
-  if (f.model_config.is_null())
-    throw ValueError(where + ": has no model_config attribute: a weights-only H5 file (save_weights); build the "
-                     "model and call load_weights instead");
-  json config = upgrade_keras2_model_config(f.model_config, where);
+std::shared_ptr<Model> build_keras2_model(const json& model_config, const std::string& where) {
+  json config = upgrade_keras2_model_config(model_config, where);
   // BatchNormalization axes recorded by the upgrade, checked against the built inputs below.
   std::map<std::string, int64_t> bn_axes;
   for (const json& l : config["config"]["layers"])
@@ -290,17 +298,30 @@ std::shared_ptr<Model> load_legacy_keras_model(const std::string& path, bool com
                        std::to_string(it->second) + " of rank-" + std::to_string(rank) +
                        " inputs; nabla normalizes the last axis only");
   }
+  return model;
+}
+
+void compile_from_keras2_training_config(Model& model, const json& training_config, const std::string& where) {
+  try {
+    compile_from_training_config(model, training_config, where);
+  } catch (const nlohmann::json::exception& e) {
+    throw ValueError(where + ": " + e.what());
+  } catch (const Error& e) {
+    if (std::string(e.what()).rfind(where, 0) == 0) throw;
+    throw ValueError(where + ": " + e.what());
+  }
+}
+
+std::shared_ptr<Model> load_legacy_keras_model(const std::string& path, bool compile) {
+  const LegacyKerasH5 f = read_legacy_keras_h5(path);
+  const std::string where = "load_model: '" + path + "'";
+  if (f.model_config.is_null())
+    throw ValueError(where + ": has no model_config attribute: a weights-only H5 file (save_weights); build the "
+                     "model and call load_weights instead");
+  std::shared_ptr<Model> model = build_keras2_model(f.model_config, where);
   assign_weights(*model, f, where);
   if (compile && !f.training_config.is_null()) {
-    const std::string tc_where = where + ": training_config";
-    try {
-      compile_from_training_config(*model, f.training_config, tc_where);
-    } catch (const nlohmann::json::exception& e) {
-      throw ValueError(tc_where + ": " + e.what());
-    } catch (const Error& e) {
-      if (std::string(e.what()).rfind(where, 0) == 0) throw;
-      throw ValueError(tc_where + ": " + e.what());
-    }
+    compile_from_keras2_training_config(*model, f.training_config, where + ": training_config");
     restore_optimizer(*model, f.optimizer_weights, where);
   }
   return model;

@@ -20,6 +20,15 @@ namespace nabla::io {
 // Sequential whose first layer carries batch_input_shape. `where` names the file in errors.
 nlohmann::json upgrade_keras2_model_config(const nlohmann::json& config, const std::string& where);
 
+// The model of a Keras 2 model_config (upgraded, rebuilt and built where its input shapes are known); errors
+// name `where` and "model_config".
+std::shared_ptr<Model> build_keras2_model(const nlohmann::json& model_config, const std::string& where);
+
+// Compiles `model` from a Keras 2 training_config ({loss, metrics, weighted_metrics, loss_weights,
+// optimizer_config}; tf_keras's "Custom>Adam" class names); `where` names the file and entry in errors.
+void compile_from_keras2_training_config(Model& model, const nlohmann::json& training_config,
+                                         const std::string& where);
+
 // The whole model in `path`; compiled (loss, metrics, optimizer and its state) when `compile` and the file has
 // a training_config. Errors name the file, the entry and what was expected.
 std::shared_ptr<Model> load_legacy_keras_model(const std::string& path, bool compile);

@@ -9,6 +9,7 @@
 #include "nabla/core/error.h"
 #include "nabla/io/keras_archive.h"
 #include "nabla/io/keras_legacy_model.h"
+#include "nabla/io/tfjs_model.h"
 #include "nabla/train/functional.h"
 #include "nabla/train/model_config.h"
 #include "nabla/train/sequential.h"
@@ -184,6 +185,7 @@ void restore_optimizer(Model& model, const std::vector<Tensor>& values, const st
 }  // namespace
 
 void save_model(const Model& model, const std::string& path, SaveOptions opts) {
+  if (io::is_tfjs_path(path)) return io::save_tfjs_model(model, path, opts.include_optimizer);  // TF.js Layers
   check_keras_path(path, "save_model");
   io::KerasArchive a;
   a.config = serialize_model(model);
@@ -207,6 +209,7 @@ void save_model(const Model& model, const std::string& path, SaveOptions opts) {
 
 std::shared_ptr<Model> load_model(const std::string& path, LoadOptions opts) {
   if (ends_with(path, ".h5")) return io::load_legacy_keras_model(path, opts.compile);  // Keras 2 / tf_keras H5
+  if (io::is_tfjs_path(path)) return io::load_tfjs_model(path, opts.compile);          // TF.js Layers
   check_keras_path(path, "load_model");
   io::KerasArchive a = io::read_keras_archive(path);
   const std::string config_where = "load_model: '" + path + "': config.json";

@@ -30,7 +30,8 @@ struct LoadOptions {
 // (subclassed models).
 void save_model(const Model& model, const std::string& path, SaveOptions opts = {});
 // Rebuilds the model, its weights and (unless opts.compile is false) its compiled state. "*.h5" is a legacy
-// Keras 2 / tf_keras whole-model file (io/keras_legacy_model.h). Errors name the file,
+// Keras 2 / tf_keras whole-model file (io/keras_legacy_model.h); "*.json" or a directory is a TF.js Layers model
+// (io/tfjs_model.h), which save_model also writes. Errors name the file,
 // the entry (config.json, model.weights.h5 and the variable path) and what was expected.
 std::shared_ptr<Model> load_model(const std::string& path, LoadOptions opts = {});
 
