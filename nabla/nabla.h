@@ -66,6 +66,7 @@
 #include "nabla/optim/schedules.h"
 #include "nabla/optim/sgd.h"
 #include "nabla/train/callback.h"
+#include "nabla/train/callbacks/backup_and_restore.h"
 #include "nabla/train/callbacks/csv_logger.h"
 #include "nabla/train/callbacks/early_stopping.h"
 #include "nabla/train/callbacks/learning_rate_scheduler.h"

@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 
 namespace nabla {
 
@@ -85,6 +86,13 @@ class Generator {
   void set_state(const State& s) {
     s_ = s;
     has_spare_ = false;
+  }
+  // The second normal of the last Marsaglia pair, when it has not been drawn yet: with state(), everything that
+  // decides the next draws (an exact backup saves both).
+  std::optional<double> spare_normal() const { return has_spare_ ? std::optional<double>(spare_) : std::nullopt; }
+  void set_spare_normal(std::optional<double> v) {
+    has_spare_ = v.has_value();
+    spare_ = v.value_or(0.0);
   }
 
  private:

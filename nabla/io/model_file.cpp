@@ -10,6 +10,8 @@
 #include "nabla/io/keras_archive.h"
 #include "nabla/io/onnx_export.h"
 #include "nabla/io/onnx_import.h"
+#include "nabla/io/keras_legacy_model.h"
+#include "nabla/io/tfjs_model.h"
 #include "nabla/train/functional.h"
 #include "nabla/train/model_config.h"
 #include "nabla/train/sequential.h"
@@ -186,6 +188,7 @@ void restore_optimizer(Model& model, const std::vector<Tensor>& values, const st
 
 void save_model(const Model& model, const std::string& path, SaveOptions opts) {
   if (ends_with(path, ".onnx")) return io::export_onnx(model, path, opts.onnx_opset);
+  if (io::is_tfjs_path(path)) return io::save_tfjs_model(model, path, opts.include_optimizer);  // TF.js Layers
   check_keras_path(path, "save_model");
   io::KerasArchive a;
   a.config = serialize_model(model);
@@ -210,6 +213,8 @@ void save_model(const Model& model, const std::string& path, SaveOptions opts) {
 std::shared_ptr<Model> load_model(const std::string& path, LoadOptions opts) {
   // ONNX graphs come in as inference models (uncompiled: an .onnx file has no training config).
   if (ends_with(path, ".onnx")) return io::load_onnx_model(path);
+  if (ends_with(path, ".h5")) return io::load_legacy_keras_model(path, opts.compile);  // Keras 2 / tf_keras H5
+  if (io::is_tfjs_path(path)) return io::load_tfjs_model(path, opts.compile);          // TF.js Layers
   check_keras_path(path, "load_model");
   io::KerasArchive a = io::read_keras_archive(path);
   const std::string config_where = "load_model: '" + path + "': config.json";
@@ -223,7 +228,10 @@ std::shared_ptr<Model> load_model(const std::string& path, LoadOptions opts) {
     throw ValueError(config_where + ": " + e.what());
   }
   assign_layer_weights(*model, a.weights, "load_model: '" + path + "': model.weights.h5");
-  if (opts.compile && a.config.contains("compile_config") && !a.config["compile_config"].is_null()) {
+  // Keras 3 writes "compile_config": {} for a model that was never compiled: it loads uncompiled.
+  const bool has_compile = a.config.contains("compile_config") && !a.config["compile_config"].is_null() &&
+                           !(a.config["compile_config"].is_object() && a.config["compile_config"].empty());
+  if (opts.compile && has_compile) {
     try {
       compile_from_config(*model, a.config["compile_config"], config_where + ": compile_config");
     } catch (const Error& e) {
@@ -238,5 +246,34 @@ std::shared_ptr<Model> load_model(const std::string& path, LoadOptions opts) {
 }
 
 void Model::save(const std::string& path) const { save_model(*this, path); }
+
+// ---- Keras 3's weights file (train/weights_io.h) ----
+
+void save_weights_h5(const Model& model, const std::string& path) {
+  io::KerasWeights w;
+  w.objects[""] = {model.name(), {}};
+  for (const auto& [layer, p] : keras_layer_paths(model)) {
+    NABLA_CHECK(layer->built(), "save_weights: layer '", layer->name(), "' (", layer->type(), ") of model '",
+                model.name(), "' is not built; call the model on data or give it an input shape first");
+    io::KerasVars v{layer->name(), {}};
+    for (const auto& wt : layer->weights()) v.values.push_back(wt.value.detach().contiguous());
+    w.objects[p] = std::move(v);
+  }
+  if (model.compiled()) {
+    io::KerasVars v{optim::serialize(model.optimizer())["config"].value("name", model.optimizer().name()), {}};
+    for (auto& [name, t] : model.optimizer().variables(model.trainable_weights()))
+      v.values.push_back(t.detach().contiguous());
+    w.objects["optimizer"] = std::move(v);
+  }
+  io::save_keras_weights(path, w);
+}
+
+void load_weights_h5(Model& model, const std::string& path) {
+  model.build_if_possible();
+  io::KerasWeights w = io::load_keras_weights(path);
+  const std::string where = "load_weights: '" + path + "'";
+  assign_layer_weights(model, w, where);
+  if (model.compiled() && w.contains("optimizer")) restore_optimizer(model, w.optimizer(), where);
+}
 
 }  // namespace nabla

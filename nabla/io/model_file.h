@@ -9,6 +9,7 @@
 #include <string>
 
 #include "nabla/train/model.h"
+#include "nabla/train/weights_io.h"  // save_weights_h5 / load_weights_h5 are defined in model_file.cpp
 
 namespace nabla {
 
@@ -31,7 +32,9 @@ struct LoadOptions {
 // be built. Throws ValueError for a path whose format nabla does not write, or a model without a config
 // (subclassed models). A "*.onnx" path writes an ONNX graph for inference engines instead (io/onnx_export.h).
 void save_model(const Model& model, const std::string& path, SaveOptions opts = {});
-// Rebuilds the model, its weights and (unless opts.compile is false) its compiled state. Errors name the file,
+// Rebuilds the model, its weights and (unless opts.compile is false) its compiled state. "*.h5" is a legacy
+// Keras 2 / tf_keras whole-model file (io/keras_legacy_model.h); "*.json" or a directory is a TF.js Layers model
+// (io/tfjs_model.h), which save_model also writes. Errors name the file,
 // the entry (config.json, model.weights.h5 and the variable path) and what was expected.
 std::shared_ptr<Model> load_model(const std::string& path, LoadOptions opts = {});
 

@@ -16,6 +16,9 @@ class Dropout : public Layer {
   nlohmann::json get_config() const override;
   static std::shared_ptr<Dropout> from_config(const nlohmann::json& config);
   double rate() const { return rate_; }
+  std::vector<Generator*> seed_generators() override {
+    return gen_ ? std::vector<Generator*>{&*gen_} : std::vector<Generator*>{};
+  }
 
  private:
   double rate_;

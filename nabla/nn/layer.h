@@ -65,6 +65,9 @@ class Layer : public std::enable_shared_from_this<Layer> {
   // The penalties of the regularizers on this layer's trainable weights (Keras's layer.losses): differentiable
   // scalars to add to the training loss. Empty for a frozen layer, as in Keras.
   virtual std::vector<Tensor> regularization_losses() const;
+  // The layer's own random streams (Keras's layer._seed_generators: a seeded Dropout's), so that an exact
+  // backup (BackupAndRestore) saves and restores them. Layers drawing from the default generator have none.
+  virtual std::vector<Generator*> seed_generators() { return {}; }
   // The input shapes (batch axis -1) the layer was built for; Keras's build_config.
   const std::vector<Shape>& built_input_shapes() const { return built_input_shapes_; }
 

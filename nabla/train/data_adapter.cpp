@@ -74,6 +74,26 @@ void TensorAdapter::next(Batch& b) {
   cursor_ = end;
 }
 
+void TensorAdapter::set_position(std::vector<int64_t> order, int64_t cursor) {
+  if (cursor < 0 || cursor > n_)
+    throw ValueError(detail::concat("fit: cannot resume at row ", cursor, " of data with ", n_, " samples"));
+  if (!shuffle_) {
+    if (!order.empty()) throw ValueError("fit: the saved position has a shuffled order but fit has shuffle=false");
+  } else {
+    if (int64_t(order.size()) != n_)
+      throw ValueError(detail::concat("fit: the saved shuffle order has ", order.size(), " rows but the data has ", n_,
+                                      " (resume with the same data)"));
+    std::vector<bool> seen(size_t(n_), false);
+    for (int64_t i : order) {
+      if (i < 0 || i >= n_ || seen[size_t(i)])
+        throw ValueError(detail::concat("fit: the saved shuffle order is not a permutation of 0..", n_ - 1));
+      seen[size_t(i)] = true;
+    }
+    order_ = std::move(order);
+  }
+  cursor_ = cursor;
+}
+
 DatasetAdapter::DatasetAdapter(const data::Dataset& dataset, bool continue_across_epochs, const char* who)
     : dataset_(dataset), continue_(continue_across_epochs), who_(who) {}
 

@@ -39,6 +39,11 @@ class TensorAdapter {
   int64_t num_batches() const { return (n_ + batch_size_ - 1) / batch_size_; }
   // The next batch; at the end of the data it starts a new pass (fit counts steps; evaluate uses one pass).
   void next(Batch& b);
+  // Where the data stands: the pass's order and the next row (BackupAndRestore saves and restores them).
+  const std::vector<int64_t>& order() const { return order_; }
+  int64_t cursor() const { return cursor_; }
+  // Checks that `order` is a permutation of the rows (or empty without shuffle) and `cursor` within them.
+  void set_position(std::vector<int64_t> order, int64_t cursor);
 
  private:
   std::vector<Tensor> xs_, ys_;

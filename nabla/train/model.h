@@ -25,7 +25,19 @@ namespace nabla {
 namespace detail {
 struct Batch;
 struct MetricTrackers;
+class TensorAdapter;
 }  // namespace detail
+
+// Where a running fit stands, for callbacks that back training up and resume it exactly (BackupAndRestore).
+// Random state lives elsewhere (the default generator, layers' seed_generators()).
+struct FitPosition {
+  int epoch = 0;      // the epoch in progress (0-based); after its on_epoch_end, the next one with step 0
+  int64_t step = 0;   // steps completed in it
+  // fit on tensors: the current pass's row order (empty without shuffle) and the next row; a dataset has none
+  // (a resumed dataset fit skips `step` batches of a fresh iterator).
+  std::vector<int64_t> data_order;
+  int64_t data_cursor = 0;
+};
 
 // Accepts a Keras name or an object, so compile("adam", ...) and compile(std::make_shared<Adam>(...), ...)
 // both read naturally.
@@ -188,6 +200,10 @@ class Model {
   // model.save. Defined with nabla::save_model in io/model_file.cpp.
   void save(const std::string& path) const;
   bool stop_training = false;  // set by callbacks (EarlyStopping, TerminateOnNaN)
+  // The position of the running fit (valid inside its callbacks), and, from on_train_begin, where it should
+  // continue instead of initial_epoch (Keras's model._initial_epoch, set by BackupAndRestore).
+  FitPosition fit_position() const;
+  void resume_fit_at(FitPosition p) { resume_ = std::move(p); }
 
  protected:
   // Subclasses call this when their layer list changes (Sequential::add), so the next step recomputes what
@@ -204,8 +220,9 @@ class Model {
   // trackers.
   std::vector<Tensor> run_step(const detail::Batch& b, bool training, detail::MetricTrackers& tr);
   // The epoch loop shared by fit on tensors and on datasets. steps: per epoch, or -1 when unknown.
+  // tensors: fit on tensors' adapter (its position is part of fit_position()); nullptr for datasets.
   History run_fit(const std::function<NextBatch(int epoch)>& epoch_batches, int64_t steps, const FitOptions& opts,
-                  const std::optional<ValidationData>& val);
+                  const std::optional<ValidationData>& val, detail::TensorAdapter* tensors = nullptr);
   EvalResult run_evaluate(const NextBatch& next, int64_t steps, const EvaluateOptions& opts);
   std::vector<Tensor> predict_batches(const std::function<bool(std::vector<Tensor>&)>& next, int64_t steps,
                                       const PredictOptions& opts);
@@ -227,6 +244,11 @@ class Model {
   std::vector<Tensor> trainable_;
   FitStats fit_stats_;
   std::optional<data::PipelineStats> pipeline_stats_;
+  // The running fit's epoch and step, its tensor adapter, and a pending resume point.
+  int fit_epoch_ = 0;
+  int64_t fit_step_ = 0;
+  const detail::TensorAdapter* fit_tensors_ = nullptr;
+  std::optional<FitPosition> resume_;
 };
 
 }  // namespace nabla

@@ -73,7 +73,7 @@ History Model::fit(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys,
       data.next(b);  // tensors never run dry: a new pass starts
       return true;
     };
-  }, steps, opts, val);
+  }, steps, opts, val, &data);
 }
 
 History Model::fit(const data::Dataset& dataset, FitOptions opts) {
@@ -97,7 +97,8 @@ History Model::fit(const data::Dataset& dataset, FitOptions opts) {
 // The epoch loop shared by fit on tensors and on datasets: per epoch, per step, read a batch (timed as input),
 // weigh it, run the step (timed as compute), report; then validate and record the epoch.
 History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches, int64_t steps,
-                       const FitOptions& opts, const std::optional<ValidationData>& val) {
+                       const FitOptions& opts, const std::optional<ValidationData>& val,
+                       detail::TensorAdapter* tensors) {
   const detail::ClassWeighting class_weighting(
       opts.class_weight, opts.class_weights, output_names(), output_shapes(), [this] { return num_classes_hint(); },
       loss_->sparse_targets(), name_);
@@ -108,9 +109,29 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
   std::optional<detail::MetricTrackers> tr;  // sized by the first batch's number of outputs
   for (auto& cb : opts.callbacks) cb->set_model(this);
   Logs logs;
+  fit_tensors_ = tensors;
+  struct ForgetTensors {  // the adapter dies with the caller's frame, also when a step throws
+    const detail::TensorAdapter*& p;
+    ~ForgetTensors() { p = nullptr; }
+  } forget_tensors{fit_tensors_};
+  fit_epoch_ = opts.initial_epoch;
+  fit_step_ = 0;
+  resume_.reset();
   for (auto& cb : opts.callbacks) cb->on_train_begin(logs);
+  // A callback (BackupAndRestore) may have asked to continue where an earlier fit stopped: that epoch, after
+  // that many steps, with the data where it was.
+  int first_epoch = opts.initial_epoch;
+  int64_t first_step = 0;
+  if (resume_) {
+    first_epoch = resume_->epoch;
+    first_step = resume_->step;
+    if (tensors) tensors->set_position(std::move(resume_->data_order), resume_->data_cursor);
+    resume_.reset();
+  }
   const std::vector<FitObserver*> observers = fit_observers();  // after on_train_begin: callbacks may add some
-  for (int epoch = opts.initial_epoch; epoch < opts.epochs && !stop_training; ++epoch) {
+  for (int epoch = first_epoch; epoch < opts.epochs && !stop_training; ++epoch) {
+    fit_epoch_ = epoch;
+    fit_step_ = epoch == first_epoch ? first_step : 0;
     if (tr) tr->reset();
     Logs epoch_logs;
     for (auto& cb : opts.callbacks) cb->on_epoch_begin(epoch, epoch_logs);
@@ -118,8 +139,12 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
     ProgressBar bar(steps, opts.verbose, *opts.out);
     NextBatch next = epoch_batches(epoch);
     FitStats epoch_stats;
-    int64_t step = 0;
+    int64_t step = fit_step_;
     Batch b;
+    if (step > 0 && !tensors) {  // a resumed dataset fit: skip the batches the interrupted one had trained on
+      NoGradGuard ng;
+      for (int64_t i = 0; i < step && next(b); ++i) {}
+    }
     for (; (steps < 0 || step < steps) && !stop_training; ++step) {
       auto t0 = Clock::now();
       bool more;
@@ -145,6 +170,7 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
       if (observe)
         for (FitObserver* o : observers) o->on_train_step_end(*this);
       auto values = tr->values();
+      fit_step_ = step + 1;
       if (!opts.callbacks.empty()) {
         for (auto& [k, v] : values) batch_logs[k] = v;
         for (auto& cb : opts.callbacks) cb->on_train_batch_end(step, batch_logs);
@@ -170,12 +196,23 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
     // The one-line answer to "is my training input-bound?" (tf.data users have to profile for this).
     if (opts.verbose >= 1 && epoch_stats.input_wait_fraction() > 0.10)
       *opts.out << "Input pipeline: " << epoch_stats.str() << "\n";
+    fit_epoch_ = epoch + 1;  // a backup taken now resumes at the next epoch's start
+    fit_step_ = 0;
     for (auto& cb : opts.callbacks) cb->on_epoch_end(epoch, epoch_logs);
     history.epoch.push_back(epoch);
     for (auto& [k, v] : epoch_logs) history.history[k].push_back(v);
   }
   for (auto& cb : opts.callbacks) cb->on_train_end(logs);
   return history;
+}
+
+FitPosition Model::fit_position() const {
+  FitPosition p{fit_epoch_, fit_step_, {}, 0};
+  if (fit_tensors_) {
+    p.data_order = fit_tensors_->order();
+    p.data_cursor = fit_tensors_->cursor();
+  }
+  return p;
 }
 
 // ---- evaluate ----

@@ -184,8 +184,25 @@ void load_weights(Model& model, const std::string& path) {
   }
 }
 
-void Model::save_weights(const std::string& path) const { nabla::save_weights(*this, path); }
-void Model::load_weights(const std::string& path) { nabla::load_weights(*this, path); }
+namespace {
+bool keras_weights_path(const std::string& p) {
+  const std::string ext = ".weights.h5";
+  return p.size() >= ext.size() && p.compare(p.size() - ext.size(), ext.size(), ext) == 0;
+}
+}  // namespace
+
+void Model::save_weights(const std::string& path) const {
+  if (keras_weights_path(path))
+    save_weights_h5(*this, path);
+  else
+    nabla::save_weights(*this, path);
+}
+void Model::load_weights(const std::string& path) {
+  if (keras_weights_path(path))
+    load_weights_h5(*this, path);
+  else
+    nabla::load_weights(*this, path);
+}
 
 std::vector<Tensor> Model::get_weights() const {
   std::vector<Tensor> r;

@@ -32,4 +32,11 @@ void save_weights(const Model& model, const std::string& path, bool include_conf
 // state and cached parameter lists stay valid). Throws IOError on a malformed file, ShapeError on a mismatch.
 void load_weights(Model& model, const std::string& path);
 
+// Keras 3's weights file ("*.weights.h5", what Keras's model.save_weights writes; Model::save_weights and
+// load_weights take this form for such paths): each layer's variables at Keras's paths and, when the model is
+// compiled, the optimizer's (loaded when the model is compiled with an optimizer of that shape). Defined with
+// save_model in io/model_file.cpp.
+void save_weights_h5(const Model& model, const std::string& path);
+void load_weights_h5(Model& model, const std::string& path);
+
 }  // namespace nabla

@@ -2,8 +2,9 @@
 // travel as JSON ({"x": [tensor, ...], "y": tensor}; tensor = {"dtype", "shape", "data"}).
 //   save MODEL OUT.keras DATA.json OUT.json   builds MODEL (mlp | cnn | two_input), trains one epoch (batch 8,
 //                                             no shuffle), saves OUT.keras, writes its predictions on x
-//   resume IN.keras DATA.json OUT.json        load_model; writes predictions ("before"), trains one more epoch the
-//                                             same way, writes predictions ("after") and the optimizer's iterations
+//   resume IN DATA.json OUT.json              load_model (.keras, or legacy .h5 for io.interop.tf_keras_h5); writes
+//                                             predictions ("before"), trains one more epoch the same way, writes
+//                                             predictions ("after") and the optimizer's iterations
 #include <iostream>
 #include <nlohmann/json.hpp>
 

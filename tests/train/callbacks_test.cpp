@@ -100,11 +100,12 @@ TEST(ModelCheckpoint, FormatsPaths) {
 TEST(ModelCheckpoint, SavesEveryEpochAndReloadsIdenticalWeights) {
   Toy t;
   std::string dir = testing::temp_dir();
-  auto ck = std::make_shared<callbacks::ModelCheckpoint>(dir + "/ckpt/w.{epoch:02d}.weights",
+  auto ck = std::make_shared<callbacks::ModelCheckpoint>(dir + "/ckpt/w.{epoch:02d}.weights.h5",
                                                          callbacks::ModelCheckpointOptions{.save_weights_only = true});
   t.fit({ck}, 3);
-  for (int e = 1; e <= 3; ++e) EXPECT_TRUE(std::filesystem::exists(dir + "/ckpt/w.0" + std::to_string(e) + ".weights"));
-  EXPECT_EQ(ck->last_saved(), dir + "/ckpt/w.03.weights");
+  for (int e = 1; e <= 3; ++e)
+    EXPECT_TRUE(std::filesystem::exists(dir + "/ckpt/w.0" + std::to_string(e) + ".weights.h5"));
+  EXPECT_EQ(ck->last_saved(), dir + "/ckpt/w.03.weights.h5");
 
   Toy other;
   other.model->optimizer().set_learning_rate(0.5);
@@ -116,19 +117,75 @@ TEST(ModelCheckpoint, SavesEveryEpochAndReloadsIdenticalWeights) {
 
 TEST(ModelCheckpoint, SaveBestOnlyKeepsTheBestEpoch) {
   Toy t;
-  std::string path = testing::temp_dir() + "/best.weights";
+  std::string path = testing::temp_dir() + "/best.weights.h5";
   std::vector<std::vector<Tensor>> per_epoch;
   auto record = std::make_shared<callbacks::LambdaCallback>();
   record->epoch_end = [&](int, Logs&) { per_epoch.push_back(t.model->get_weights()); };
   std::ostringstream out;
   auto ck = std::make_shared<callbacks::ModelCheckpoint>(
-      path, callbacks::ModelCheckpointOptions{.verbose = 1, .save_best_only = true, .out = &out});
+      path, callbacks::ModelCheckpointOptions{.verbose = 1, .save_best_only = true, .save_weights_only = true,
+                                              .out = &out});
   t.fit({script("val_loss", {0.5, 0.6, 0.4, 0.45}), record, ck}, 4);
   EXPECT_DOUBLE_EQ(ck->best(), 0.4);
   EXPECT_NE(out.str().find("val_loss did not improve from 0.5"), std::string::npos) << out.str();
   Toy other;
   other.model->load_weights(path);
   EXPECT_EQ(other.model->get_weights()[0].to_vector<float>(), per_epoch[2][0].to_vector<float>());
+}
+
+TEST(ModelCheckpoint, WritesWholeKerasModelsThatLoadCompiled) {
+  Toy t;
+  const std::string dir = testing::temp_dir();
+  auto ck = std::make_shared<callbacks::ModelCheckpoint>(dir + "/m.{epoch:02d}.keras");
+  t.fit({ck}, 2);
+  ASSERT_EQ(ck->last_saved(), dir + "/m.02.keras");
+  std::shared_ptr<Model> loaded = load_model(ck->last_saved());
+  ASSERT_TRUE(loaded->compiled());
+  EXPECT_EQ(loaded->optimizer().iterations(), t.model->optimizer().iterations());
+  auto a = t.model->get_weights(), b = loaded->get_weights();
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].to_vector<float>(), b[i].to_vector<float>());
+  EXPECT_EQ(t.model->predict(t.x).to_vector<float>(), loaded->predict(t.x).to_vector<float>());
+}
+
+TEST(ModelCheckpoint, RefusesPathsKerasRefuses) {
+  testing::expect_error_contains<ValueError>([] { callbacks::ModelCheckpoint("w.weights"); }, {".keras", "w.weights"});
+  testing::expect_error_contains<ValueError>(
+      [] { callbacks::ModelCheckpoint("m.keras", {.save_weights_only = true}); }, {".weights.h5", "m.keras"});
+}
+
+TEST(BackupAndRestore, RefusesABackupOfAnotherModel) {
+  const std::string dir = testing::temp_dir() + "/backup";
+  Toy t;
+  auto keep = std::make_shared<callbacks::BackupAndRestore>(dir, 0, /*delete_checkpoint=*/false);
+  t.fit({keep}, 1);
+  ASSERT_TRUE(std::filesystem::exists(keep->backup_path()));
+  manual_seed(11);
+  Sequential other(std::vector<nn::LayerPtr>{layers::Dense(3, "", {.input_shape = {2}})});
+  other.compile("sgd", "mse");
+  const auto before = other.get_weights()[0].to_vector<float>();
+  auto restore = std::make_shared<callbacks::BackupAndRestore>(dir);
+  testing::expect_error_contains<IOError>(
+      [&] { other.fit(t.x, Tensor::zeros({32, 3}), {.epochs = 2, .verbose = 0, .callbacks = {restore}}); },
+      {"latest.weights.h5", "layers/0/vars/0", "float32 (2, 1)", "(2, 3)"});
+  EXPECT_EQ(other.get_weights()[0].to_vector<float>(), before);  // untouched
+  EXPECT_TRUE(std::filesystem::exists(keep->backup_path()));    // a failed resume keeps the backup
+}
+
+TEST(BackupAndRestore, ResumesAtTheSavedEpochAndDeletesTheBackupWhenDone) {
+  const std::string dir = testing::temp_dir() + "/backup";
+  Toy t;
+  auto stop = std::make_shared<callbacks::LambdaCallback>();
+  stop->epoch_end = [&](int epoch, Logs&) {
+    if (epoch == 1) throw std::runtime_error("interrupted");  // a crash after epoch 2's backup
+  };
+  auto bar = std::make_shared<callbacks::BackupAndRestore>(dir);
+  EXPECT_THROW(t.fit({bar, stop}, 4), std::runtime_error);
+  ASSERT_TRUE(std::filesystem::exists(bar->backup_path()));
+  History h = t.fit({bar}, 4);
+  EXPECT_TRUE(bar->restored());
+  EXPECT_EQ(h.epoch, (std::vector<int>{2, 3}));
+  EXPECT_FALSE(std::filesystem::exists(dir));
 }
 
 std::vector<std::string> read_lines(const std::string& path) {

@@ -3,10 +3,10 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 
 #include "nabla/train/callbacks/monitor.h"
 #include "nabla/train/model.h"
-#include "nabla/train/weights_io.h"
 
 namespace nabla::callbacks {
 namespace {
@@ -79,6 +79,15 @@ ModelCheckpoint::ModelCheckpoint(std::string filepath, ModelCheckpointOptions op
       o_(std::move(opts)),
       maximize_(monitor_maximizes(o_.monitor, o_.mode, "ModelCheckpoint")) {
   NABLA_CHECK(!filepath_.empty(), "ModelCheckpoint: filepath is empty");
+  auto ends_with = [&](const std::string& ext) {
+    return filepath_.size() >= ext.size() && filepath_.compare(filepath_.size() - ext.size(), ext.size(), ext) == 0;
+  };
+  if (o_.save_weights_only && !ends_with(".weights.h5"))
+    throw ValueError("ModelCheckpoint: with save_weights_only the filepath must end in .weights.h5 (Keras's weights "
+                     "format); got '" + filepath_ + "'");
+  if (!o_.save_weights_only && !ends_with(".keras"))
+    throw ValueError("ModelCheckpoint: the filepath must end in .keras (a whole model, as Keras 3 saves it; use "
+                     "save_weights_only with a .weights.h5 path for weights alone); got '" + filepath_ + "'");
   best_ = o_.initial_value_threshold ? *o_.initial_value_threshold
                                      : (maximize_ ? -std::numeric_limits<double>::infinity()
                                                   : std::numeric_limits<double>::infinity());
@@ -105,7 +114,14 @@ void ModelCheckpoint::on_epoch_end(int epoch, Logs& logs) {
   } else if (o_.verbose > 0) {
     *o_.out << "\nEpoch " << epoch + 1 << ": saving model to " << path << "\n";
   }
-  save_weights(*model(), path, !o_.save_weights_only);
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+  if (ec) throw IOError("ModelCheckpoint: cannot create directory '" + dir.string() + "': " + ec.message());
+  if (o_.save_weights_only)
+    model()->save_weights(path);
+  else
+    model()->save(path);  // save_model (io/model_file.h)
   last_saved_ = path;
 }
 

@@ -1,9 +1,11 @@
 #pragma once
-// ModelCheckpoint (Keras semantics): saves the model's weights after every epoch, or only when `monitor`
-// improves (save_best_only). filepath may hold Python-style fields filled per epoch: {epoch} (1-based, as
-// Keras), any logged value such as {val_loss}, with an optional format spec: "ckpt/w.{epoch:02d}-{val_loss:.2f}".
-// save_weights_only=false also records the layer list and optimizer settings in the file's header
-// (see train/weights_io.h); the weights load the same way either way.
+// ModelCheckpoint (Keras 3 semantics): saves the model after every epoch, or only when `monitor` improves
+// (save_best_only). As in Keras 3, the whole model goes to a .keras file (save_model: config, weights, compile
+// config and optimizer state; load it with load_model), and with save_weights_only the weights (and optimizer
+// variables) go to a Keras weights file, whose path must end in ".weights.h5" (Model::load_weights reads it).
+// The constructor refuses other extensions, as Keras does. filepath may hold Python-style fields filled per
+// epoch: {epoch} (1-based, as Keras), any logged value such as {val_loss}, with an optional format spec:
+// "ckpt/m.{epoch:02d}-{val_loss:.2f}.keras". Missing directories are created.
 #include <iostream>
 #include <limits>
 #include <optional>
