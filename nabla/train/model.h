@@ -22,6 +22,8 @@
 
 namespace nabla {
 
+class DataParallel;
+
 namespace detail {
 struct Batch;
 struct MetricTrackers;
@@ -188,6 +190,8 @@ class Model {
   // model.save. Defined with nabla::save_model in io/model_file.cpp.
   void save(const std::string& path) const;
   bool stop_training = false;  // set by callbacks (EarlyStopping, TerminateOnNaN)
+  // The data-parallel strategy this model trains with (compiled inside its scope()), or nullptr.
+  DataParallel* data_parallel() const { return data_parallel_; }
 
  protected:
   // Subclasses call this when their layer list changes (Sequential::add), so the next step recomputes what
@@ -227,6 +231,7 @@ class Model {
   std::vector<Tensor> trainable_;
   FitStats fit_stats_;
   std::optional<data::PipelineStats> pipeline_stats_;
+  DataParallel* data_parallel_ = nullptr;
 };
 
 }  // namespace nabla
