@@ -1,10 +1,11 @@
 // Data-parallel figures (docs/distributed.md), run under mpirun by bench/dist_bench.sh:
 //   allreduce  MB/s of an in-place float32 sum allreduce over this machine's transport, 1-100 MB
-//   overlap    the fraction of gradient communication hidden behind backward, for the reference MLP and a wider
-//              one (784-1024-1024-10, 7.5 MB of gradients) with 1 MB buckets
+//   overlap    the fraction of gradient communication hidden behind backward (1 - time the step waited for it
+//              after backward / time from the first bucket's start to the last one's end), for the reference MLP
+//              and a wider one (784-1024-1024-10, 7.5 MB of gradients), with 4 MB buckets (overlap-small: 256 KB)
 //   mlp        samples/s of fit on the reference MLP (--batch-size per process), one epoch after a warm-up epoch
 // Rank 0 prints one JSON object per line.
-// Usage: mpirun -np N dist_bench allreduce|overlap|mlp [--batch-size B] [--epochs E]
+// Usage: mpirun -np N dist_bench allreduce|overlap|overlap-small|mlp [--batch-size B]
 #include <cstdio>
 #include <string>
 
@@ -57,7 +58,7 @@ double epoch_seconds(Model& m, const Tensor& x, const Tensor& y, int64_t batch, 
 int main(int argc, char** argv) {
   const std::string what = argc > 1 ? argv[1] : "allreduce";
   bench::Args args = bench::parse_args(argc - 1, argv + 1, "dist_bench", {.epochs = 1, .batch_size = 256});
-  const int64_t bucket = what == "overlap-small" ? (1 << 20) : (4 << 20);
+  const int64_t bucket = what == "overlap-small" ? (256 << 10) : (4 << 20);
   dist::MultiWorkerMirroredStrategy strategy({.bucket_bytes = bucket});
   if (what == "allreduce") {
     allreduce_bandwidth(strategy);

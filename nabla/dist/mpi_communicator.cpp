@@ -126,6 +126,11 @@ struct MpiCommunicator::Impl {
     ready.set_value();
 
     std::vector<std::shared_ptr<MpiWork>> inflight;
+    // Spinning polls keep latency low while a peer is about to answer; sleeping ones leave the cores to the
+    // training threads during a long wait (on the 2-core machine, 1-20 MB allreduces ran at 1-2.5 GB/s with
+    // this against 0.5-2.7 GB/s spinning throughout, under the same load).
+    constexpr int64_t spin_polls = 200, sleep_us = 20;
+    int64_t idle_polls = 0;
     for (;;) {
       {
         std::unique_lock lock(m);
@@ -161,8 +166,15 @@ struct MpiCommunicator::Impl {
           ++i;
         }
       }
-      // Waiting on a peer: give the core to the training threads (a 2-core machine runs two processes).
-      if (!progressed) std::this_thread::yield();
+      // Waiting on a peer: give the core to the training threads (a 2-core machine runs two processes). After
+      // a while without completions, poll every few microseconds instead of spinning.
+      if (progressed) {
+        idle_polls = 0;
+      } else if (++idle_polls < spin_polls) {
+        std::this_thread::yield();
+      } else {
+        std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
+      }
     }
     MPI_Comm_free(&comm);
     MPI_Finalize();
