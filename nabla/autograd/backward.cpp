@@ -4,6 +4,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "nabla/autograd/leaf_grad_hook.h"
 #include "nabla/autograd/node.h"
 #include "nabla/kernels/elementwise.h"
 
@@ -13,6 +14,7 @@ namespace {
 std::atomic<OpObserver*> g_observer{nullptr};
 
 thread_local bool t_in_backward = false;
+thread_local LeafGradHook* t_leaf_hook = nullptr;
 
 std::shared_ptr<const std::string>& scope_slot() {
   thread_local std::shared_ptr<const std::string> s;
@@ -36,6 +38,8 @@ void add_into(Tensor& acc, const Tensor& g) {
 void set_op_observer(OpObserver* obs) { g_observer.store(obs); }
 OpObserver* op_observer() { return g_observer.load(std::memory_order_relaxed); }
 bool in_backward() { return t_in_backward; }
+void set_leaf_grad_hook(LeafGradHook* hook) { t_leaf_hook = hook; }
+LeafGradHook* leaf_grad_hook() { return t_leaf_hook; }
 
 NameScope::NameScope(const std::string& name) : prev_(scope_slot()) {
   scope_slot() = std::make_shared<const std::string>(prev_ ? *prev_ + "/" + name : name);
@@ -97,8 +101,10 @@ void backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
   }
   NABLA_CHECK_SHAPE(seed.shape() == root.shape(), "backward(): grad shape ", seed.shape().str(),
                     " does not match output shape ", root.shape().str());
+  LeafGradHook* hook = t_leaf_hook;
   if (!root.grad_fn()) {  // a leaf
     accumulate_grad(*root.impl(), seed);
+    if (hook) hook->on_leaf_grad_ready(*root.impl());
     return;
   }
   NoGradGuard no_grad;  // gradients are computed without recording (no double backward)
@@ -125,6 +131,18 @@ void backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
     }
   }
 
+  // With a gradient-ready hook: how many recorded edges still lead into each leaf. A leaf's gradient is final
+  // when its count drops to zero (a shared weight waits for its last use).
+  std::unordered_map<TensorImpl*, int> leaf_edges;
+  if (hook)
+    for (Node* n : order)
+      for (const auto& in : n->inputs)
+        if (in && !in->grad_fn) ++leaf_edges[in.get()];
+  auto edges_done = [&](Node* n) {
+    for (const auto& in : n->inputs)
+      if (in && !in->grad_fn && --leaf_edges[in.get()] == 0) hook->on_leaf_grad_ready(*in);
+  };
+
   root.grad_fn()->grad = seed;
   OpObserver* obs = op_observer();
   GradList grads;
@@ -134,7 +152,10 @@ void backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
                 "'); pass retain_graph=true to the first backward()");
     Tensor g = std::move(n->grad);
     n->grad = Tensor();
-    if (!g.defined()) continue;  // no gradient reached this node
+    if (!g.defined()) {  // no gradient reached this node
+      if (hook) edges_done(n);
+      continue;
+    }
     grads.assign(n->inputs.size(), Tensor());
     n->backward(g, grads);
     if (obs) obs->on_backward(*n, grads);
@@ -148,6 +169,7 @@ void backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
       else
         accumulate_grad(*in, grads[k]);
     }
+    if (hook) edges_done(n);
     if (!retain_graph) {
       n->backward = nullptr;
       n->released = true;

@@ -55,23 +55,47 @@ TensorAdapter::TensorAdapter(std::vector<Tensor> xs, std::vector<Tensor> ys, Ten
   }
 }
 
+void TensorAdapter::shard(int replica, int replicas, uint64_t seed) {
+  replica_ = replica;
+  replicas_ = replicas;
+  seed_ = seed;
+}
+
 void TensorAdapter::next(Batch& b) {
   if (cursor_ >= n_) cursor_ = 0;
-  if (cursor_ == 0 && shuffle_) data::shuffle_in_place(order_, default_generator());  // a fresh order per pass
-  const int64_t end = std::min(cursor_ + batch_size_, n_);
+  if (cursor_ == 0 && shuffle_) {  // a fresh order per pass
+    if (seed_) {
+      Generator g(splitmix64(*seed_ + ++pass_));
+      data::shuffle_in_place(order_, g);
+    } else {
+      data::shuffle_in_place(order_, default_generator());
+    }
+  }
+  const int64_t global_end = std::min(cursor_ + batch_size_ * replicas_, n_);
+  // This replica's even part of the global batch [cursor_, global_end).
+  const int64_t m = global_end - cursor_, begin = cursor_ + m * replica_ / replicas_;
+  const int64_t end = cursor_ + m * (replica_ + 1) / replicas_;
+  cursor_ = global_end;
+  if (seed_) {
+    b.global_rows = m;
+    if (begin == end) {  // nothing for this replica in this (last) global batch: it joins
+      b.xs.clear();
+      b.ys.clear();
+      return;
+    }
+  }
   if (shuffle_) {
-    std::span<const int64_t> idx(order_.data() + cursor_, size_t(end - cursor_));
+    std::span<const int64_t> idx(order_.data() + begin, size_t(end - begin));
     b.xs.resize(xs_.size());
     for (size_t i = 0; i < xs_.size(); ++i) b.xs[i] = data::gather_rows(xs_[i], idx);
     b.ys.resize(ys_.size());
     for (size_t i = 0; i < ys_.size(); ++i) b.ys[i] = data::gather_rows(ys_[i], idx);
     b.sw = sw_.defined() ? data::gather_rows(sw_, idx) : Tensor();
   } else {
-    b.xs = slice_rows(xs_, cursor_, end);
-    b.ys = slice_rows(ys_, cursor_, end);
-    b.sw = sw_.defined() ? slice(sw_, 0, cursor_, end) : Tensor();
+    b.xs = slice_rows(xs_, begin, end);
+    b.ys = slice_rows(ys_, begin, end);
+    b.sw = sw_.defined() ? slice(sw_, 0, begin, end) : Tensor();
   }
-  cursor_ = end;
 }
 
 void TensorAdapter::set_position(std::vector<int64_t> order, int64_t cursor) {

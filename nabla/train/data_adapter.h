@@ -17,6 +17,9 @@ struct Batch {
   std::vector<Tensor> xs, ys;
   Tensor sw;                // the data's sample weights (and class_weight's, which needs a single output)
   std::vector<Tensor> sws;  // per output, only with class_weights; empty keeps the common path allocation-free
+  // Data-parallel fit: the rows of this step's global batch over all replicas (-1: one process). Empty xs: this
+  // replica has no rows in this step and joins the others' (train/data_parallel.h).
+  int64_t global_rows = -1;
   const Tensor& weight(size_t output) const { return sws.empty() ? sw : sws[output]; }
 };
 // Fills the next batch of an epoch; false at the end of the data.
@@ -36,7 +39,7 @@ class TensorAdapter {
  public:
   TensorAdapter(std::vector<Tensor> xs, std::vector<Tensor> ys, Tensor sample_weight, int64_t batch_size,
                 bool shuffle);
-  int64_t num_batches() const { return (n_ + batch_size_ - 1) / batch_size_; }
+  int64_t num_batches() const { return (n_ + batch_size_ * replicas_ - 1) / (batch_size_ * replicas_); }
   // The next batch; at the end of the data it starts a new pass (fit counts steps; evaluate uses one pass).
   void next(Batch& b);
   // Where the data stands: the pass's order and the next row (BackupAndRestore saves and restores them).
@@ -44,6 +47,10 @@ class TensorAdapter {
   int64_t cursor() const { return cursor_; }
   // Checks that `order` is a permutation of the rows (or empty without shuffle) and `cursor` within them.
   void set_position(std::vector<int64_t> order, int64_t cursor);
+  // Data-parallel: this replica reads its part of each global batch of batch_size * replicas rows (batch_size is
+  // per replica): the global batch is split evenly, so shards are disjoint and together cover every pass. The
+  // order is reshuffled every pass from `seed`, identically on every replica.
+  void shard(int replica, int replicas, uint64_t seed);
 
  private:
   std::vector<Tensor> xs_, ys_;
@@ -52,6 +59,9 @@ class TensorAdapter {
   bool shuffle_;
   std::vector<int64_t> order_;
   int64_t cursor_ = 0;
+  int replica_ = 0, replicas_ = 1;
+  std::optional<uint64_t> seed_;  // sharded: the shared shuffle seed
+  uint64_t pass_ = 0;
 };
 
 // A dataset whose elements are batches (x, y[, sample_weight]): one iterator per epoch or, with

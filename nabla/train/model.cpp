@@ -7,6 +7,7 @@
 #include "nabla/ops/reduce.h"
 #include "nabla/train/compile_utils.h"
 #include "nabla/train/data_adapter.h"
+#include "nabla/train/data_parallel.h"
 #include "nabla/train/metric_trackers.h"
 
 namespace nabla {
@@ -37,6 +38,7 @@ void Model::compile(OptimizerArg optimizer, LossArg loss, std::vector<MetricArg>
   for (const MetricArg& m : weighted_args)
     weighted_metrics_.push_back(detail::resolve_metric(m.name, m.ptr, *loss_, true));
   layers_stale_ = true;  // what the next step trains is worked out afresh (Keras recompiles for a freeze)
+  data_parallel_ = current_data_parallel();  // compiled inside a strategy's scope(): trains data-parallel
   build_if_possible();
 }
 
@@ -155,7 +157,9 @@ std::vector<Tensor> Model::run_step(const detail::Batch& b, bool training, detai
     optim::Optimizer::zero_grad(trainable_);
     // With every weight frozen nothing needs a gradient, and nothing is updated (as Keras).
     if (total.requires_grad()) {
+      if (data_parallel_) data_parallel_->begin_backward(trainable_, detail::replica_weight(*data_parallel_, b));
       total.backward();
+      if (data_parallel_) data_parallel_->end_backward();
       optimizer_->step(trainable_);
     }
   }

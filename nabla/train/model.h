@@ -22,6 +22,8 @@
 
 namespace nabla {
 
+class DataParallel;
+
 namespace detail {
 struct Batch;
 struct MetricTrackers;
@@ -204,6 +206,8 @@ class Model {
   // continue instead of initial_epoch (Keras's model._initial_epoch, set by BackupAndRestore).
   FitPosition fit_position() const;
   void resume_fit_at(FitPosition p) { resume_ = std::move(p); }
+  // The data-parallel strategy this model trains with (compiled inside its scope()), or nullptr.
+  DataParallel* data_parallel() const { return data_parallel_; }
 
  protected:
   // Subclasses call this when their layer list changes (Sequential::add), so the next step recomputes what
@@ -249,6 +253,7 @@ class Model {
   int64_t fit_step_ = 0;
   const detail::TensorAdapter* fit_tensors_ = nullptr;
   std::optional<FitPosition> resume_;
+  DataParallel* data_parallel_ = nullptr;
 };
 
 }  // namespace nabla

@@ -8,6 +8,7 @@
 #include "nabla/autograd/grad_mode.h"
 #include "nabla/ops/shape_ops.h"
 #include "nabla/train/class_weight.h"
+#include "nabla/train/data_parallel.h"
 #include "nabla/train/data_adapter.h"
 #include "nabla/train/fit_observer.h"
 #include "nabla/train/metric_trackers.h"
@@ -66,6 +67,8 @@ History Model::fit(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys,
   }
   detail::TensorAdapter data(std::move(train.xs), std::move(train.ys), std::move(train.sample_weight),
                              opts.batch_size, opts.shuffle);
+  if (data_parallel_)  // each replica reads its part of every global batch
+    data.shard(data_parallel_->replica_id(), data_parallel_->num_replicas(), data_parallel_->shared_seed());
   const int64_t steps = opts.steps_per_epoch > 0 ? opts.steps_per_epoch : data.num_batches();
   pipeline_stats_.reset();
   return run_fit([&](int) -> NextBatch {
@@ -83,12 +86,15 @@ History Model::fit(const data::Dataset& dataset, FitOptions opts) {
   if (opts.steps_per_epoch <= 0 && dataset.cardinality() == data::INFINITE_CARDINALITY)
     throw ValueError("fit: the dataset is infinite (repeat()); pass steps_per_epoch");
   build_if_possible();
+  // Data-parallel: each replica reads every num_replicas-th batch; those whose shard runs dry first join.
+  const int replicas = data_parallel_ ? data_parallel_->num_replicas() : 1;
+  const data::Dataset shard = data_parallel_ ? dataset.shard(replicas, data_parallel_->replica_id()) : dataset;
   const int64_t steps = opts.steps_per_epoch > 0 ? opts.steps_per_epoch
-                        : dataset.cardinality() >= 0 ? dataset.cardinality() : -1;
-  detail::DatasetAdapter data(dataset, opts.steps_per_epoch > 0, "fit");
+                        : dataset.cardinality() >= 0 ? (dataset.cardinality() + replicas - 1) / replicas : -1;
+  detail::DatasetAdapter data(shard, opts.steps_per_epoch > 0, "fit");
   History h = run_fit([&](int) -> NextBatch {
     data.begin_epoch();
-    return [&](Batch& b) { return data.next(b); };
+    return [&](Batch& b) { return detail::agree_on_batch(data_parallel_, data.next(b), b); };
   }, steps, opts, opts.validation_data);
   pipeline_stats_ = data.stats();
   return h;
@@ -97,8 +103,11 @@ History Model::fit(const data::Dataset& dataset, FitOptions opts) {
 // The epoch loop shared by fit on tensors and on datasets: per epoch, per step, read a batch (timed as input),
 // weigh it, run the step (timed as compute), report; then validate and record the epoch.
 History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches, int64_t steps,
-                       const FitOptions& opts, const std::optional<ValidationData>& val,
+                       const FitOptions& fit_opts, const std::optional<ValidationData>& val,
                        detail::TensorAdapter* tensors) {
+  DataParallel* dp = data_parallel_;
+  const FitOptions opts = detail::replica_fit_options(dp, fit_opts);
+  const bool agree = dp && !fit_opts.callbacks.empty();  // callbacks may stop training: all replicas stop at once
   const detail::ClassWeighting class_weighting(
       opts.class_weight, opts.class_weights, output_names(), output_shapes(), [this] { return num_classes_hint(); },
       loss_->sparse_targets(), name_);
@@ -128,8 +137,10 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
     if (tensors) tensors->set_position(std::move(resume_->data_order), resume_->data_cursor);
     resume_.reset();
   }
+  if (dp) dp->sync_model(*this);  // after on_train_begin: a restored chief is what every replica starts from
   const std::vector<FitObserver*> observers = fit_observers();  // after on_train_begin: callbacks may add some
-  for (int epoch = first_epoch; epoch < opts.epochs && !stop_training; ++epoch) {
+  for (int epoch = first_epoch; epoch < opts.epochs && !detail::replicas_stop(dp, stop_training, dp != nullptr);
+       ++epoch) {
     fit_epoch_ = epoch;
     fit_step_ = epoch == first_epoch ? first_step : 0;
     if (tr) tr->reset();
@@ -145,17 +156,22 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
       NoGradGuard ng;
       for (int64_t i = 0; i < step && next(b); ++i) {}
     }
-    for (; (steps < 0 || step < steps) && !stop_training; ++step) {
+    for (; (steps < 0 || step < steps) && !detail::replicas_stop(dp, stop_training, agree); ++step) {
       auto t0 = Clock::now();
       bool more;
       {
         NoGradGuard ng;
         more = next(b);
-        if (more) class_weighting.apply(b);
+        if (more && !b.xs.empty()) class_weighting.apply(b);
       }
       epoch_stats.input_seconds += seconds_since(t0);
       if (!more) break;
       auto t1 = Clock::now();
+      if (b.xs.empty()) {  // data-parallel: this replica's shard ran dry; it joins the others' step
+        dp->join_step(trainable_weights());
+        optimizer_->step(trainable_weights());
+        continue;
+      }
       if (!tr) {
         tr.emplace(make_trackers(b.ys.size()));
         tr->reset();
@@ -183,6 +199,7 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
     fit_stats_.step_seconds += epoch_stats.step_seconds;
     fit_stats_.steps += epoch_stats.steps;
     auto values = tr ? tr->values() : std::vector<std::pair<std::string, double>>{};
+    detail::average_values(dp, values);  // data-parallel: every replica logs the same (averaged) metrics
     for (auto& [k, v] : values) epoch_logs[k] = v;
     if (val) {
       EvaluateOptions eo{.batch_size = opts.batch_size, .verbose = 0};
