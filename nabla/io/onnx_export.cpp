@@ -548,8 +548,8 @@ Val Exporter::emit(const nn::Layer& l, const std::vector<Val>& in, const Shape& 
       flattened_from_[out(n)] = x.name;
       return {out(n), out_shape, Layout::flat_chw, x.shape};
     }
+    if (x.shape.size() == 2) return x;  // already flat (in whichever order it is)
     x = to_keras(x);
-    if (x.shape.size() == 2) return {x.name, out_shape, Layout::keras, {}};
     onnx::NodeProto* n = node("Flatten", {x.name}, l.name());
     attr_i(n, "axis", 1);
     return {out(n), out_shape, Layout::keras, {}};

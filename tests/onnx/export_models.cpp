@@ -284,7 +284,8 @@ TEST(Models, FlattenedImageThroughOtherLayers) {
   auto t = apply_layer(named(layers::Activation("tanh"), "flat_tanh"), f1);
   auto s = apply_layer(layers::Add(), {f1, f2});
   auto bn = apply_layer(named(layers::BatchNormalization(), "flat_sum_bn"), s);
-  auto d = apply_layer(named(layers::Dense(3), "flat_sum_dense"), apply_layer(layers::LeakyReLU(), s));
+  auto again = apply_layer(layers::Flatten(), apply_layer(layers::LeakyReLU(), s));  // Flatten of a flat value
+  auto d = apply_layer(named(layers::Dense(3), "flat_sum_dense"), again);
   Functional m(std::vector<KerasTensor>{x}, std::vector<KerasTensor>{t, bn, d}, "flat_ops");
   randomize(m, 19);
   manual_seed(30);
