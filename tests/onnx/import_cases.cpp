@@ -103,6 +103,13 @@ TEST(OnnxImport, EmbeddingFromTorchMatches) {
   EXPECT_EQ(count_type(*m, "Embedding"), 1);
 }
 
+// x.view(x.size(0), -1): the Reshape target computed from Shape with a symbolic batch size keeps the batch.
+TEST(OnnxImport, ViewOfTheBatchSizeFromTorchMatches) {
+  auto m = expect_matches(NABLA_ONNX_IMPORT_FIXTURES, "view_batch");
+  EXPECT_EQ(count_type(*m, "Reshape"), 1);
+  EXPECT_EQ(count_type(*m, "OnnxOp"), 0);
+}
+
 TEST(OnnxImport, KerasModelFromTf2onnxMatches) {
   auto m = expect_matches(std::string(NABLA_TESTS_DIR) + "/onnx/data", "keras_tf2onnx");
   EXPECT_EQ(count_type(*m, "OnnxOp"), 0);   // tf2onnx's NHWC<->NCHW transposes cancel out:
