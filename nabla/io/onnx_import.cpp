@@ -459,7 +459,7 @@ class Importer {
   }
   KerasTensor op(const std::string& type, const std::string& name, const std::vector<KerasTensor>& xs, OnnxOp::Fn fn,
                  OnnxOp::ShapeFn shape_fn) {
-    return apply(std::make_shared<OnnxOp>(type, name, std::move(fn), std::move(shape_fn)), name, xs);
+    return apply(std::make_shared<OnnxOp>(type, node_name_, std::move(fn), std::move(shape_fn)), name, xs);
   }
   // Shape inference for the op-level nodes; -1 is an unknown size (the batch, or one that depends on it).
   static int64_t product(const Shape& s, int from, int to) {
@@ -551,6 +551,7 @@ class Importer {
   void import_node(int index, const onnx::NodeProto& n) {
     const std::string& t = n.op_type();
     base_ = node_layer_name(n, index);
+    node_name_ = n.name().empty() ? base_ : n.name();
     if (n.output_size() < 1 || n.output(0).empty()) throw ValueError("the node has no output");
     only_first_output(n);  // Dropout's mask, say
     if (t == "Constant") return constant(n);
@@ -1241,7 +1242,8 @@ class Importer {
   std::map<std::string, int> consumers_;  // how many node inputs and graph outputs read each value
   std::set<int> folded_;                  // nodes merged into an earlier one (an Add into its MatMul's Dense)
   std::set<std::string> names_;
-  std::string base_;  // the layer name of the node being imported
+  std::string base_;       // the layer name of the node being imported
+  std::string node_name_;  // and its ONNX name
   std::map<std::pair<std::string, Order>, KerasTensor> converted_;
   std::vector<KerasTensor> inputs_;
 };
