@@ -71,6 +71,16 @@ def main():
                        helper.make_node("Sigmoid", ["f"], ["y"], "sig")],
          [vi("ids", ["N", 2], TensorProto.INT64)], [vi("y", ["N", 6])],
          [const("table", r.normal(size=(4, 3)))])
+    # torch's x.view(x.size(0), -1): Shape -> Gather -> Unsqueeze -> Concat -> Reshape, then Gemm
+    save("view", [helper.make_node("Shape", ["x"], ["s"], "shape"),
+                  helper.make_node("Gather", ["s", "zero"], ["b"], "batch", axis=0),
+                  helper.make_node("Unsqueeze", ["b", "axes"], ["u"], "unsqueeze"),
+                  helper.make_node("Concat", ["u", "rest"], ["t"], "target", axis=0),
+                  helper.make_node("Reshape", ["x", "t"], ["f"], "view"),
+                  helper.make_node("Gemm", ["f", "w"], ["y"], "fc", transB=1)],
+         [vi("x", ["N", 2, 2])], [vi("y", ["N", 2])],
+         [const("zero", 0, np.int64), const("axes", [0], np.int64), const("rest", [-1], np.int64),
+          const("w", r.normal(size=(2, 4)))])
     print("make_onnx_corpus: wrote", sorted(os.listdir(OUT)))
 
 

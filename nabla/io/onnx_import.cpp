@@ -45,6 +45,9 @@ using Order = std::vector<int>;  // nabla axis k holds ONNX axis order[k]
 // Sizes a hostile file may ask for are checked against these before anything is allocated or looped over.
 constexpr int kMaxRank = 8;
 constexpr int64_t kMaxWindow = 1 << 16;  // kernel sizes, strides, dilations, pads
+// Shape's stand-in for the batch size in the constant it yields (torch's x.view(x.size(0), -1) computes a Reshape
+// target from it); Reshape reads it back as "keep the batch axis", every other use of it is refused.
+constexpr int64_t kBatchSize = -(int64_t(1) << 40);
 constexpr int64_t kMaxPoolWindow = 1 << 16;  // values in one pooling window
 constexpr int64_t kMaxElements = int64_t(1) << 31;  // per sample of an input, and of a reshape or pad result
 
@@ -54,7 +57,7 @@ const std::set<std::string>& supported_ops() {
       "Dropout",  "Elu",         "Flatten",            "Gather",  "Gemm",     "GlobalAveragePool",
       "Identity", "LeakyRelu",   "LogSoftmax",         "MatMul",  "MaxPool",  "Mul",     "Pad",
       "Relu",     "Reshape",     "Selu",               "Sigmoid", "Softmax",  "Softplus", "Softsign",
-      "Sub",      "Tanh",        "Transpose"};
+      "Shape",    "Sub",         "Tanh",               "Transpose", "Unsqueeze"};
   return ops;
 }
 
@@ -456,7 +459,7 @@ class Importer {
   }
   KerasTensor op(const std::string& type, const std::string& name, const std::vector<KerasTensor>& xs, OnnxOp::Fn fn,
                  OnnxOp::ShapeFn shape_fn) {
-    return apply(std::make_shared<OnnxOp>(type, name, std::move(fn), std::move(shape_fn)), name, xs);
+    return apply(std::make_shared<OnnxOp>(type, node_name_, std::move(fn), std::move(shape_fn)), name, xs);
   }
   // Shape inference for the op-level nodes; -1 is an unknown size (the batch, or one that depends on it).
   static int64_t product(const Shape& s, int from, int to) {
@@ -548,6 +551,7 @@ class Importer {
   void import_node(int index, const onnx::NodeProto& n) {
     const std::string& t = n.op_type();
     base_ = node_layer_name(n, index);
+    node_name_ = n.name().empty() ? base_ : n.name();
     if (n.output_size() < 1 || n.output(0).empty()) throw ValueError("the node has no output");
     only_first_output(n);  // Dropout's mask, say
     if (t == "Constant") return constant(n);
@@ -571,6 +575,8 @@ class Importer {
     if (t == "Concat") return concat_node(n);
     if (t == "Gather") return gather(n);
     if (t == "Pad") return pad(n);
+    if (t == "Shape") return shape_node(n);
+    if (t == "Unsqueeze") return unsqueeze_node(n);
     throw ValueError("unsupported op");  // check_ops() stops these before
   }
 
@@ -716,7 +722,8 @@ class Importer {
     const std::string t = n.op_type();
     if (all_const(n)) {
       Tensor a = in(n, 0).c, b = in(n, 1).c;
-      if (a.dtype() != b.dtype()) throw ValueError("the operands' element types differ");
+      // Integer arithmetic on constants (shape computations) is not folded: it could overflow.
+      if (a.dtype() != f32 || b.dtype() != f32) throw ValueError("arithmetic on integer constants is not supported");
       return set_const(n, binary_fn(t, a, b));
     }
     Val& a = in(n, 0);
@@ -940,9 +947,11 @@ class Importer {
     std::vector<int64_t> shape = to_ints(const_in(n, 1, "the shape"), "the shape");
     if (shape.size() > size_t(kMaxRank)) throw ShapeError("target shape " + ints_str(shape) + " has too many axes");
     if (shape.empty() && !all_const(n)) throw ShapeError("reshaping to a scalar would leave no batch axis");
-    for (int64_t d : shape)
-      if (d < -1 || d > kMaxElements) throw ShapeError("target shape " + ints_str(shape) + " has a size out of range");
     const bool allowzero = attr_int(n, "allowzero", 0) != 0;
+    // [batch size from Shape, ...] keeps the batch axis, as 0 (copy) does.
+    if (!shape.empty() && shape[0] == kBatchSize && !allowzero && !in(n, 0).is_const && in(n, 0).order[0] == 0) shape[0] = 0;
+    for (int64_t d : shape)
+      if (d < -1 || d > kMaxElements) throw ShapeError("target shape " + ints_str(shape) + " has a size out of range (a batch size from Shape is supported at axis 0 only)");
     if (all_const(n)) {
       Tensor c = in(n, 0).c;
       for (size_t i = 0; i < shape.size(); ++i)
@@ -967,8 +976,9 @@ class Importer {
     }
     if (unknown > 1) throw ShapeError("target shape " + ints_str(shape) + " has more than one -1");
     const std::string name = base_;
-    int64_t per_sample = 1;
-    for (int a = 1; a < rank; ++a) per_sample *= x.dim(a);
+    Shape onnx_shape;
+    for (int a = 0; a < rank; ++a) onnx_shape.push_back(x.dim(a));
+    const int64_t per_sample = rank > 0 ? product(onnx_shape, 1, rank) : 1;
     // A reshape that keeps the batch axis is Keras's Reshape of the other axes.
     bool keeps_batch = !shape.empty() && (shape[0] == 0 && !allowzero);
     if (!keeps_batch && !shape.empty() && shape[0] == -1) {
@@ -1148,6 +1158,48 @@ class Importer {
             }), identity(scalar ? rank - 1 : rank));
   }
 
+  // The input's shape as a constant; the batch size is kBatchSize, every other axis must be known.
+  void shape_node(const onnx::NodeProto& n) {
+    Val& x = in(n, 0);
+    const int rank = x.rank();
+    std::vector<int64_t> dims;
+    for (int a = 0; a < rank; ++a) {
+      const int64_t d = x.is_const ? x.c.size(a) : x.dim(a);
+      if (!x.is_const && a == x.order[0]) dims.push_back(kBatchSize);
+      else if (d < 0) throw ShapeError("axis " + std::to_string(a) + " has an unknown size");
+      else dims.push_back(d);
+    }
+    auto clamp = [rank](int64_t v) { return std::clamp<int64_t>(v < 0 ? v + rank : v, 0, rank); };
+    const int64_t start = clamp(attr_int(n, "start", 0)), end = clamp(attr_int(n, "end", rank));
+    std::vector<int64_t> out;
+    for (int64_t a = start; a < end; ++a) out.push_back(dims[size_t(a)]);
+    set_const(n, Tensor::from_vector(out));
+  }
+
+  // Unsqueeze of a constant (shape computations); axes from the attribute (opset < 13) or input 1.
+  void unsqueeze_node(const onnx::NodeProto& n) {
+    const Tensor& c = const_in(n, 0, "the data");
+    std::vector<int64_t> axes;
+    if (opset_ >= 13) {
+      axes = to_ints(const_in(n, 1, "axes"), "axes");
+    } else {
+      auto a = attr_ints(n, "axes");
+      if (!a) throw ValueError("attribute 'axes' is required");
+      axes = *a;
+    }
+    const int out_rank = c.dim() + int(axes.size());
+    if (out_rank > kMaxRank) throw ShapeError("the result would have rank " + std::to_string(out_rank));
+    std::vector<bool> unit(static_cast<size_t>(out_rank), false);
+    for (int64_t a : axes) {
+      const int k = norm_axis(a, out_rank);
+      if (unit[size_t(k)]) throw ShapeError("axes " + ints_str(axes) + " repeat an axis");
+      unit[size_t(k)] = true;
+    }
+    Shape s;
+    for (int k = 0, i = 0; k < out_rank; ++k) s.push_back(unit[size_t(k)] ? 1 : c.size(i++));
+    set_const(n, reshape(c.contiguous(), s));
+  }
+
   void pad(const onnx::NodeProto& n) {
     if (attr_string(n, "mode", "constant") != "constant") throw ValueError("only mode 'constant' is supported");
     if (has_in(n, 3)) throw ValueError("the axes input is not supported");
@@ -1190,7 +1242,8 @@ class Importer {
   std::map<std::string, int> consumers_;  // how many node inputs and graph outputs read each value
   std::set<int> folded_;                  // nodes merged into an earlier one (an Add into its MatMul's Dense)
   std::set<std::string> names_;
-  std::string base_;  // the layer name of the node being imported
+  std::string base_;       // the layer name of the node being imported
+  std::string node_name_;  // and its ONNX name
   std::map<std::pair<std::string, Order>, KerasTensor> converted_;
   std::vector<KerasTensor> inputs_;
 };

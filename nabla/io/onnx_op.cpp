@@ -38,9 +38,9 @@ Shape OnnxOp::compute_output_shape(const std::vector<Shape>& in) const {
 }
 
 nlohmann::json OnnxOp::get_config() const {
-  throw ValueError(detail::concat("layer '", name(), "' runs ONNX node '", node_name_, "' (", op_type_,
-                                  "), which has no Keras layer; such a model can be run and trained in nabla but "
-                                  "not written as a Keras file"));
+  throw ValueError(detail::concat("layer '", name(), "' runs ", op_type_, " for ONNX node '", node_name_,
+                                  "' and has no Keras layer; such a model can be run and trained in nabla but not "
+                                  "written as a Keras file"));
 }
 
 }  // namespace nabla::io

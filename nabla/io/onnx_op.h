@@ -21,6 +21,7 @@ class OnnxOp : public nn::Layer {
   // hostile graph cannot make the import allocate, and each run checks fn's result against shape_fn.
   using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
   using ShapeFn = std::function<Shape(const std::vector<Shape>&)>;
+  // op_type: what the layer computes ("Pad", "Transpose", ...); node_name: the ONNX node it belongs to.
   OnnxOp(std::string op_type, std::string node_name, Fn fn, ShapeFn shape_fn);
   using Layer::call;
   Tensor call(const std::vector<Tensor>& xs, bool training) override;

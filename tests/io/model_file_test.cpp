@@ -171,7 +171,7 @@ TEST(ModelFile, BadInputNamesFileAndEntry) {
   const std::string opt = variant("opt.keras", [](io::KerasArchive& b) { b.weights.objects["optimizer"].values.pop_back(); });
   expect_error_contains<IOError>([&] { load_model(opt); }, {"opt.keras", "optimizer/vars"});
   expect_error_contains<IOError>([&] { load_model(tmp_path("absent.keras")); }, {"absent.keras"});
-  expect_error_contains<ValueError>([&] { load_model(tmp_path("model.onnx")); }, {"model.onnx", ".keras"});
+  expect_error_contains<ValueError>([&] { load_model(tmp_path("model.pt")); }, {"model.pt", ".keras"});
   // A failed load leaves nothing half-done, and a rejected save leaves the previous file intact.
   expect_error_contains<ValueError>([&] { save_model(*m, tmp_path("x.pt")); }, {"x.pt", ".keras"});
   expect_identical(load_model(good)->predict(d.x, {.verbose = 0}), m->predict(d.x, {.verbose = 0}), "good file");

@@ -97,6 +97,20 @@ class OpLevel(nn.Module):
         return torch.cat([h.reshape(-1, 80), s.reshape(-1, 16), torch.tanh(t).reshape(-1, 64) / 3.0], dim=1)
 
 
+class ViewBatch(nn.Module):
+    """x.view(x.size(0), -1): torch computes the Reshape target from the input's Shape (Shape, Gather, Unsqueeze,
+    Concat), with the batch size symbolic."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3)
+        self.fc = nn.Linear(2 * 4 * 4, 3)
+
+    def forward(self, x):
+        y = torch.relu(self.conv(x))
+        return self.fc(y.view(y.size(0), -1))
+
+
 class Embedding(nn.Module):
     """Gather from a constant table by the integer input: an Embedding."""
 
@@ -139,7 +153,7 @@ def main():
     gen = torch.Generator().manual_seed(1)
     cases = [("mlp", MLP(), (5, 8), 13), ("cnn_bn", CNNBatchNorm(), (3, 3, 12, 12), 15),
              ("residual", Residual(), (4, 2, 8, 8), 17), ("op_level", OpLevel(), (2, 3, 8, 8), 14),
-             ("embedding", Embedding(), (3, 3), 13)]
+             ("embedding", Embedding(), (3, 3), 13), ("view_batch", ViewBatch(), (3, 1, 6, 6), 16)]
     for name, model, shape, opset in cases:
         randomize_bn(model, gen)
         model.eval()
