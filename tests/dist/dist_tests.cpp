@@ -256,6 +256,29 @@ TEST(DataParallel, OnlyTheChiefWritesLogsAndEveryReplicaRunsOtherCallbacks) {
   std::filesystem::remove(csv);
 }
 
+// A callback on one replica stops training (TerminateOnNaN, EarlyStopping): every replica stops after the same
+// step instead of the others waiting for it in the next allreduce.
+TEST(DataParallel, OneReplicaStoppingStopsAllAtTheSameStep) {
+  dist::Communicator& c = g_strategy->communicator();
+  std::shared_ptr<Sequential> m;
+  {
+    auto scope = g_strategy->scope();
+    m = make_model(false);
+    m->compile("sgd", "mse");
+  }
+  int64_t steps_run = 0;
+  auto cb = std::make_shared<callbacks::LambdaCallback>();
+  cb->batch_end = [&](int64_t step, callbacks::Logs&) {
+    ++steps_run;
+    if (c.rank() == c.size() - 1 && step == 3) m->stop_training = true;
+  };
+  Data d = make_data(64 * c.size(), false);
+  History h = m->fit(d.x, d.y, {.epochs = 3, .batch_size = 4, .verbose = 0, .callbacks = {cb}});
+  EXPECT_EQ(steps_run, 4);
+  EXPECT_EQ(h.epoch.size(), 1u);
+  expect_identical_across_replicas(m->weights());
+}
+
 namespace {
 
 // An in-process communicator of one rank that records when each allreduce was started.
