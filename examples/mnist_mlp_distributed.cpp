@@ -7,7 +7,6 @@
 // Adam's learning rate grows with the square root of the global batch (the square-root rule for adaptive
 // optimizers; SGD takes the linear rule, lr * N). Rank 0 prints; the others are silent.
 #include <chrono>
-#include <cmath>
 #include <iostream>
 
 #include <nabla/dist/multi_worker_mirrored_strategy.h>  // +

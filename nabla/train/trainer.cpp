@@ -168,8 +168,9 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
       if (!more) break;
       auto t1 = Clock::now();
       if (b.xs.empty()) {  // data-parallel: this replica's shard ran dry; it joins the others' step
-        dp->join_step(trainable_weights());
-        optimizer_->step(trainable_weights());
+        const std::vector<Tensor> params = trainable_weights();
+        dp->join_step(params);
+        optimizer_->step(params);
         continue;
       }
       if (!tr) {

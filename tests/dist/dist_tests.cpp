@@ -4,12 +4,14 @@
 // parameters; shards are disjoint and complete and reshuffled identically; only the chief writes files.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <set>
 
+#include "nabla/autograd/node.h"
 #include "nabla/dist/multi_worker_mirrored_strategy.h"
 #include "nabla/nabla.h"
 #include "nabla/train/data_adapter.h"
@@ -252,6 +254,80 @@ TEST(DataParallel, OnlyTheChiefWritesLogsAndEveryReplicaRunsOtherCallbacks) {
   EXPECT_EQ(std::filesystem::exists(csv), c.rank() == 0) << csv;
   c.barrier();
   std::filesystem::remove(csv);
+}
+
+// A callback on one replica stops training (TerminateOnNaN, EarlyStopping): every replica stops after the same
+// step instead of the others waiting for it in the next allreduce.
+TEST(DataParallel, OneReplicaStoppingStopsAllAtTheSameStep) {
+  dist::Communicator& c = g_strategy->communicator();
+  std::shared_ptr<Sequential> m;
+  {
+    auto scope = g_strategy->scope();
+    m = make_model(false);
+    m->compile("sgd", "mse");
+  }
+  int64_t steps_run = 0;
+  auto cb = std::make_shared<callbacks::LambdaCallback>();
+  cb->batch_end = [&](int64_t step, callbacks::Logs&) {
+    ++steps_run;
+    if (c.rank() == c.size() - 1 && step == 3) m->stop_training = true;
+  };
+  Data d = make_data(64 * c.size(), false);
+  History h = m->fit(d.x, d.y, {.epochs = 3, .batch_size = 4, .verbose = 0, .callbacks = {cb}});
+  EXPECT_EQ(steps_run, 4);
+  EXPECT_EQ(h.epoch.size(), 1u);
+  expect_identical_across_replicas(m->weights());
+}
+
+namespace {
+
+// An in-process communicator of one rank that records when each allreduce was started.
+struct RecordingCommunicator : dist::Communicator {
+  struct Call {
+    int64_t count;
+    bool during_backward;
+  };
+  std::vector<Call> calls;
+  struct Done : dist::Work {
+    std::chrono::steady_clock::time_point t = std::chrono::steady_clock::now();
+    void wait() override {}
+    bool done() const override { return true; }
+    std::chrono::steady_clock::time_point started_at() const override { return t; }
+    std::chrono::steady_clock::time_point finished_at() const override { return t; }
+  };
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  dist::WorkPtr allreduce_async(void*, int64_t count, DType dtype, dist::ReduceOp) override {
+    if (dtype == DType::f32) calls.push_back({count, autograd::in_backward()});  // f64: fit's own sums
+    return std::make_shared<Done>();
+  }
+  void broadcast(void*, int64_t, int) override {}
+  void allgather(const void* send, int64_t bytes, void* recv) override { std::memcpy(recv, send, size_t(bytes)); }
+  void barrier() override {}
+};
+
+}  // namespace
+
+// Buckets fill in reverse parameter order and each starts its allreduce from inside backward (from the
+// gradient-ready hook), not after it: this is what lets communication overlap the rest of backward.
+TEST(DataParallel, BucketsStartDuringBackwardInReverseOrder) {
+  auto comm = std::make_unique<RecordingCommunicator>();
+  RecordingCommunicator* rec = comm.get();
+  dist::MultiWorkerMirroredStrategy local(std::move(comm), {.bucket_bytes = 4096});
+  auto scope = local.scope();
+  // kernels 32x64 (8 KB), 64x64 (16 KB), 64x4 (1 KB); biases 256, 256, 16 bytes.
+  Sequential m({layers::Dense(64, "relu", {.input_shape = {32}}), layers::Dense(64, "relu"), layers::Dense(4)});
+  m.compile("sgd", "mse");
+  m.fit(Tensor::normal({16, 32}), Tensor::normal({16, 4}), {.epochs = 1, .batch_size = 16, .verbose = 0});
+  // Reverse order, greedy up to 4 KB: [bias2, kernel2, bias1] (340 floats), [kernel1], [bias0], [kernel0].
+  ASSERT_EQ(rec->calls.size(), 4u);
+  EXPECT_EQ(rec->calls[0].count, 4 + 64 * 4 + 64);
+  EXPECT_EQ(rec->calls[1].count, 64 * 64);
+  EXPECT_EQ(rec->calls[2].count, 64);
+  EXPECT_EQ(rec->calls[3].count, 32 * 64);
+  for (const auto& c : rec->calls) EXPECT_TRUE(c.during_backward);
+  EXPECT_EQ(local.overlap_stats().steps, 1);
+  EXPECT_EQ(local.overlap_stats().buckets, 4);
 }
 
 int main(int argc, char** argv) {
