@@ -7,136 +7,130 @@
 #include <limits>
 #include <set>
 
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
 #include "nabla/serve/serve_error.h"
 
 namespace nabla::serve {
 
 namespace {
 
-using json = nlohmann::json;
-
-// nlohmann-json rejects NaN/Infinity (RFC 8259 has no such tokens); TF Serving's rapidjson accepts them
-// (kParseNanAndInfFlag). Outside strings they are rewritten to marker strings that fill_values reads back.
-constexpr char kMarker = '\x01';
-const char* const kNanMarker = "\"\\u0001NaN\"";
-const char* const kInfMarker = "\"\\u0001Infinity\"";
-const char* const kNegInfMarker = "\"\\u0001-Infinity\"";
-
-bool rewrite_nonfinite(std::string_view s, std::string* out) {
-  bool in_string = false, changed = false;
-  size_t copied = 0;  // s[0, copied) is in *out already (once changed)
-  auto emit = [&](size_t at, size_t len, const char* marker) {
-    if (!changed) out->reserve(s.size() + 16);
-    changed = true;
-    out->append(s.substr(copied, at - copied));
-    out->append(marker);
-    copied = at + len;
-  };
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == 'N' && s.substr(i, 3) == "NaN") {
-      emit(i, 3, kNanMarker);
-      i += 2;
-    } else if (c == 'I' || (c == '-' && i + 1 < s.size() && s[i + 1] == 'I')) {
-      const bool neg = c == '-';
-      const std::string_view rest = s.substr(i + neg);
-      const size_t len = rest.substr(0, 8) == "Infinity" ? 8 : rest.substr(0, 3) == "Inf" ? 3 : 0;
-      if (len == 0) continue;  // left for the parser to report
-      emit(i, len + neg, neg ? kNegInfMarker : kInfMarker);
-      i += len + neg - 1;
-    }
-  }
-  if (changed) out->append(s.substr(copied));
-  return changed;
-}
-
-bool nonfinite_marker(const json& v, float* value) {
-  if (!v.is_string()) return false;
-  const auto& s = v.get_ref<const std::string&>();
-  if (s.empty() || s[0] != kMarker) return false;
-  if (s == "\x01NaN") *value = std::numeric_limits<float>::quiet_NaN();
-  else if (s == "\x01Infinity") *value = std::numeric_limits<float>::infinity();
-  else if (s == "\x01-Infinity") *value = -std::numeric_limits<float>::infinity();
-  else return false;
-  return true;
-}
+using Value = rapidjson::Value;
 
 [[noreturn]] void invalid(const std::string& msg) { throw ServeError(StatusCode::kInvalidArgument, msg); }
 
-void debug_string(const json& v, std::string& out, int depth) {
+void append_string_literal(std::string& out, const char* s, size_t n) {
+  out += '"';
+  for (size_t i = 0; i < n; ++i) {
+    const char c = s[i];
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", unsigned(static_cast<unsigned char>(c)));
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+void debug_string(const Value& v, std::string& out, int depth) {
   constexpr size_t kMax = 256;
   if (out.size() >= kMax) return;
-  float nf;
-  if (nonfinite_marker(v, &nf)) {
-    out += std::isnan(nf) ? "NaN" : nf > 0 ? "Infinity" : "-Infinity";
-  } else if (v.is_array() || v.is_object()) {
+  if (v.IsArray() || v.IsObject()) {
     if (depth > 16) {
       out += "...";
       return;
     }
-    const bool obj = v.is_object();
-    out += obj ? '{' : '[';
-    bool first = true;
-    for (auto it = v.begin(); it != v.end() && out.size() < kMax; ++it) {
-      if (!first) out += ',';
-      first = false;
-      if (obj) out += json(it.key()).dump() + ':';
-      debug_string(*it, out, depth + 1);
+    if (v.IsObject()) {
+      out += '{';
+      bool first = true;
+      for (auto it = v.MemberBegin(); it != v.MemberEnd() && out.size() < kMax; ++it) {
+        if (!first) out += ',';
+        first = false;
+        append_string_literal(out, it->name.GetString(), std::min<size_t>(it->name.GetStringLength(), kMax));
+        out += ':';
+        debug_string(it->value, out, depth + 1);
+      }
+      out += '}';
+    } else {
+      out += '[';
+      for (rapidjson::SizeType i = 0; i < v.Size() && out.size() < kMax; ++i) {
+        if (i) out += ',';
+        debug_string(v[i], out, depth + 1);
+      }
+      out += ']';
     }
-    out += obj ? '}' : ']';
-  } else if (v.is_string()) {
-    const auto& s = v.get_ref<const std::string&>();
-    out += json(s.size() > kMax ? s.substr(0, kMax) : s).dump(-1, ' ', false, json::error_handler_t::replace);
+  } else if (v.IsString()) {
+    append_string_literal(out, v.GetString(), std::min<size_t>(v.GetStringLength(), kMax));
+  } else if (v.IsNumber()) {
+    if (v.IsInt64()) out += std::to_string(v.GetInt64());
+    else if (v.IsUint64()) out += std::to_string(v.GetUint64());
+    else out += format_decimal(float(v.GetDouble()));
+  } else if (v.IsBool()) {
+    out += v.GetBool() ? "true" : "false";
   } else {
-    out += v.dump();
+    out += "null";
   }
   if (out.size() > kMax) out.resize(kMax);
 }
 
-const char* json_type_string(const json& v) {
-  switch (v.type()) {
-    case json::value_t::null: return "Null";
-    case json::value_t::boolean: return "Bool";
-    case json::value_t::object: return "Object";
-    case json::value_t::array: return "Array";
-    case json::value_t::string: return "String";
-    default: return "Number";
-  }
+std::string debug_string(const Value& v) {
+  std::string out;
+  debug_string(v, out, 0);
+  return out;
 }
 
-bool is_b64_object(const json& v) {
-  return v.is_object() && v.size() == 1 && v.begin().key() == "b64";
+// TF Serving's JsonTypeString.
+const char* json_type_string(const Value& v) {
+  switch (v.GetType()) {
+    case rapidjson::kNullType: return "Null";
+    case rapidjson::kFalseType: return "False";
+    case rapidjson::kTrueType: return "True";
+    case rapidjson::kObjectType: return "Object";
+    case rapidjson::kArrayType: return "Array";
+    case rapidjson::kStringType: return "String";
+    case rapidjson::kNumberType: return "Number";
+  }
+  return "Unknown";
+}
+
+bool is_b64_object(const Value& v) {
+  return v.IsObject() && v.MemberCount() == 1 && std::strcmp(v.MemberBegin()->name.GetString(), "b64") == 0;
+}
+
+const Value* find_member(const Value& obj, const char* name) {
+  auto it = obj.FindMember(name);
+  return it == obj.MemberEnd() ? nullptr : &it->value;
 }
 
 // The shape of a dense JSON tensor, following the first element of each list (GetDenseTensorShape). A b64 leaf
 // at depth d stands for the rest of the tensor: its dimensions come from `known_rest` (the signature's dims for
 // this item, -1 unknown). Returns the number of levels written as JSON lists.
-int dense_shape(const json& v, const Shape& known_rest, bool rest_known, Shape* shape) {
-  const json* cur = &v;
+int dense_shape(const Value& v, const Shape& known_rest, bool rest_known, Shape* shape) {
+  const Value* cur = &v;
   int levels = 0;
-  while (cur->is_array()) {
-    if (shape->size() >= Shape::kMaxDims) invalid("JSON Value: " + json_debug_string(v) + " nests lists deeper than " +
-                                                  std::to_string(Shape::kMaxDims) + " levels");
-    shape->push_back(int64_t(cur->size()));
+  while (cur->IsArray()) {
+    if (shape->size() >= Shape::kMaxDims)
+      invalid("JSON Value: " + debug_string(v) + " nests lists deeper than " + std::to_string(Shape::kMaxDims) +
+              " levels");
+    shape->push_back(int64_t(cur->Size()));
     ++levels;
-    if (cur->empty()) return levels;
+    if (cur->Empty()) return levels;
     cur = &(*cur)[0];
   }
   if (is_b64_object(*cur)) {
     if (!rest_known || levels > known_rest.size())
-      invalid("JSON Value: " + json_debug_string(*cur) +
+      invalid("JSON Value: " + debug_string(*cur) +
               " is b64 data for a float input whose shape the signature does not give past level " +
               std::to_string(levels));
     for (int i = levels; i < known_rest.size(); ++i) {
       if (known_rest[i] < 0)
-        invalid("JSON Value: " + json_debug_string(*cur) + " is b64 data for a float input whose dimension " +
+        invalid("JSON Value: " + debug_string(*cur) + " is b64 data for a float input whose dimension " +
                 std::to_string(i) + " the signature leaves open");
       shape->push_back(known_rest[i]);
     }
@@ -152,31 +146,30 @@ int64_t numel_from(const Shape& s, int from) {
 
 // Writes the values of `val` (a dense tensor of `shape`, lists down to `levels`) to out[*count...]
 // (FillTensorProto).
-void fill_values(const json& val, int level, int levels, const Shape& shape, float* out, int64_t* count) {
-  if (!val.is_array()) {
+void fill_values(const Value& val, int level, int levels, const Shape& shape, float* out, int64_t* count) {
+  if (!val.IsArray()) {
     if (level != levels) {
-      invalid("JSON Value: " + json_debug_string(val) + " found at incorrect level: " + std::to_string(level + 1) +
+      invalid("JSON Value: " + debug_string(val) + " found at incorrect level: " + std::to_string(level + 1) +
               " in the JSON DOM. Expected at level: " + std::to_string(levels));
     }
-    float f;
-    if (val.is_number()) {
-      out[(*count)++] = float(val.get<double>());
-    } else if (nonfinite_marker(val, &f)) {
-      out[(*count)++] = f;
-    } else if (is_b64_object(val) && val.begin()->is_string()) {
+    if (val.IsNumber()) {
+      out[(*count)++] = float(val.GetDouble());
+    } else if (is_b64_object(val) && val.MemberBegin()->value.IsString()) {
       std::string bytes;
-      if (!base64_decode(val.begin()->get_ref<const std::string&>(), &bytes)) invalid("Unable to base64 decode");
+      const Value& s = val.MemberBegin()->value;
+      if (!base64_decode(std::string_view(s.GetString(), s.GetStringLength()), &bytes))
+        invalid("Unable to base64 decode");
       const int64_t n = numel_from(shape, level);
       if (int64_t(bytes.size()) != n * int64_t(sizeof(float)))
-        invalid("JSON Value: " + json_debug_string(val) + " decodes to " + std::to_string(bytes.size()) +
+        invalid("JSON Value: " + debug_string(val) + " decodes to " + std::to_string(bytes.size()) +
                 " bytes, but the remaining shape " + shape_string(Shape(shape.begin() + level, shape.end())) +
                 " needs " + std::to_string(n * sizeof(float)) + " bytes of float32");
       std::memcpy(out + *count, bytes.data(), bytes.size());
       *count += n;
     } else if (is_b64_object(val)) {
-      invalid("JSON Value: " + json_debug_string(val) + " not formatted correctly for base64 data");
+      invalid("JSON Value: " + debug_string(val) + " not formatted correctly for base64 data");
     } else {
-      invalid("JSON Value: " + json_debug_string(val) + " Type: " + json_type_string(val) +
+      invalid("JSON Value: " + debug_string(val) + " Type: " + json_type_string(val) +
               " is not of expected type: float");
     }
     return;
@@ -185,11 +178,11 @@ void fill_values(const json& val, int level, int levels, const Shape& shape, flo
     invalid("Encountered list at unexpected level: " + std::to_string(level) + " expected < " +
             std::to_string(levels));
   }
-  if (int64_t(val.size()) != shape[level]) {
-    invalid("Encountered list at unexpected size: " + std::to_string(val.size()) + " at level: " +
+  if (int64_t(val.Size()) != shape[level]) {
+    invalid("Encountered list at unexpected size: " + std::to_string(val.Size()) + " at level: " +
             std::to_string(level) + " expected size: " + std::to_string(shape[level]));
   }
-  for (const auto& v : val) fill_values(v, level + 1, levels, shape, out, count);
+  for (const auto& v : val.GetArray()) fill_values(v, level + 1, levels, shape, out, count);
 }
 
 // The shape the signature gives an item from dimension `from` on (row format: 1, columnar: 0).
@@ -219,7 +212,7 @@ struct RowItem {
 };
 
 // One element's value for one input (AddInstanceItem): the first element fixes the shape the others must have.
-void add_instance_item(const json& item, const TensorInfo& info, size_t n_instances, size_t index, RowItem* acc) {
+void add_instance_item(const Value& item, const TensorInfo& info, size_t n_instances, size_t index, RowItem* acc) {
   Shape rest;
   const bool rest_known = signature_rest(info, 1, &rest);
   Shape shape;
@@ -244,10 +237,10 @@ Tensor to_tensor(std::vector<float>& values, const Shape& shape) {
   return t;
 }
 
-std::vector<Tensor> tensors_from_instances(const json& instances, const Signature& sig) {
-  const json& first = instances[0];
-  const bool elements_are_objects = first.is_object() && !is_b64_object(first);
-  if (!first.is_object() && sig.inputs.size() > 1) {
+std::vector<Tensor> tensors_from_instances(const Value& instances, const Signature& sig) {
+  const Value& first = instances[0];
+  const bool elements_are_objects = first.IsObject() && !is_b64_object(first);
+  if (!first.IsObject() && sig.inputs.size() > 1) {
     invalid("instances is a plain list, but expecting list of objects as multiple input tensors required as per "
             "tensorinfo_map");
   }
@@ -259,22 +252,22 @@ std::vector<Tensor> tensors_from_instances(const json& instances, const Signatur
     names_joined += n;
   }
 
-  const size_t n = instances.size();
+  const size_t n = instances.Size();
   std::vector<RowItem> items(sig.inputs.size());
   for (size_t i = 0; i < n; ++i) {
-    const json& elem = instances[i];
-    const bool is_object = elem.is_object() && !is_b64_object(elem);
+    const Value& elem = instances[rapidjson::SizeType(i)];
+    const bool is_object = elem.IsObject() && !is_b64_object(elem);
     if (elements_are_objects) {
       if (!is_object) invalid("Expecting object but got list at item " + std::to_string(i) + " of input list");
       std::set<std::string> keys;
-      for (auto it = elem.begin(); it != elem.end(); ++it) {
-        const std::string& name = it.key();
+      for (auto it = elem.MemberBegin(); it != elem.MemberEnd(); ++it) {
+        const std::string name(it->name.GetString(), it->name.GetStringLength());
         keys.insert(name);
         try {
           size_t k = 0;
           while (k < sig.inputs.size() && sig.inputs[k].name != name) ++k;
           if (k == sig.inputs.size()) invalid("JSON object: does not have named input: " + name);
-          add_instance_item(it.value(), sig.inputs[k], n, i, &items[k]);
+          add_instance_item(it->value, sig.inputs[k], n, i, &items[k]);
         } catch (const ServeError& e) {
           invalid("Failed to process element: " + std::to_string(i) + " key: " + name +
                   " of 'instances' list. Error: " + status_prefixed(e));
@@ -282,7 +275,7 @@ std::vector<Tensor> tensors_from_instances(const json& instances, const Signatur
       }
       if (keys != input_names) {
         invalid("Failed to process element: " + std::to_string(i) + " of 'instances' list. JSON object: " +
-                json_debug_string(elem) + " keys must be equal to: " + names_joined);
+                debug_string(elem) + " keys must be equal to: " + names_joined);
       }
     } else {
       if (is_object) invalid("Expecting value/list but got object at item " + std::to_string(i) + " of input list");
@@ -304,7 +297,7 @@ std::vector<Tensor> tensors_from_instances(const json& instances, const Signatur
   return out;
 }
 
-Tensor tensor_from_value(const json& val, const TensorInfo& info) {
+Tensor tensor_from_value(const Value& val, const TensorInfo& info) {
   Shape rest;
   const bool rest_known = signature_rest(info, 0, &rest);
   Shape shape;
@@ -315,8 +308,8 @@ Tensor tensor_from_value(const json& val, const TensorInfo& info) {
   return to_tensor(values, shape);
 }
 
-std::vector<Tensor> tensors_from_inputs(const json& val, const Signature& sig) {
-  if (!val.is_object() || is_b64_object(val)) {
+std::vector<Tensor> tensors_from_inputs(const Value& val, const Signature& sig) {
+  if (!val.IsObject() || is_b64_object(val)) {
     if (sig.inputs.size() > 1) {
       invalid("inputs is a plain value/list, but expecting an object as multiple input tensors required as per "
               "tensorinfo_map");
@@ -325,11 +318,34 @@ std::vector<Tensor> tensors_from_inputs(const json& val, const Signature& sig) {
   }
   std::vector<Tensor> out;
   for (const auto& in : sig.inputs) {
-    auto it = val.find(in.name);
-    if (it == val.end()) invalid("Missing named input: " + in.name + " in 'inputs' object.");
-    out.push_back(tensor_from_value(*it, in));
+    const Value* item = find_member(val, in.name.c_str());
+    if (!item) invalid("Missing named input: " + in.name + " in 'inputs' object.");
+    out.push_back(tensor_from_value(*item, in));
   }
   return out;
+}
+
+// TF Serving's ParseJson: rapidjson with NaN/Infinity, iteratively (no recursion on deep nesting), stopping
+// after the top-level value; it must be an object.
+void parse_object(std::string_view body, rapidjson::Document* doc) {
+  if (body.empty()) invalid("JSON Parse error: The document is empty");
+  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseNanAndInfFlag |
+                              rapidjson::kParseStopWhenDoneFlag;
+  doc->Parse<kFlags>(body.data(), body.size());
+  if (doc->HasParseError()) {
+    invalid(std::string("JSON Parse error: ") + rapidjson::GetParseError_En(doc->GetParseError()) +
+            " at offset: " + std::to_string(doc->GetErrorOffset()));
+  }
+  if (!doc->IsObject()) invalid("JSON Value: " + debug_string(*doc) + " Is not object");
+}
+
+std::string signature_name_of(const rapidjson::Document& doc) {
+  const Value* s = find_member(doc, "signature_name");
+  if (!s) return "";
+  if (!s->IsString())
+    invalid("JSON Value: " + debug_string(doc) +
+            " not formatted correctly. 'signature_name' key must be a string value.");
+  return std::string(s->GetString(), s->GetStringLength());
 }
 
 // --- writing ---
@@ -361,57 +377,29 @@ void append_tensor(std::string& out, const Tensor& t, int dim, int64_t* offset) 
 
 }  // namespace
 
-std::string json_debug_string(const json& v) {
-  std::string out;
-  debug_string(v, out, 0);
-  return out;
-}
-
-json parse_json_object(std::string_view body) {
-  if (body.empty()) invalid("JSON Parse error: The document is empty");
-  std::string rewritten;
-  const bool changed = rewrite_nonfinite(body, &rewritten);
-  json doc;
-  try {
-    doc = changed ? json::parse(rewritten) : json::parse(body);
-  } catch (const json::parse_error& e) {
-    // nlohmann's what(): "[json.exception.parse_error.101] parse error at line 1, column 2: syntax error ..."
-    std::string what = e.what();
-    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
-    invalid("JSON Parse error: " + what + " at offset: " + std::to_string(e.byte > 0 ? e.byte - 1 : 0));
-  }
-  if (!doc.is_object()) invalid("JSON Value: " + json_debug_string(doc) + " Is not object");
-  return doc;
-}
-
 PredictRequest parse_predict_request(std::string_view body, const SignatureLookup& lookup) {
-  const json doc = parse_json_object(body);
+  rapidjson::Document doc;
+  parse_object(body, &doc);
   PredictRequest req;
-  if (auto it = doc.find("signature_name"); it != doc.end()) {
-    if (!it->is_string()) {
-      invalid("JSON Value: " + json_debug_string(doc) +
-              " not formatted correctly. 'signature_name' key must be a string value.");
-    }
-    req.signature_name = it->get<std::string>();
-  }
+  req.signature_name = signature_name_of(doc);
   const Signature& sig = lookup(req.signature_name);
   if (sig.inputs.empty()) {
     invalid("Failed to get input map for signature: " +
             (req.signature_name.empty() ? std::string("DEFAULT") : req.signature_name));
   }
-  const auto instances = doc.find("instances"), inputs = doc.find("inputs");
-  if (instances != doc.end() && inputs != doc.end()) {
-    invalid("JSON Value: " + json_debug_string(doc) +
+  const Value* instances = find_member(doc, "instances");
+  const Value* inputs = find_member(doc, "inputs");
+  if (instances && inputs) {
+    invalid("JSON Value: " + debug_string(doc) +
             " Not formatted correctly expecting only one of 'inputs' or 'instances' keys to exist ");
   }
-  if (instances != doc.end()) {
-    if (!instances->is_array()) {
-      invalid("JSON Value: " + json_debug_string(doc) + " Expecting 'instances' to be an list/array");
-    }
-    if (instances->empty()) invalid("JSON Value: " + json_debug_string(doc) + " No values in 'instances' array");
+  if (instances) {
+    if (!instances->IsArray())
+      invalid("JSON Value: " + debug_string(doc) + " Expecting 'instances' to be an list/array");
+    if (instances->Empty()) invalid("JSON Value: " + debug_string(doc) + " No values in 'instances' array");
     req.format = JsonFormat::kRow;
     req.inputs = tensors_from_instances(*instances, sig);
-  } else if (inputs != doc.end()) {
+  } else if (inputs) {
     req.format = JsonFormat::kColumnar;
     req.inputs = tensors_from_inputs(*inputs, sig);
   } else {
@@ -430,6 +418,20 @@ PredictRequest parse_predict_request(std::string_view body, const SignatureLooku
     }
   }
   return req;
+}
+
+std::string parse_classify_request(std::string_view body, bool classify) {
+  rapidjson::Document doc;
+  parse_object(body, &doc);
+  const std::string sig = signature_name_of(doc);
+  const char* method = classify ? "classify" : "regress";
+  const Value* examples = find_member(doc, "examples");
+  if (!examples)
+    invalid("JSON Value: " + debug_string(doc) + " When method is " + method +
+            ", key 'examples' is expected and was not found");
+  if (!examples->IsArray()) invalid("JSON Value: " + debug_string(doc) + " Expecting 'examples' value to be an list/array");
+  if (examples->Empty()) invalid("JSON Value: " + debug_string(doc) + " 'examples' value is an empty array");
+  return sig;
 }
 
 std::string predict_response_json(const Signature& sig, const std::vector<Tensor>& outputs, JsonFormat format) {
@@ -457,7 +459,8 @@ std::string predict_response_json(const Signature& sig, const std::vector<Tensor
       for (size_t i = 0; i < ts.size(); ++i) {
         if (ts.size() > 1) {
           if (i) out += ", ";
-          out += json(name_of(i)).dump();
+          const std::string nm = name_of(i);
+          append_string_literal(out, nm.data(), nm.size());
           out += ": ";
         }
         append_tensor(out, ts[i], 1, &offsets[i]);
@@ -471,7 +474,8 @@ std::string predict_response_json(const Signature& sig, const std::vector<Tensor
     for (size_t i = 0; i < ts.size(); ++i) {
       if (ts.size() > 1) {
         if (i) out += ", ";
-        out += json(name_of(i)).dump();
+        const std::string nm = name_of(i);
+          append_string_literal(out, nm.data(), nm.size());
         out += ": ";
       }
       int64_t offset = 0;

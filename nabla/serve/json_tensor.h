@@ -2,7 +2,8 @@
 // JSON <-> tensors as TF Serving's REST API writes them (tensorflow_serving/util/json_tensor.cc): requests in the
 // row format ("instances": one item per example, objects for several named inputs) or the columnar format
 // ("inputs": one value, or an object of named inputs); responses as "predictions" or "outputs" to match.
-// Numbers may be NaN, Infinity and -Infinity (TF Serving accepts and writes these tokens); floats are written the
+// Requests are parsed with rapidjson as TF Serving parses them (iteratively, so deep nesting cannot exhaust the
+// stack; NaN, Infinity and -Infinity accepted: TF Serving reads and writes these tokens); floats are written the
 // way TF Serving writes them (six significant digits unless that does not round-trip, then nine; whole numbers
 // get ".0"). Error messages are TF Serving's, plus the input name and both shapes on a shape mismatch.
 //
@@ -11,7 +12,6 @@
 // tf.io.decode_raw reads), e.g. one 28x28 image per instance as 3136 bytes; those dimensions must be known from
 // the signature.
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,19 +32,17 @@ struct PredictRequest {
 // The signature a request names; throws ServeError (InvalidArgument) for an unknown name.
 using SignatureLookup = std::function<const Signature&(const std::string& signature_name)>;
 
-// Parses a request body as JSON (NaN/Infinity accepted). Throws ServeError(kInvalidArgument) with TF Serving's
-// "JSON Parse error: ... at offset: N" or "... Is not object".
-nlohmann::json parse_json_object(std::string_view body);
 // A :predict request. Throws ServeError(kInvalidArgument) naming the element, input and shapes at fault.
 PredictRequest parse_predict_request(std::string_view body, const SignatureLookup& lookup);
 // The response body for outputs in the signature's output order.
 std::string predict_response_json(const Signature& sig, const std::vector<Tensor>& outputs, JsonFormat format);
 
+// A :classify or :regress request checked as TF Serving checks it (an object with an "examples" list);
+// returns its signature_name. Throws ServeError(kInvalidArgument).
+std::string parse_classify_request(std::string_view body, bool classify);
+
 // A float as TF Serving writes it (WriteDecimal).
 std::string format_decimal(float v);
-// At most 256 bytes of a JSON value, for error messages (TF Serving's JsonValueToDebugString). Bounded in depth
-// and size, so hostile input cannot make an error message expensive.
-std::string json_debug_string(const nlohmann::json& v);
 std::string base64_encode(std::string_view bytes);
 // Standard or web-safe alphabet, padding optional. false on a malformed string.
 bool base64_decode(std::string_view text, std::string* out);

@@ -165,17 +165,8 @@ HttpResponse RestHandler::handle(const HttpRequest& req) const {
     } else {
       // nabla models have a predict signature only; TF Serving answers classify/regress on such a model so.
       api = mp.method;
-      const nlohmann::json doc = parse_json_object(req.body);
-      std::string sig_name = kDefaultServingSignature;
-      if (auto it = doc.find("signature_name"); it != doc.end()) {
-        if (!it->is_string())
-          invalid("JSON Value: " + json_debug_string(doc) +
-                  " not formatted correctly. 'signature_name' key must be a string value.");
-        if (!it->get<std::string>().empty()) sig_name = it->get<std::string>();
-      }
-      auto ex = doc.find("examples");
-      if (ex == doc.end() || !ex->is_array())
-        invalid("JSON Value: " + json_debug_string(doc) + " Expecting 'examples' to be an list/array");
+      std::string sig_name = parse_classify_request(req.body, mp.method == "classify");
+      if (sig_name.empty()) sig_name = kDefaultServingSignature;
       auto s = manager_.servable(mp.name, mp.spec);
       version = std::to_string(s->version());
       if (sig_name != kDefaultServingSignature) invalid("No signature was found with the name: " + sig_name);

@@ -107,6 +107,8 @@ TEST(JsonTensor, MalformedAndTruncatedJson) {
   expect_invalid("", one_input(), {"JSON Parse error: The document is empty"});
   expect_invalid(R"({"instances": [[1, 2)", one_input(), {"JSON Parse error", "at offset"});
   expect_invalid(R"({"instances": [1,, 2]})", one_input(), {"JSON Parse error"});
+  // Found by serve_request_fuzz (with nlohmann-json, whose out_of_range escaped as a 500): a 400 now.
+  expect_invalid(R"({"instances": [99999999999999999999999e999999999998]})", one_input(), {"JSON Parse error"});
   expect_invalid("[1, 2]", one_input(), {"JSON Value: [1,2] Is not object"});
   expect_invalid(R"({"instances": [1], "inputs": [1]})", one_input(), {"expecting only one of 'inputs' or 'instances'"});
   expect_invalid(R"({"instances": 3})", one_input(), {"Expecting 'instances' to be an list/array"});
@@ -134,7 +136,7 @@ TEST(JsonTensor, WrongShapesNameTheInputAndBothShapes) {
 
 TEST(JsonTensor, WrongDtypes) {
   expect_invalid(R"({"instances": [[["a", 2], [3, 4]]]})", one_input(), {"JSON Value: \"a\" Type: String is not of expected type: float"});
-  expect_invalid(R"({"instances": [[[true, 2], [3, 4]]]})", one_input(), {"Type: Bool"});
+  expect_invalid(R"({"instances": [[[true, 2], [3, 4]]]})", one_input(), {"Type: True"});
   expect_invalid(R"({"instances": [[[null, 2], [3, 4]]]})", one_input(), {"Type: Null"});
 }
 
@@ -161,14 +163,38 @@ TEST(JsonTensor, ResponsesInRowAndColumnarFormat) {
             R"({"predictions": [{"p": [1.0, 2.0], "q": 7.0}, {"p": [3.0, 4.0], "q": 8.0}]})");
   EXPECT_EQ(predict_response_json(two, {p, q}, JsonFormat::kColumnar),
             R"({"outputs": {"p": [[1.0, 2.0], [3.0, 4.0]], "q": [7.0, 8.0]}})");
-  // The response parses back with the request parser's NaN handling.
-  EXPECT_TRUE(parse_json_object(predict_response_json(one, {y}, JsonFormat::kRow)).contains("predictions"));
+  // The response reads back as a request (NaN included).
+  std::string body = predict_response_json(one, {y}, JsonFormat::kRow);
+  body.replace(body.find("predictions"), 11, "instances");
+  Signature back;
+  back.inputs.push_back({"y", f32, Shape{-1, 3}, false});
+  const auto v = values(parse(body, back).inputs[0]);
+  EXPECT_EQ(v[1], 0.5f);
+  EXPECT_TRUE(std::isnan(v[2]));
 }
 
-TEST(JsonTensor, DebugStringsAreBounded) {
-  std::string deep = std::string(10000, '[') + std::string(10000, ']');
-  EXPECT_LE(json_debug_string(nlohmann::json::parse(deep)).size(), 256u);
+TEST(JsonTensor, DeepAndLargeValuesKeepErrorMessagesShort) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  try {
+    parse("{\"instances\": " + deep + "}", one_input());
+    ADD_FAILURE();
+  } catch (const ServeError& e) {
+    EXPECT_LT(std::string(e.what()).size(), 600u);
+  }
   expect_invalid("{\"x\": " + deep + "}", one_input(), {"Missing 'inputs' or 'instances' key"});
+  try {
+    parse("{\"instances\": [\"" + std::string(100000, 'a') + "\"]}", one_input());
+    ADD_FAILURE();
+  } catch (const ServeError& e) {
+    EXPECT_LT(std::string(e.what()).size(), 600u);
+  }
+}
+
+TEST(JsonTensor, ClassifyRequests) {
+  EXPECT_EQ(parse_classify_request(R"({"signature_name": "s", "examples": [{"x": 1}]})", true), "s");
+  EXPECT_THROW(parse_classify_request(R"({"examples": []})", true), ServeError);
+  EXPECT_THROW(parse_classify_request(R"({"context": {}})", false), ServeError);
+  EXPECT_THROW(parse_classify_request("[", false), ServeError);
 }
 
 }  // namespace

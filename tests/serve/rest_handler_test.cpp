@@ -130,7 +130,7 @@ TEST_F(RestHandlerTest, ClassifyAndRegressAnswerAsForAPredictOnlyModel) {
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(error_of(r), "Expected regression signature method_name to be tensorflow/serving/regress. Was: "
                          "tensorflow/serving/predict");
-  EXPECT_EQ(post("/v1/models/nope:regress", R"({"examples": []})").status, 404);
+  EXPECT_EQ(post("/v1/models/nope:regress", R"({"examples": [{"x": 1}]})").status, 404);
   EXPECT_EQ(post("/v1/models/m:classify", "{").status, 400);
 }
 
