@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   int64_t max_body = int64_t(opts.max_body_bytes);
   double drain_timeout_s = 10;
   bool enable_batching = false;
+  int grpc_port = 0;
   app.add_option("--rest_api_port", opts.port, "Port for the REST API (0: a free port, printed at start)")
       ->capture_default_str();
   app.add_option("--rest_api_host", opts.host, "Address to bind (TF Serving binds every address; nabla-serve "
@@ -46,7 +47,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--drain_timeout_seconds", drain_timeout_s, "Longest wait for requests after SIGTERM")
       ->capture_default_str();
+  app.add_option("--port", grpc_port, "tensorflow_model_server's gRPC port: accepted so that its command lines "
+                                     "work, but nabla-serve serves the REST API only");
   CLI11_PARSE(app, argc, argv);
+  if (grpc_port != 0) std::cerr << "nabla-serve: --port (gRPC) ignored: only the REST API is served\n";
 
   // Signals go to a waiting thread below, not to whichever thread they hit (block before any thread starts).
   sigset_t signals;

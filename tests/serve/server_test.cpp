@@ -244,6 +244,89 @@ TEST_F(ServerFixture, VersionsSwappedDuringLoadWithoutAFailedRequest) {
   EXPECT_EQ(bodies.size(), 2u) << "both versions answered";
 }
 
+// nabla-serve as a child process on a free port (the port read from its first line of output).
+struct ServeProcess {
+  pid_t pid = -1;
+  int port = 0;
+  explicit ServeProcess(std::vector<std::string> args) {
+    int out_pipe[2];
+    EXPECT_EQ(pipe(out_pipe), 0);
+    pid = fork();
+    if (pid == 0) {
+      dup2(out_pipe[1], 1);
+      close(out_pipe[0]);
+      args.insert(args.begin(), {NABLA_SERVE_BIN, "--rest_api_port=0"});
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(NABLA_SERVE_BIN, argv.data());
+      _exit(127);
+    }
+    close(out_pipe[1]);
+    std::string line;
+    char ch;
+    while (read(out_pipe[0], &ch, 1) == 1 && ch != '\n') line += ch;
+    close(out_pipe[0]);
+    const auto colon = line.rfind(':', line.find("/v1/"));
+    EXPECT_NE(colon, std::string::npos) << line;
+    if (colon != std::string::npos) port = std::stoi(line.substr(colon + 1));
+  }
+  // SIGTERM, then the exit status.
+  int stop() {
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    pid = -1;
+    return status;
+  }
+  ~ServeProcess() {
+    if (pid > 0) stop();
+  }
+};
+
+TEST(NablaServe, ModelConfigFileWithTwoModelsAndLabels) {
+  const std::string dir = nabla::testing::temp_dir();
+  save_version(*small_model(), dir + "/a", 1);
+  save_version(*small_model(), dir + "/a", 2);
+  save_version(*small_model(), dir + "/b", 7);
+  std::ofstream(dir + "/models.config") << "model_config_list {\n"
+                                           "  config { name: 'a' base_path: '" << dir << "/a' model_platform: 'tensorflow'\n"
+                                           "    model_version_policy { all {} }\n"
+                                           "    version_labels { key: 'stable' value: 1 } }\n"
+                                           "  config { name: 'b' base_path: '" << dir << "/b' }\n"
+                                           "}\n";
+  ServeProcess p({"--model_config_file=" + dir + "/models.config", "--file_system_poll_wait_seconds=0"});
+  ASSERT_TRUE(wait_for_200(p.port, "/readyz"));
+  httplib::Client c("127.0.0.1", p.port);
+  for (const char* path : {"/v1/models/a/labels/stable:predict", "/v1/models/a/versions/2:predict", "/v1/models/b:predict"}) {
+    auto r = c.Post(path, R"({"instances": [[1, 2, 3, 4]]})", "application/json");
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 200) << path << " " << r->body;
+  }
+  auto r = c.Get("/v1/models/a");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(nlohmann::json::parse(r->body)["model_version_status"].size(), 2u);
+  EXPECT_EQ(c.Get("/v1/models/b/metadata")->status, 200);
+  EXPECT_EQ(c.Post("/v1/models/a/labels/canary:predict", R"({"instances": [[1, 2, 3, 4]]})", "application/json")->status,
+            404);
+  const int status = p.stop();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+TEST(NablaServe, BadConfigFileExitsWithTheLine) {
+  const std::string dir = nabla::testing::temp_dir();
+  std::ofstream(dir + "/bad.config") << "model_config_list {\n  config { name: 'a' base_path: '/x' bogus: 1 }\n}\n";
+  const std::string cmd = std::string(NABLA_SERVE_BIN) + " --model_config_file=" + dir + "/bad.config 2>&1";
+  FILE* f = popen(cmd.c_str(), "r");
+  ASSERT_NE(f, nullptr);
+  std::string out;
+  char buf[256];
+  while (fgets(buf, sizeof buf, f)) out += buf;
+  const int status = pclose(f);
+  EXPECT_NE(status, 0);
+  EXPECT_NE(out.find("bad.config:2: unknown field 'bogus' in ModelConfig"), std::string::npos) << out;
+}
+
 // nabla-serve itself: SIGTERM while requests wait in the batching queue; every one of them is answered.
 TEST(NablaServe, SigtermDuringLoadAnswersEveryRequestInFlight) {
   const std::string dir = nabla::testing::temp_dir();
