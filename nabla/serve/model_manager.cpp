@@ -294,13 +294,11 @@ bool ModelManager::ready(std::string* why) const {
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [name, m] : models_) {
     std::string reason;
-    bool available = false, loading = false;
-    for (const auto& [v, e] : m.versions) {
-      available |= e.state == ModelVersionState::kAvailable;
-      loading |= e.state == ModelVersionState::kLoading;
-    }
-    if (!m.polled) reason = "model '" + name + "' has not been looked for yet";
-    else if (loading) reason = "model '" + name + "' is loading a version";
+    bool available = false;
+    for (const auto& [v, e] : m.versions) available |= e.state == ModelVersionState::kAvailable;
+    // The first poll returns after loading and warming up every version it wants; later loads (hot reload) do
+    // not make a serving model unready.
+    if (!m.polled) reason = "model '" + name + "' is loading its first versions";
     else if (!available) reason = "model '" + name + "' has no available version";
     if (!reason.empty()) {
       if (why) *why = reason;

@@ -66,8 +66,8 @@ class ModelManager {
   // GetModelStatusResponse JSON: {"model_version_status": [{"version": "1", "state": "AVAILABLE",
   // "status": {"error_code": "OK", "error_message": ""}}]}. Throws NOT_FOUND as TF Serving does.
   nlohmann::json model_status(const std::string& name, const VersionSpec& spec) const;
-  // Ready: every model polled, none LOADING, each with an AVAILABLE (so warmed-up) version. `why` says what is
-  // missing otherwise.
+  // Ready: every model's first poll done (its versions loaded and warmed up, or failed) and each with an
+  // AVAILABLE version; a later hot reload does not make it unready. `why` says what is missing otherwise.
   bool ready(std::string* why = nullptr) const;
   bool has_model(const std::string& name) const;
   // Gauges in Prometheus text: batching queue depth and version states.
