@@ -14,7 +14,7 @@ Tensor slice_rows(const Tensor& t, int64_t begin, int64_t n) {
   const size_t row_bytes = s[0] ? t.nbytes() / size_t(s[0]) : 0;
   s[0] = n;
   Tensor out = Tensor::empty(s, t.dtype());
-  if (n) std::memcpy(out.raw_data(), static_cast<const char*>(t.raw_data()) + size_t(begin) * row_bytes, size_t(n) * row_bytes);
+  if (n && row_bytes) std::memcpy(out.raw_data(), static_cast<const char*>(t.raw_data()) + size_t(begin) * row_bytes, size_t(n) * row_bytes);
   return out;
 }
 
@@ -56,6 +56,7 @@ std::vector<Tensor> Batcher::run(const std::vector<Tensor>& inputs, std::chrono:
     if (k.size() > 0) k.erase(0);
     task->key.push_back(k);
   }
+  if (task->rows == 0) return run_(task->inputs);  // nothing to batch (and no example to pad with)
   if (task->rows > params_.max_batch_size) {
     throw ServeError(StatusCode::kInvalidArgument, "Task size " + std::to_string(task->rows) +
                                                        " is larger than maximum input batch size " +
@@ -132,10 +133,11 @@ void Batcher::run_batch(std::vector<std::shared_ptr<Task>>& tasks) {
         const size_t row_bytes = first.shape()[0] ? first.nbytes() / size_t(first.shape()[0]) : 0;
         char* dst = static_cast<char*>(cat.raw_data());
         for (const auto& t : tasks) {
-          std::memcpy(dst, t->inputs[k].raw_data(), t->inputs[k].nbytes());
+          if (t->inputs[k].nbytes()) std::memcpy(dst, t->inputs[k].raw_data(), t->inputs[k].nbytes());
           dst += t->inputs[k].nbytes();
         }
-        for (int64_t r = rows; r < padded; ++r, dst += row_bytes) std::memcpy(dst, first.raw_data(), row_bytes);
+        if (row_bytes)
+          for (int64_t r = rows; r < padded; ++r, dst += row_bytes) std::memcpy(dst, first.raw_data(), row_bytes);
         inputs.push_back(cat);
       }
     }

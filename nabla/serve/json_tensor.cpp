@@ -164,7 +164,7 @@ void fill_values(const Value& val, int level, int levels, const Shape& shape, fl
         invalid("JSON Value: " + debug_string(val) + " decodes to " + std::to_string(bytes.size()) +
                 " bytes, but the remaining shape " + shape_string(Shape(shape.begin() + level, shape.end())) +
                 " needs " + std::to_string(n * sizeof(float)) + " bytes of float32");
-      std::memcpy(out + *count, bytes.data(), bytes.size());
+      if (!bytes.empty()) std::memcpy(out + *count, bytes.data(), bytes.size());
       *count += n;
     } else if (is_b64_object(val)) {
       invalid("JSON Value: " + debug_string(val) + " not formatted correctly for base64 data");

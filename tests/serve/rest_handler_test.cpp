@@ -174,5 +174,40 @@ TEST_F(RestHandlerTest, PrometheusMetrics) {
   EXPECT_EQ(r.body.find("unknown"), std::string::npos);  // unknown models get no series
 }
 
+TEST(RestHandlerMultiIo, NamedInputsAndOutputsInBothFormats) {
+  auto a = Input({2}, "a"), b = Input({1}, "b");
+  auto h = apply_layer(layers::Concatenate(), std::vector<KerasTensor>{a, b});
+  auto model = std::make_shared<Functional>(std::vector<KerasTensor>{a, b},
+                                            std::vector<KerasTensor>{apply_layer(layers::Dense(2), h),
+                                                                     apply_layer(layers::Dense(1), h)});
+  const std::vector<std::string> names = model->output_names();
+  ASSERT_EQ(names.size(), 2u);
+  Metrics metrics;
+  ModelManager manager({});
+  manager.add_servable(std::make_shared<Servable>("two", 1, model));
+  RestHandler handler(manager, metrics);
+  HttpResponse r = handler.handle({"POST", "/v1/models/two:predict",
+                                   R"({"instances": [{"a": [1, 2], "b": [3]}, {"a": [4, 5], "b": [6]}]})"});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto rows = nlohmann::json::parse(r.body).at("predictions");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].at(names[0]).size(), 2u);
+  EXPECT_EQ(rows[0].at(names[1]).size(), 1u);
+  auto want = model->predict_on_batch(std::vector<Tensor>{Tensor::from_vector(std::vector<float>{1, 2, 4, 5}, Shape{2, 2}),
+                                                          Tensor::from_vector(std::vector<float>{3, 6}, Shape{2, 1})});
+  EXPECT_NEAR(rows[1].at(names[1])[0].get<double>(), want[1].data<float>()[1], 1e-6);
+  r = handler.handle({"POST", "/v1/models/two:predict", R"({"inputs": {"a": [[1, 2], [4, 5]], "b": [[3], [6]]}})"});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto cols = nlohmann::json::parse(r.body).at("outputs");
+  EXPECT_EQ(cols.at(names[0]).size(), 2u);
+  EXPECT_NEAR(cols.at(names[0])[1][0].get<double>(), want[0].data<float>()[2], 1e-6);
+  // Metadata lists both inputs by name.
+  const auto md = nlohmann::json::parse(handler.handle({"GET", "/v1/models/two/metadata", ""}).body);
+  const auto sig = md["metadata"]["signature_def"]["signature_def"]["serving_default"];
+  EXPECT_TRUE(sig["inputs"].contains("a"));
+  EXPECT_TRUE(sig["inputs"].contains("b"));
+  EXPECT_EQ(sig["outputs"].size(), 2u);
+}
+
 }  // namespace
 }  // namespace nabla::serve
