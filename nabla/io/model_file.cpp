@@ -218,7 +218,9 @@ std::shared_ptr<Model> load_model(const std::string& path, LoadOptions opts) {
     throw ValueError(config_where + ": " + e.what());
   }
   assign_layer_weights(*model, a.weights, "load_model: '" + path + "': model.weights.h5");
-  if (opts.compile && a.config.contains("compile_config") && !a.config["compile_config"].is_null()) {
+  // Keras writes compile_config {} for a model it never compiled, and compiles only when the entry is truthy.
+  if (opts.compile && a.config.contains("compile_config") && !a.config["compile_config"].is_null() &&
+      !(a.config["compile_config"].is_object() && a.config["compile_config"].empty())) {
     try {
       compile_from_config(*model, a.config["compile_config"], config_where + ": compile_config");
     } catch (const Error& e) {

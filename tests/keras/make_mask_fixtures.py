@@ -4,7 +4,8 @@
 Run with the project's venv (Keras 3 + tensorflow-cpu; JAX is not installed, so the TensorFlow backend, which
 carries masks on tensors as Keras's _keras_mask):
     .venv/bin/python tests/keras/make_mask_fixtures.py > tests/keras/mask_fixtures.json
-The output is committed, so the tests need neither Python nor Keras. Each case holds the Keras model config
+It also saves two of the models as .keras files next to itself (mask_*.keras), which nabla's load_model must
+open. The output is committed, so the tests need neither Python nor Keras. Each case holds the Keras model config
 (get_config(), which nabla's from_config must read), its weights, its inputs and what Keras computed. Inputs and
 weights are float32-representable; Keras computes in float32 (the dtype policy nabla's layers accept), so the
 tests compare at float32 tolerance.
@@ -18,6 +19,7 @@ import numpy as np  # noqa: E402
 import keras  # noqa: E402
 
 RNG = np.random.RandomState(21)
+HERE = os.path.dirname(os.path.abspath(__file__))  # the .keras files are written next to this script
 
 
 def f32(a):
@@ -77,6 +79,7 @@ m = keras.Model(inp, out)
 w = set_weights(m)
 c = case("embedding_mask_zero_gap1d_dense", m, x=enc(ids), expected=enc(m.predict(ids, verbose=0)))
 c["weights"] = w
+m.save(os.path.join(HERE, "mask_embedding_functional.keras"))
 
 # BatchNormalization behind Masking, one training-mode call: normalized with, and the moving statistics updated
 # by, the moments of the unmasked steps only.
@@ -110,7 +113,9 @@ pred = m.predict(x, verbose=0)[..., 0]
 assert abs(((pred - y_true[..., 0]) ** 2)[valid].mean() - ev["loss"]) < 1e-6, ev
 tr = m.train_on_batch(x, y_true, return_dict=True)
 c = case("masked_regression", m, x=enc(x), y=enc(y_true), sample_weight=enc(sw), evaluate=ev,
-         evaluate_weighted=ev_w, train_on_batch=tr, weights_after_step=[enc(v) for v in m.get_weights()])
+         evaluate_weighted=ev_w, train_on_batch=tr, weights_after_step=[enc(v) for v in m.get_weights()],
+         evaluate_after_step=m.evaluate(x, y_true, batch_size=4, verbose=0, return_dict=True))
 c["weights"] = w
+m.save(os.path.join(HERE, "mask_regression_sequential.keras"))  # compiled, after the step
 
 print(json.dumps({"keras_version": keras.__version__, "backend": keras.backend.backend(), "cases": CASES}, indent=1))

@@ -204,3 +204,29 @@ TEST(Masking, LossHonoursThePredictionsMask) {
 
 }  // namespace
 }  // namespace nabla
+
+namespace nabla {
+namespace {
+
+// .keras files that Keras 3 saved (make_mask_fixtures.py): a functional model with Embedding(mask_zero), whose
+// config holds Keras's traced mask operations, and a compiled Sequential with Masking after one SGD step.
+TEST(Masking, KerasFilesWithMasksLoad) {
+  const std::string dir = std::string(NABLA_TESTS_DIR) + "/keras/";
+  {
+    const json& c = mask_case("embedding_mask_zero_gap1d_dense");
+    auto m = load_model(dir + "mask_embedding_functional.keras");
+    expect_keras_close(m->predict(tensor(c, "x", i64)), tensor(c, "expected"), "loaded Embedding(mask_zero) model");
+  }
+  {
+    const json& c = mask_case("masked_regression");
+    auto m = load_model(dir + "mask_regression_sequential.keras");
+    ASSERT_TRUE(m->compiled());
+    auto r = m->evaluate(tensor(c, "x", f32), tensor(c, "y", f32), {.batch_size = 4, .verbose = 0});
+    const json& want = c.at("evaluate_after_step");
+    EXPECT_NEAR(r["loss"], want.at("loss").get<double>(), 2e-6);
+    EXPECT_NEAR(r["mae"], want.at("mae").get<double>(), 2e-6);
+  }
+}
+
+}  // namespace
+}  // namespace nabla
