@@ -139,6 +139,11 @@ class Model {
 
   // The forward pass. inputs/outputs are lists for functional models; Sequential has one of each.
   virtual std::vector<Tensor> call(const std::vector<Tensor>& inputs, bool training) = 0;
+  // The forward pass with each output's mask (undefined: none), carried through the layers that support
+  // masking (Masking, Embedding(mask_zero), Dense, ...); the loss and metrics honour it as Keras does. Default:
+  // call() with no masks (a subclass that knows its layers overrides it).
+  virtual std::vector<Tensor> call_with_masks(const std::vector<Tensor>& inputs, bool training,
+                                              std::vector<Tensor>& output_masks);
   Tensor operator()(const Tensor& x, bool training = false);
   // Every layer, in order (for summary, weights, save/load).
   virtual std::vector<nn::LayerPtr> layers() const = 0;
