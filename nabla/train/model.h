@@ -39,6 +39,9 @@ struct FitPosition {
   // (a resumed dataset fit skips `step` batches of a fresh iterator).
   std::vector<int64_t> data_order;
   int64_t data_cursor = 0;
+  // Data-parallel: the processes that trained up to here. Resumed on another number, a fit on tensors continues
+  // at data_cursor (a global row) and recounts `step` in its own global batches.
+  int replicas = 1;
 };
 
 // Accepts a Keras name or an object, so compile("adam", ...) and compile(std::make_shared<Adam>(...), ...)
