@@ -299,7 +299,7 @@ class Helper {
     if (owner_ != getpid()) forget();       // a fork of this process: the helper belongs to the parent
     // A helper that died since the last image (or runs another program) is replaced before this image is sent,
     // so that this image is not blamed for it.
-    if (pid_ > 0 && (program != program_ || waitpid(pid_, nullptr, WNOHANG) != 0)) stop(nullptr);
+    if (pid_ > 0 && (program != program_ || gone())) stop(nullptr);
     const auto limit = time_limit(image.size());
     const auto deadline = Clock::now() + limit;
     for (;;) {
@@ -384,6 +384,15 @@ class Helper {
     }
     if (wstatus) *wstatus = st;
     pid_ = -1;
+  }
+
+  // The helper has exited (reaped here; or, where SIGCHLD is ignored and children reap themselves, no longer
+  // there). Then its pid is forgotten, so that stop() signals nobody.
+  bool gone() {
+    const pid_t r = waitpid(pid_, nullptr, WNOHANG);
+    if (r == 0 || (r < 0 && errno == ECHILD && kill(pid_, 0) == 0)) return false;
+    pid_ = -1;
+    return true;
   }
 
   // Sends the request and reads the answer; false when the helper went away or the deadline passed.
