@@ -196,7 +196,10 @@ std::shared_ptr<Model> load_tfjs_model(const std::string& path, bool compile) {
     throw IOError("load_model: '" + path + "' is a file; a TF.js Layers model is a model.json or its directory");
   TfjsModel t = read_tfjs_model(path);
   const std::string file = fs::path(path).extension() == ".json" ? path : (fs::path(path) / "model.json").string();
-  const std::string where = "load_model: '" + file + "'";
+  return build_tfjs_model(t, "load_model: '" + file + "'", compile);
+}
+
+std::shared_ptr<Model> build_tfjs_model(const TfjsModel& t, const std::string& where, bool compile) {
   if (t.format != "layers-model")
     throw ValueError(where + ": format is '" + t.format + "'; nabla reads TF.js Layers models (\"layers-model\"), "
                      "not graph models");

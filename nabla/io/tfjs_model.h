@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "nabla/io/tfjs_weights.h"
 #include "nabla/train/model.h"
 
 namespace nabla::io {
@@ -27,6 +28,9 @@ bool is_tfjs_path(const std::string& path);
 // The model of `path` (model.json or its directory) with its weights; compiled with its trainingConfig and
 // optimizer weights when `compile` and the file has them.
 std::shared_ptr<Model> load_tfjs_model(const std::string& path, bool compile);
+// The same from a model.json already read (io/tfjs_weights.h): the topology mapped onto nabla's layers, the
+// weights matched by name, and with `compile` the trainingConfig and optimizer weights. `where` starts errors.
+std::shared_ptr<Model> build_tfjs_model(const TfjsModel& t, const std::string& where, bool compile);
 // Writes model.json and its shard into `path` (model.json or a directory, created if missing). With
 // include_optimizer and a compiled model, also the trainingConfig and optimizer weights (Adam, SGD with or without
 // momentum, RMSprop: the optimizers TF.js shares with nabla); a loss or metric TF.js cannot name is an error.

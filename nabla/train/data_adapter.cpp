@@ -122,15 +122,44 @@ DatasetAdapter::DatasetAdapter(const data::Dataset& dataset, bool continue_acros
     : dataset_(dataset), continue_(continue_across_epochs), who_(who) {}
 
 void DatasetAdapter::begin_epoch() {
-  if (!it_ || !continue_) it_.emplace(dataset_.make_iterator());
+  if (!it_ || !continue_) start_pass();
+}
+
+void DatasetAdapter::start_pass() {
+  it_.emplace(dataset_.make_iterator());
+  ++passes_;
+  taken_ = 0;
+  for (; skip_ > 0; --skip_, ++taken_)
+    if (!it_->next()) break;  // the data is shorter than when it was backed up: the pass ends here
+  skip_ = 0;
+}
+
+bool DatasetAdapter::take(Batch& b) {
+  std::optional<data::Element> e = it_->next();
+  if (e) ++taken_;
+  return unpack(std::move(e), b, who_);
 }
 
 bool DatasetAdapter::next(Batch& b) {
-  if (!it_) begin_epoch();
-  if (unpack(it_->next(), b, who_)) return true;
+  if (!it_) start_pass();
+  if (take(b)) return true;
   if (!continue_) return false;
-  it_.emplace(dataset_.make_iterator());
-  return unpack(it_->next(), b, who_);
+  start_pass();
+  return take(b);
+}
+
+std::pair<int64_t, int64_t> DatasetAdapter::position(bool at_epoch_end) const {
+  if (!it_ || (at_epoch_end && !continue_)) return {passes_, 0};
+  return {passes_ - 1, taken_};
+}
+
+void DatasetAdapter::resume_at(int64_t passes, int64_t taken) {
+  if (passes < 0 || taken < 0)
+    throw ValueError(detail::concat(who_, ": cannot resume a dataset at pass ", passes, ", element ", taken));
+  it_.reset();
+  for (int64_t i = 0; i < passes; ++i) (void)dataset_.make_iterator();  // each draws its pass's seeds
+  passes_ = passes;
+  skip_ = taken;
 }
 
 std::optional<data::PipelineStats> DatasetAdapter::stats() const {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nabla/data/dataset.h"
@@ -51,6 +52,15 @@ class TensorAdapter {
   // per replica): the global batch is split evenly, so shards are disjoint and together cover every pass. The
   // order is reshuffled every pass from `seed`, identically on every replica.
   void shard(int replica, int replicas, uint64_t seed);
+  // Sharded: the shared shuffle seed and the passes drawn from it (pass p's order is the previous order shuffled
+  // by splitmix64(seed + p)); BackupAndRestore saves both, so that a resumed job, also on another number of
+  // processes, draws the next passes' orders as the uninterrupted one (whatever seed its own start drew).
+  std::optional<uint64_t> shuffle_seed() const { return seed_; }
+  uint64_t passes() const { return pass_; }
+  void set_shuffle_state(uint64_t seed, uint64_t passes) {
+    seed_ = seed;
+    pass_ = passes;
+  }
   // Global batches left in the current pass (from cursor() to the end of the data).
   int64_t batches_left() const {
     return (n_ - cursor_ + batch_size_ * replicas_ - 1) / (batch_size_ * replicas_);
@@ -76,12 +86,26 @@ class DatasetAdapter {
   void begin_epoch();
   bool next(Batch& b);
   std::optional<data::PipelineStats> stats() const;
+  // Where the data stands, for BackupAndRestore: the passes (iterators) made before the current one, and the
+  // elements taken from the current one. at_epoch_end: fit has just finished an epoch (without
+  // continue_across_epochs the next epoch starts a fresh pass, so the current one counts as made before).
+  std::pair<int64_t, int64_t> position(bool at_epoch_end) const;
+  // Continues at a saved position: makes and drops `passes` passes first, so that every stage that draws a seed
+  // per pass (shuffle with reshuffle_each_iteration, sample_from_datasets, rejection_resample) draws for the
+  // next pass the seed the uninterrupted run drew, then the next pass skips `taken` elements. Exact for a
+  // pipeline built afresh as the interrupted one was (a restarted process); see callbacks/backup_and_restore.h.
+  void resume_at(int64_t passes, int64_t taken);
 
  private:
+  void start_pass();
+  bool take(Batch& b);
   const data::Dataset& dataset_;
   bool continue_;
   const char* who_;
   std::optional<data::Iterator> it_;
+  int64_t passes_ = 0;  // iterators made
+  int64_t taken_ = 0;   // elements taken from it_
+  int64_t skip_ = 0;    // elements the next pass skips (resume_at)
 };
 
 // Reads (x, y[, sample_weight]) from a pipeline element into b, naming what is wrong with it.

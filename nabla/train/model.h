@@ -28,6 +28,7 @@ namespace detail {
 struct Batch;
 struct MetricTrackers;
 class TensorAdapter;
+class DatasetAdapter;
 }  // namespace detail
 
 // Where a running fit stands, for callbacks that back training up and resume it exactly (BackupAndRestore).
@@ -35,10 +36,16 @@ class TensorAdapter;
 struct FitPosition {
   int epoch = 0;      // the epoch in progress (0-based); after its on_epoch_end, the next one with step 0
   int64_t step = 0;   // steps completed in it
-  // fit on tensors: the current pass's row order (empty without shuffle) and the next row; a dataset has none
-  // (a resumed dataset fit skips `step` batches of a fresh iterator).
+  // fit on tensors: the current pass's row order (empty without shuffle) and the next row. fit on a dataset: no
+  // order; data_cursor is the elements taken from the current pass (a resumed fit skips them).
   std::vector<int64_t> data_order;
   int64_t data_cursor = 0;
+  // The data's random state across passes. fit on tensors across processes: the shuffle seed the processes
+  // share and the passes drawn from it. fit on a dataset: the passes made before the current one (a resumed fit
+  // makes as many, so that its pipeline's per-pass shuffle seeds follow the interrupted run's). -1: not known
+  // (a backup written before nabla saved it).
+  std::optional<uint64_t> shuffle_seed;
+  int64_t data_passes = -1;
   // Data-parallel: the processes that trained up to here. Resumed on another number, a fit on tensors continues
   // at data_cursor (a global row) and recounts `step` in its own global batches.
   int replicas = 1;
@@ -232,9 +239,10 @@ class Model {
   // trackers.
   std::vector<Tensor> run_step(const detail::Batch& b, bool training, detail::MetricTrackers& tr);
   // The epoch loop shared by fit on tensors and on datasets. steps: per epoch, or -1 when unknown.
-  // tensors: fit on tensors' adapter (its position is part of fit_position()); nullptr for datasets.
+  // tensors / dataset: fit's adapter (its position is part of fit_position()); nullptr for the other kind.
   History run_fit(const std::function<NextBatch(int epoch)>& epoch_batches, int64_t steps, const FitOptions& opts,
-                  const std::optional<ValidationData>& val, detail::TensorAdapter* tensors = nullptr);
+                  const std::optional<ValidationData>& val, detail::TensorAdapter* tensors = nullptr,
+                  detail::DatasetAdapter* dataset = nullptr);
   EvalResult run_evaluate(const NextBatch& next, int64_t steps, const EvaluateOptions& opts);
   std::vector<Tensor> predict_batches(const std::function<bool(std::vector<Tensor>&)>& next, int64_t steps,
                                       const PredictOptions& opts);
@@ -260,6 +268,7 @@ class Model {
   int fit_epoch_ = 0;
   int64_t fit_step_ = 0;
   const detail::TensorAdapter* fit_tensors_ = nullptr;
+  const detail::DatasetAdapter* fit_dataset_ = nullptr;
   std::optional<FitPosition> resume_;
   DataParallel* data_parallel_ = nullptr;
 };

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <tuple>
 
 #include "nabla/autograd/grad_mode.h"
 #include "nabla/ops/shape_ops.h"
@@ -95,7 +96,7 @@ History Model::fit(const data::Dataset& dataset, FitOptions opts) {
   History h = run_fit([&](int) -> NextBatch {
     data.begin_epoch();
     return [&](Batch& b) { return detail::agree_on_batch(data_parallel_, data.next(b), b); };
-  }, steps, opts, opts.validation_data);
+  }, steps, opts, opts.validation_data, nullptr, &data);
   pipeline_stats_ = data.stats();
   return h;
 }
@@ -104,7 +105,7 @@ History Model::fit(const data::Dataset& dataset, FitOptions opts) {
 // weigh it, run the step (timed as compute), report; then validate and record the epoch.
 History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches, int64_t steps,
                        const FitOptions& fit_opts, const std::optional<ValidationData>& val,
-                       detail::TensorAdapter* tensors) {
+                       detail::TensorAdapter* tensors, detail::DatasetAdapter* dataset) {
   DataParallel* dp = data_parallel_;
   const FitOptions opts = detail::replica_fit_options(dp, fit_opts);
   const bool agree = dp && !fit_opts.callbacks.empty();  // callbacks may stop training: all replicas stop at once
@@ -119,10 +120,14 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
   for (auto& cb : opts.callbacks) cb->set_model(this);
   Logs logs;
   fit_tensors_ = tensors;
-  struct ForgetTensors {  // the adapter dies with the caller's frame, also when a step throws
-    const detail::TensorAdapter*& p;
-    ~ForgetTensors() { p = nullptr; }
-  } forget_tensors{fit_tensors_};
+  fit_dataset_ = dataset;
+  struct ForgetAdapters {  // the adapters die with the caller's frame, also when a step throws
+    Model& m;
+    ~ForgetAdapters() {
+      m.fit_tensors_ = nullptr;
+      m.fit_dataset_ = nullptr;
+    }
+  } forget_adapters{*this};
   fit_epoch_ = opts.initial_epoch;
   fit_step_ = 0;
   resume_.reset();
@@ -134,7 +139,19 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
   if (resume_) {
     first_epoch = resume_->epoch;
     first_step = resume_->step;
-    if (tensors) tensors->set_position(std::move(resume_->data_order), resume_->data_cursor);
+    if (tensors) {
+      tensors->set_position(std::move(resume_->data_order), resume_->data_cursor);
+      // The shared shuffle seed and pass count of the run that wrote the backup: later passes draw the orders it
+      // would have drawn (the seed drawn at this fit's start would start the sequence over).
+      if (resume_->shuffle_seed && resume_->data_passes >= 0)
+        tensors->set_shuffle_state(*resume_->shuffle_seed, uint64_t(resume_->data_passes));
+    }
+    if (dataset) {
+      if (resume_->data_passes >= 0)
+        dataset->resume_at(resume_->data_passes, resume_->data_cursor);
+      else if (first_step > 0)
+        dataset->resume_at(0, first_step);  // an older backup: skip the epoch's trained batches of a fresh pass
+    }
     const int replicas = dp ? dp->num_replicas() : 1;
     if (resume_->replicas != replicas && first_step > 0) {
       // Another number of processes: the global batch changed, so the position is the sample (the cursor, a
@@ -162,10 +179,6 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
     FitStats epoch_stats;
     int64_t step = fit_step_;
     Batch b;
-    if (step > 0 && !tensors) {  // a resumed dataset fit: skip the batches the interrupted one had trained on
-      NoGradGuard ng;
-      for (int64_t i = 0; i < step && next(b); ++i) {}
-    }
     for (; (steps < 0 || step < steps) && !detail::replicas_stop(dp, stop_training, agree); ++step) {
       auto t0 = Clock::now();
       bool more;
@@ -239,7 +252,10 @@ FitPosition Model::fit_position() const {
   if (fit_tensors_) {
     p.data_order = fit_tensors_->order();
     p.data_cursor = fit_tensors_->cursor();
+    p.shuffle_seed = fit_tensors_->shuffle_seed();
+    p.data_passes = int64_t(fit_tensors_->passes());
   }
+  if (fit_dataset_) std::tie(p.data_passes, p.data_cursor) = fit_dataset_->position(fit_step_ == 0);
   return p;
 }
 

@@ -1,13 +1,16 @@
-// The program of the data-parallel resume tests (dist_resume_test.sh), run under mpirun. One epoch of Adam on
-// 100 shuffled rows, batch_size 4 per process, one thread:
+// The program of the data-parallel resume tests (dist_resume_test.sh), run under mpirun. Two epochs of Adam on
+// 100 shuffled rows, batch_size 4 per process, one thread; the interruption in the first epoch makes the resumed
+// run cross into the second pass, whose order comes from the shared shuffle seed and pass count in the backup:
 //   full DIR OUT       the uninterrupted run
 //   interrupt DIR OUT  BackupAndRestore(DIR, save_freq 1) and an error thrown after step 3: the backup holds
 //                      the position after 3 global batches (48 rows on 4 processes, 24 on 2)
 //   resume DIR OUT     the same fit with BackupAndRestore(DIR): it must restore (prints "resumed at sample")
 //   reference DIR OUT  the uninterrupted continuation from DIR's backup, built without BackupAndRestore: the
 //                      weights and optimizer state loaded with io/, then fit (shuffle off) on the rows the backup
-//                      had not reached yet, in its shuffled order
+//                      had not reached yet, in its shuffled order, then on the next pass's order: the backup's
+//                      order shuffled by Generator(splitmix64(seed + pass + 1)) (data_adapter.cpp's rule)
 // The chief writes the final weights to OUT as raw float32, for a bitwise comparison (cmp).
+#include <bit>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -46,7 +49,7 @@ int main(int argc, char** argv) {
   // 2^-7: the backup's float32 learning rate is exact, so the reference's optimizer equals the resumed one.
   model.compile(std::make_shared<optim::Adam>(0.0078125),
                 "sparse_categorical_crossentropy");
-  FitOptions fo{.epochs = 1, .batch_size = 4, .verbose = 0};
+  FitOptions fo{.epochs = 2, .batch_size = 4, .verbose = 0};
   if (mode == "interrupt" || mode == "resume") {
     auto bar = std::make_shared<callbacks::BackupAndRestore>(dir, 1, /*delete_checkpoint=*/false);
     auto stop = std::make_shared<callbacks::LambdaCallback>();
@@ -81,11 +84,24 @@ int main(int argc, char** argv) {
       }
     }
     model.optimizer().set_variables(model.trainable_weights(), w.optimizer());
-    const Tensor pos = w.at("training_state").at(2).contiguous();  // [cursor, order...]
+    const std::vector<Tensor>& ts = w.at("training_state");
+    const Tensor pos = ts.at(2).contiguous();  // [cursor, order...]
     const int64_t* p = pos.data<int64_t>();
     std::vector<int64_t> rest(p + 1 + p[0], p + pos.numel());
+    const Tensor shuffle = ts.back().contiguous();  // [has seed, seed, passes]
+    if (shuffle.dtype() != i64 || shuffle.numel() != 3 || shuffle.data<int64_t>()[0] != 1) {
+      std::cerr << "dist_resume: the backup holds no shared shuffle seed\n";
+      return 1;
+    }
+    const uint64_t seed = std::bit_cast<uint64_t>(shuffle.data<int64_t>()[1]);
+    const uint64_t passes = uint64_t(shuffle.data<int64_t>()[2]);
+    std::vector<int64_t> next(p + 1, p + pos.numel());
+    Generator g(splitmix64(seed + passes + 1));
+    data::shuffle_in_place(next, g);
     fo.shuffle = false;
+    fo.epochs = 1;
     model.fit(data::gather_rows(x, rest), data::gather_rows(y, rest), fo);
+    model.fit(data::gather_rows(x, next), data::gather_rows(y, next), fo);
   } else if (mode == "full") {
     model.fit(x, y, fo);
   } else {

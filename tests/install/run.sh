@@ -16,6 +16,14 @@ echo "== CMake: find_package(nabla)"
   -DCMAKE_PREFIX_PATH="$tmp/prefix" > "$tmp/configure.log" || { cat "$tmp/configure.log"; exit 1; }
 "$cmake" --build "$tmp/cmake-build" > "$tmp/build.log" || { cat "$tmp/build.log"; exit 1; }
 "$tmp/cmake-build/app"
+# nabla_dist: installed (with its CMake targets) whenever the build tree has it; then a consumer links it and runs.
+if [[ -n "$(find "$build" -maxdepth 1 -name 'libnabla_dist.*' -print -quit)" ]]; then
+  echo "== CMake: find_package(nabla COMPONENTS dist)"
+  test -n "$(find "$tmp/prefix" -name 'libnabla_dist.*' -print -quit)" || { echo "FAIL: nabla_dist not installed"; exit 1; }
+  test -f "$tmp/prefix/include/nabla/dist/multi_worker_mirrored_strategy.h" || { echo "FAIL: dist headers"; exit 1; }
+  test -x "$tmp/cmake-build/dist_app" || { echo "FAIL: nabla::nabla_dist not found by the consumer"; exit 1; }
+  mpirun --oversubscribe --allow-run-as-root -np 2 -x NABLA_NUM_THREADS=1 "$tmp/cmake-build/dist_app"
+fi
 
 echo "== pkg-config: nabla.pc"
 pcdir=$(dirname "$(find "$tmp/prefix" -name nabla.pc | head -n 1)")

@@ -122,6 +122,9 @@ void BackupAndRestore::save() {
   for (Generator* g : seed_generators(m))
     for (Tensor& t : generator_vars(*g)) ts.values.push_back(std::move(t));
   ts.values.push_back(i64_tensor({pos.replicas}));
+  // [has a shared seed, the seed, passes]: the data's random state across passes (FitPosition).
+  ts.values.push_back(i64_tensor({pos.shuffle_seed ? 1 : 0, std::bit_cast<int64_t>(pos.shuffle_seed.value_or(0)),
+                                  pos.data_passes}));
   w.objects["training_state"] = std::move(ts);
 
   std::error_code ec;
@@ -162,14 +165,28 @@ void BackupAndRestore::restore() {
                   ")");
   const std::vector<Tensor>& ts = w.at("training_state");
   const std::vector<Generator*> gens = seed_generators(m);
-  if (ts.size() != 7 + 2 * gens.size())
+  // 8 + 2 per seeded layer; 7 in backups written before the data's state across passes was saved.
+  const size_t expected = 8 + 2 * gens.size();
+  if (ts.size() != expected && ts.size() != expected - 1)
     throw IOError(where + ": 'training_state/vars' holds " + std::to_string(ts.size()) + " variables; expected " +
-                  std::to_string(7 + 2 * gens.size()) + " for a model with " + std::to_string(gens.size()) +
+                  std::to_string(expected) + " for a model with " + std::to_string(gens.size()) +
                   " seeded random layers");
   FitPosition pos;
   pos.epoch = int(scalar_at(ts, 0, where, "epoch"));
   pos.step = scalar_at(ts, 1, where, "step");
-  pos.replicas = int(scalar_at(ts, ts.size() - 1, where, "processes"));
+  pos.replicas = int(scalar_at(ts, expected - 2, where, "processes"));
+  if (ts.size() == expected) {
+    const Tensor& d = ts[expected - 1];
+    if (d.dtype() != i64 || d.dim() != 1 || d.numel() != 3)
+      throw IOError(where + ": 'training_state/vars/" + std::to_string(expected - 1) +
+                    "' (data state) is not an int64 list [has seed, seed, passes]");
+    const Tensor c = d.contiguous();
+    const int64_t* v = c.data<int64_t>();
+    if (v[0] != 0) pos.shuffle_seed = std::bit_cast<uint64_t>(v[1]);
+    pos.data_passes = v[2];
+    if (pos.data_passes < -1)
+      throw IOError(where + ": the number of data passes in 'training_state' is negative");
+  }
   if (pos.replicas < 1) throw IOError(where + ": the number of processes in 'training_state' is < 1");
   if (ts[2].dtype() != i64 || ts[2].dim() != 1 || ts[2].numel() < 1)
     throw IOError(where + ": 'training_state/vars/2' (data position) is not an int64 list [cursor, order...]");

@@ -12,12 +12,18 @@
 //   training_state/vars  0 epoch, 1 step within it, 2 [cursor, row order...] of fit's shuffled tensors,
 //                        3 the learning rate as float64, 4/5 the default generator (xoshiro state, spare normal),
 //                        then 4/5-style pairs for each layer's seed generators (seeded Dropout), in layer order,
-//                        last the number of processes that trained (data-parallel; 1 otherwise)
+//                        then the number of processes that trained (data-parallel; 1 otherwise),
+//                        last [has seed, seed, passes]: the shuffle seed shared by the processes and the passes
+//                        drawn from it (fit on tensors), or the pipeline passes made before the current one
+//                        (fit on a dataset); var 2 then holds [elements taken from the current pass]
 // so that the rerun's weights end bit-identical to an uninterrupted run (1 thread): the default generator drives
-// weight init, unseeded dropout and the shuffle order. A resumed fit on a dataset skips the batches already
-// trained on in that epoch; the dataset's own shuffle seeds follow its iterations in this process, so such a
-// resume is exact only for pipelines that do not reshuffle per epoch. Metric averages of a resumed epoch cover
-// the steps after the resume (as Keras).
+// weight init, unseeded dropout and the shuffle order. A resumed fit on a dataset makes (and drops) as many
+// passes as the interrupted one had before the current one, so that stages drawing a seed per pass (shuffle with
+// reshuffle_each_iteration, sample_from_datasets) draw the same ones, then skips the elements already taken from
+// the current pass: exact when the pipeline is built afresh as the interrupted one was (a restarted process, or
+// a new Dataset; stages whose seeds come from the default generator are built before fit), and when its
+// per-pass stages sit outside repeat() and interleave() (whose inner passes are not replayed). Metric averages
+// of a resumed epoch cover the steps after the resume (as Keras).
 //
 // Data-parallel (train/data_parallel.h): only the chief writes and deletes the backup; every process reads it in
 // on_train_begin (backup_dir must be shared), so all continue at the same epoch, step and sample. Resumed on
