@@ -1,5 +1,6 @@
 #include "nabla/kernels/int8_conv.h"
 
+#include <string>
 #include <unordered_map>
 
 #include "nabla/core/error.h"
@@ -65,7 +66,14 @@ void Int8Conv2D::run(const uint8_t* src, int64_t n, void* dst) const {
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
     auto& slot = impl_->by_n[n];
-    if (!slot) slot = impl_->make(n);
+    if (!slot) {
+      try {
+        slot = impl_->make(n);
+      } catch (const dnnl::error& e) {
+        // oneDNN refuses some geometries (no implementation): a nabla error, not a crash.
+        throw ValueError(std::string("Int8Conv2D: oneDNN cannot create the primitive: ") + e.what());
+      }
+    }
     p = slot;
   }
   p->execute(src, dst);

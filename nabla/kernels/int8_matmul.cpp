@@ -1,5 +1,6 @@
 #include "nabla/kernels/int8_matmul.h"
 
+#include <string>
 #include <unordered_map>
 
 #include "nabla/core/error.h"
@@ -60,7 +61,14 @@ void Int8Matmul::run(const uint8_t* src, int64_t m, void* dst) const {
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
     auto& slot = impl_->by_m[m];
-    if (!slot) slot = impl_->make(m);
+    if (!slot) {
+      try {
+        slot = impl_->make(m);
+      } catch (const dnnl::error& e) {
+        // oneDNN refuses some geometries (no implementation): a nabla error, not a crash.
+        throw ValueError(std::string("Int8Matmul: oneDNN cannot create the primitive: ") + e.what());
+      }
+    }
     p = slot;
   }
   p->execute(src, dst);

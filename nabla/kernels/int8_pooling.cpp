@@ -1,6 +1,7 @@
 #include "nabla/kernels/int8_pooling.h"
 
 #include <mutex>
+#include <string>
 #include <unordered_map>
 
 #include "nabla/core/error.h"
@@ -46,7 +47,14 @@ void Int8Pool2D::run(const uint8_t* src, int64_t n, uint8_t* dst) const {
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
     auto& slot = impl_->by_n[n];
-    if (!slot) slot = impl_->make(n);
+    if (!slot) {
+      try {
+        slot = impl_->make(n);
+      } catch (const dnnl::error& e) {
+        // oneDNN refuses some geometries (no implementation): a nabla error, not a crash.
+        throw ValueError(std::string("Int8Pool2D: oneDNN cannot create the primitive: ") + e.what());
+      }
+    }
     p = slot;
   }
   p->execute(src, dst);
