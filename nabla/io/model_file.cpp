@@ -188,8 +188,10 @@ void restore_optimizer(Model& model, const std::vector<Tensor>& values, const st
 }  // namespace
 
 void save_model(const Model& model, const std::string& path, SaveOptions opts) {
+  // Quantized models (nabla/lite): .nblite, or .onnx in QDQ form.
+  if (ends_with(path, ".nblite") || lite::quantized_model_of(model))
+    return lite::save_quantized_model(model, path, opts.onnx_opset);
   if (ends_with(path, ".onnx")) return io::export_onnx(model, path, opts.onnx_opset);
-  if (ends_with(path, ".nblite")) return lite::save_nblite_model(model, path);  // a quantized model (nabla/lite)
   if (io::is_tfjs_path(path)) return io::save_tfjs_model(model, path, opts.include_optimizer);  // TF.js Layers
   check_keras_path(path, "save_model");
   io::KerasArchive a;

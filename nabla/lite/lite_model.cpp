@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "nabla/core/error.h"
+#include "nabla/lite/onnx_qdq_export.h"
 #include "nabla/lite/runtime/nblite_format.h"
 #include "nabla/train/functional.h"
 
@@ -58,12 +59,18 @@ const QModel* quantized_model_of(const Model& model) {
 
 std::shared_ptr<Model> load_nblite_model(const std::string& path) { return as_model(read_nblite(path)); }
 
-void save_nblite_model(const Model& model, const std::string& path) {
+void save_quantized_model(const Model& model, const std::string& path, int onnx_opset) {
   const QModel* q = quantized_model_of(model);
   if (!q)
     throw ValueError("save_model: '" + path + "': model '" + model.name() +
                      "' is a float32 model; quantize it first (nabla::lite::quantize, or nabla-convert --quantize int8)");
-  write_nblite(*q, path);
+  auto ends_with = [&](const std::string& s) {
+    return path.size() >= s.size() && path.compare(path.size() - s.size(), s.size(), s) == 0;
+  };
+  if (ends_with(".nblite")) return write_nblite(*q, path);
+  if (ends_with(".onnx")) return export_onnx_qdq(*q, path, onnx_opset);
+  throw ValueError("save_model: '" + path + "': model '" + model.name() +
+                   "' is quantized (nabla lite); it is written as .nblite or as an ONNX QDQ graph (.onnx) only");
 }
 
 }  // namespace nabla::lite

@@ -31,10 +31,11 @@ std::shared_ptr<Model> as_model(QModel m);
 // The quantized model behind a model that as_model or load_model made, or nullptr.
 const QModel* quantized_model_of(const Model& model);
 
-// io/model_file.cpp's ".nblite" branches of load_model and save_model. Saving a float model throws, naming
-// lite::quantize.
+// io/model_file.cpp's branches for quantized models: load_model of "*.nblite", and save_model of a quantized
+// model (to "*.nblite", or to "*.onnx" in QDQ form, lite/onnx_qdq_export.h) or of anything to "*.nblite" (a
+// float model throws, naming lite::quantize; a quantized one has no other format).
 std::shared_ptr<Model> load_nblite_model(const std::string& path);
-void save_nblite_model(const Model& model, const std::string& path);
+void save_quantized_model(const Model& model, const std::string& path, int onnx_opset);
 
 }  // namespace nabla::lite
 

@@ -396,6 +396,9 @@ QModel quantize(const Model& model, const data::Dataset& calibration, QuantizeOp
       op.kind = type == "Add" ? OpKind::Add : OpKind::Concatenate;
       op.output = tensor_of[i] = add_tensor(L.name(), shapes[i], int(i), -1);
       m.ops.push_back(std::move(op));
+    } else if (type == "BatchNormalization") {
+      throw ValueError(who + ": nabla lite folds BatchNormalization into the Dense or Conv2D before it, which must "
+                       "have no activation and no other consumer");
     } else {
       throw ValueError(who + " has no int8 form (the activation '" + activation_of(L) +
                        "' where it is an activation); nabla lite quantizes Dense, Conv2D, BatchNormalization after "

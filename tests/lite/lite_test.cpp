@@ -4,11 +4,13 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "nabla/core/atomic_file.h"
 #include "nabla/kernels/int8_conv.h"
 #include "nabla/kernels/int8_matmul.h"
 #include "nabla/lite/lite_model.h"
+#include "nabla/lite/onnx_qdq_export.h"
 #include "nabla/lite/quantize.h"
 #include "nabla/lite/runtime/interpreter.h"
 #include "nabla/lite/runtime/nblite_format.h"
@@ -127,11 +129,84 @@ TEST(lite, functional_graph_with_bn_add_concatenate_matches_float) {
   EXPECT_LT(relative_error(model, q, x), 0.05);
 }
 
+lite::QModel small_qmodel() {
+  manual_seed(5);
+  Sequential model({layers::Conv2D(4, 3, "relu", {.input_shape = {6, 6, 1}}), layers::MaxPooling2D(2),
+                    layers::Flatten(), layers::Dense(3)});
+  model.build_if_possible();
+  return lite::quantize(model, Tensor::uniform({16, 6, 6, 1}, 0, 1));
+}
+
+// The functional graph of the test above, quantized (shared by the ONNX test).
+std::pair<std::shared_ptr<Functional>, Tensor> graph_model() {
+  manual_seed(3);
+  auto in = Input({8, 8, 3}, "image");
+  auto c1 = apply_layer(layers::Conv2D(8, 3, "", {.padding = "same"}), in);
+  auto b1 = apply_layer(layers::BatchNormalization(), c1);
+  auto r1 = apply_layer(layers::Activation("relu"), b1);
+  auto c2 = apply_layer(layers::Conv2D(8, 3, "relu", {.padding = "same"}), r1);
+  auto added = apply_layer(layers::Add(), {r1, c2});
+  auto pooled = apply_layer(layers::AveragePooling2D(2), apply_layer(layers::Concatenate(), {added, c2}));
+  auto out = apply_layer(layers::Dense(5), apply_layer(layers::Flatten(), pooled));
+  return {std::make_shared<Functional>(in, out, "graph2"), Tensor::uniform({32, 8, 8, 3}, -1, 1)};
+}
+
+void write_f32(const std::string& path, const Tensor& t) {
+  const Tensor c = t.contiguous();
+  std::ofstream(path, std::ios::binary).write(static_cast<const char*>(c.raw_data()), std::streamsize(c.nbytes()));
+}
+
+// Writes the QDQ graph, an input and nabla's int8 output, with a tolerance of one quantization step of the output's
+// range (the output's own scale where it is u8).
+void write_qdq_case(const std::string& dir, const std::string& name, const lite::QModel& q, const Tensor& x) {
+  lite::export_onnx_qdq(q, dir + "/" + name + ".onnx");
+  auto model = lite::as_model(q);
+  const Tensor y = model->predict_on_batch(x);
+  const auto v = y.to_vector<float>();
+  const float range = *std::max_element(v.begin(), v.end()) - std::min(0.f, *std::min_element(v.begin(), v.end()));
+  write_f32(dir + "/" + name + ".x.bin", x);
+  write_f32(dir + "/" + name + ".y.bin", y);
+  auto dims = [](const Tensor& t) { return std::vector<int64_t>(t.shape().begin(), t.shape().end()); };
+  nlohmann::json m{{"model", name + ".onnx"},
+                   {"input", {{"name", q.tensors[size_t(q.input)].name}, {"file", name + ".x.bin"}, {"shape", dims(x)}}},
+                   {"output", {{"name", q.tensors[size_t(q.output)].name}, {"file", name + ".y.bin"}, {"shape", dims(y)}}},
+                   {"tolerance", range / 255}};
+  std::ofstream(dir + "/" + name + ".json") << m.dump();
+}
+
+TEST(lite, onnx_qdq_export_runs_in_onnx_runtime) {
+  const std::string dir = temp_dir();
+  auto [graph, gx] = graph_model();
+  write_qdq_case(dir, "graph", lite::quantize(*graph, gx), gx);
+  const lite::QModel conv = small_qmodel();
+  write_qdq_case(dir, "conv", conv, Tensor::uniform({16, 6, 6, 1}, 0, 1));
+  {
+    manual_seed(4);
+    Sequential mlp({layers::Flatten({28, 28}), layers::Dense(32, "relu"), layers::Dense(10, "softmax")});
+    mlp.build_if_possible();
+    const Tensor x = Tensor::uniform({64, 28, 28}, 0, 1);
+    write_qdq_case(dir, "mlp", lite::quantize(mlp, x), x);
+  }
+  // save_model of a quantized model to .onnx writes the same graph.
+  save_model(*lite::as_model(conv), dir + "/saved.onnx.tmp.onnx");
+  EXPECT_EQ(read_file(dir + "/saved.onnx.tmp.onnx", "test"), read_file(dir + "/conv.onnx", "test"));
+  std::filesystem::remove(dir + "/saved.onnx.tmp.onnx");
+  const std::string cmd = "NODE_PATH=" + std::string(NABLA_TESTS_DIR) + "/../.node/node_modules node " +
+                          std::string(NABLA_TESTS_DIR) + "/lite/ort_qdq.cjs " + dir;
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+}
+
 TEST(lite, quantize_rejects_unsupported_layers_by_name) {
   Sequential model({layers::Dense(4, "tanh", {.input_shape = {3}})});
   model.build_if_possible();
   expect_error_contains([&] { lite::quantize(model, Tensor::uniform({8, 3}, 0, 1)); },
                         {"dense", "tanh", "relu"});
+  // BatchNormalization folds only into a Dense/Conv2D that nothing else reads.
+  auto in = Input({4}, "x");
+  auto d = apply_layer(layers::Dense(4), in);
+  Functional f(in, apply_layer(layers::Add(), {d, apply_layer(layers::BatchNormalization(), d)}));
+  expect_error_contains([&] { lite::quantize(f, Tensor::uniform({8, 4}, 0, 1)); },
+                        {"BatchNormalization", "folds", "no other consumer"});
 }
 
 // A small trained MLP: a quantized copy keeps its accuracy and agrees with it.
@@ -195,13 +270,6 @@ TEST(lite, mnist_mlp_keeps_accuracy_and_round_trips_nblite) {
   expect_error_contains([&] { save_model(*t.model, dir + "/f.nblite"); }, {"f.nblite", "lite::quantize"});
 }
 
-lite::QModel small_qmodel() {
-  manual_seed(5);
-  Sequential model({layers::Conv2D(4, 3, "relu", {.input_shape = {6, 6, 1}}), layers::MaxPooling2D(2),
-                    layers::Flatten(), layers::Dense(3)});
-  model.build_if_possible();
-  return lite::quantize(model, Tensor::uniform({16, 6, 6, 1}, 0, 1));
-}
 
 TEST(lite, corrupt_nblite_files_name_file_and_offset) {
   const std::string dir = temp_dir();
