@@ -1,63 +1,67 @@
 #include "nabla/kernels/int8_pooling.h"
 
-#include <mutex>
-#include <string>
-#include <unordered_map>
+#include <omp.h>
+
+#include <algorithm>
 
 #include "nabla/core/error.h"
-#include "nabla/kernels/dnnl_context.h"
-#include "nabla/kernels/int8_primitive.h"
 
 namespace nabla::kernels {
 
+// Plain loops, not oneDNN's pooling: on NHWC u8 the channel loop is contiguous bytes that GCC vectorizes
+// (pmaxub; 16-bit sums for the average), and oneDNN 2.6's u8 pooling measured 2x slower than the convolution
+// before it (Fashion-MNIST CNN, batch 256, AVX-512 VNNI: 4.6 ms vs 2.2 ms).
 struct Int8Pool2D::Impl {
   Int8ConvGeometry g;
   bool max = true;
-  mutable std::mutex mu;
-  mutable std::unordered_map<int64_t, std::shared_ptr<Int8Primitive>> by_n;
-
-  std::shared_ptr<Int8Primitive> make(int64_t n) const {
-    using dt = dnnl::memory::data_type;
-    using tag = dnnl::memory::format_tag;
-    using md = dnnl::memory::desc;
-    md src_md({n, g.c, g.h, g.w}, dt::u8, tag::nhwc);
-    md dst_md({n, g.c, g.oh, g.ow}, dt::u8, tag::nhwc);
-    dnnl::pooling_forward::desc d(dnnl::prop_kind::forward_inference,
-                                  max ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_exclude_padding,
-                                  src_md, dst_md, {g.sh, g.sw}, {g.kh, g.kw}, {g.pad_t, g.pad_l},
-                                  {g.pad_b, g.pad_r});
-    dnnl::pooling_forward::primitive_desc pd(d, dnnl_engine());
-    auto p = std::make_shared<Int8Primitive>();
-    p->prim = dnnl::pooling_forward(pd);
-    p->src_md = pd.src_desc();
-    p->dst_md = pd.dst_desc();
-    return p;
-  }
 };
 
 Int8Pool2D::Int8Pool2D(const Int8ConvGeometry& g, bool max) : impl_(std::make_unique<Impl>()) {
-  NABLA_CHECK(g.c > 0 && g.kh > 0 && g.kw > 0 && g.oh > 0 && g.ow > 0, "Int8Pool2D: bad geometry");
+  NABLA_CHECK(g.c > 0 && g.kh > 0 && g.kw > 0 && g.oh > 0 && g.ow > 0 && g.sh > 0 && g.sw > 0,
+              "Int8Pool2D: bad geometry");
   impl_->g = g;
   impl_->max = max;
 }
 Int8Pool2D::~Int8Pool2D() = default;
 
 void Int8Pool2D::run(const uint8_t* src, int64_t n, uint8_t* dst) const {
-  std::shared_ptr<Int8Primitive> p;
-  {
-    std::lock_guard<std::mutex> lock(impl_->mu);
-    auto& slot = impl_->by_n[n];
-    if (!slot) {
-      try {
-        slot = impl_->make(n);
-      } catch (const dnnl::error& e) {
-        // oneDNN refuses some geometries (no implementation): a nabla error, not a crash.
-        throw ValueError(std::string("Int8Pool2D: oneDNN cannot create the primitive: ") + e.what());
+  const Int8ConvGeometry& g = impl_->g;
+  const bool max = impl_->max;
+  const int64_t c = g.c, rows = n * g.oh;
+  // Small pools are not worth waking threads for.
+  const int threads = rows * g.ow * c * g.kh * g.kw > (int64_t(1) << 18) ? omp_get_max_threads() : 1;
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t b = r / g.oh, oy = r % g.oh;
+    const int64_t y0 = std::max<int64_t>(oy * g.sh - g.pad_t, 0), y1 = std::min(oy * g.sh - g.pad_t + g.kh, g.h);
+    std::vector<uint32_t> sum(max ? 0 : size_t(c));
+    for (int64_t ox = 0; ox < g.ow; ++ox) {
+      const int64_t x0 = std::max<int64_t>(ox * g.sw - g.pad_l, 0), x1 = std::min(ox * g.sw - g.pad_l + g.kw, g.w);
+      uint8_t* out = dst + ((b * g.oh + oy) * g.ow + ox) * c;
+      if (max) {
+        std::fill(out, out + c, uint8_t(0));
+        for (int64_t y = y0; y < y1; ++y)
+          for (int64_t x = x0; x < x1; ++x) {
+            const uint8_t* in = src + ((b * g.h + y) * g.w + x) * c;
+            for (int64_t k = 0; k < c; ++k) out[k] = std::max(out[k], in[k]);
+          }
+      } else {
+        std::fill(sum.begin(), sum.end(), 0u);
+        for (int64_t y = y0; y < y1; ++y)
+          for (int64_t x = x0; x < x1; ++x) {
+            const uint8_t* in = src + ((b * g.h + y) * g.w + x) * c;
+            for (int64_t k = 0; k < c; ++k) sum[size_t(k)] += in[k];
+          }
+        // Padding excluded (Keras); the average rounded half to even, as ONNX's QuantizeLinear rounds the float
+        // average of the dequantized values (the QDQ export's DequantizeLinear -> AveragePool -> QuantizeLinear).
+        const uint32_t count = uint32_t(std::max<int64_t>((y1 - y0) * (x1 - x0), 1));
+        for (int64_t k = 0; k < c; ++k) {
+          const uint32_t q = sum[size_t(k)] / count, rem = sum[size_t(k)] % count;
+          out[k] = uint8_t(q + (2 * rem > count || (2 * rem == count && (q & 1))));
+        }
       }
     }
-    p = slot;
   }
-  p->execute(src, dst);
 }
 
 }  // namespace nabla::kernels

@@ -1,5 +1,5 @@
 #pragma once
-// Pooling of u8 NHWC activations on oneDNN's pooling primitive (nabla/lite's kernels).
+// Pooling of u8 NHWC activations (nabla/lite's kernels).
 #include <cstdint>
 #include <memory>
 
