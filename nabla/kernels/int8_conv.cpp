@@ -65,6 +65,9 @@ void Int8Conv2D::run(const uint8_t* src, int64_t n, void* dst) const {
   std::shared_ptr<Int8Primitive> p;
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
+    // One primitive (and reordered weights) per batch size; a server seeing many sizes starts over rather
+    // than growing without bound (calls in flight keep theirs alive).
+    if (impl_->by_n.size() >= 64 && !impl_->by_n.count(n)) impl_->by_n.clear();
     auto& slot = impl_->by_n[n];
     if (!slot) {
       try {

@@ -60,6 +60,9 @@ void Int8Matmul::run(const uint8_t* src, int64_t m, void* dst) const {
   std::shared_ptr<Int8Primitive> p;
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
+    // One primitive (and reordered weights) per batch size; a server seeing many sizes starts over rather
+    // than growing without bound (calls in flight keep theirs alive).
+    if (impl_->by_m.size() >= 64 && !impl_->by_m.count(m)) impl_->by_m.clear();
     auto& slot = impl_->by_m[m];
     if (!slot) {
       try {

@@ -328,10 +328,18 @@ TEST(lite, corrupt_nblite_files_name_file_and_offset) {
 TEST(lite, validate_rejects_inconsistent_graphs) {
   lite::QModel q = small_qmodel();
   q.ops.back().weights.pop_back();
-  expect_error_contains([&] { lite::Interpreter{q}; }, {"Dense", "weights, expects"});
+  expect_error_contains([&] { lite::Interpreter{q}; }, {"Dense", "weights, expects", "per output channel"});
   q = small_qmodel();
   q.ops[1].inputs = {int32_t(q.tensors.size())};
   expect_error_contains([&] { lite::Interpreter{q}; }, {"MaxPooling2D", "refers to tensor"});
+  // nblite_fuzz: a huge channel count times a huge window times many outputs overflowed int64 in the check.
+  q = small_qmodel();
+  q.tensors[0].shape = {1, 1, 2147483647};
+  q.ops[0].kh = q.ops[0].kw = 4096;
+  q.ops[0].weight_scales.assign(1024, 1.f);
+  q.ops[0].weights.clear();
+  q.ops[0].bias.clear();
+  expect_error_contains([&] { lite::Interpreter{q}; }, {"Conv2D", "weights, expects 36028797002186752 per output channel"});
   q = small_qmodel();
   q.tensors[1].q.zero_point = 300;
   expect_error_contains([&] { lite::Interpreter{q}; }, {"zero point 300"});

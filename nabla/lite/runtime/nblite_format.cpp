@@ -32,7 +32,7 @@ class Writer {
   template <class T>
   void array(const std::vector<T>& v) {
     put(uint32_t(v.size()));
-    out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+    if (!v.empty()) out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
   }
   std::string out;
 };
@@ -72,7 +72,7 @@ class Reader {
     const uint32_t n = get<uint32_t>(what);
     need(size_t(n) * sizeof(T), what);
     std::vector<T> v(n);
-    std::memcpy(v.data(), b_.data() + pos_, size_t(n) * sizeof(T));
+    if (n != 0) std::memcpy(v.data(), b_.data() + pos_, size_t(n) * sizeof(T));  // v.data() may be null when empty
     pos_ += size_t(n) * sizeof(T);
     return v;
   }

@@ -120,11 +120,15 @@ void QModel::validate(const std::string& where) const {
           if (!(std::isfinite(s) && s > 0)) fail(who + " has weight scale " + std::to_string(s));
         if (!op.bias.empty() && int64_t(op.bias.size()) != n_out)
           fail(who + " has " + std::to_string(op.bias.size()) + " biases for " + std::to_string(n_out) + " outputs");
+        if (op.kind == OpKind::Conv2D && (op.kh <= 0 || op.kw <= 0 || op.kh > 4096 || op.kw > 4096))
+          fail(who + " has a bad window, stride, dilation or padding");
         const int64_t c = x.shape.back();
+        // Both factors are bounded (c <= 2^31, kh * kw <= 2^24), their product with n_out need not be: compare
+        // per output channel.
         const int64_t per_out = op.kind == OpKind::Dense ? c : int64_t(op.kh) * op.kw * c;
-        if (int64_t(op.weights.size()) != per_out * n_out)
-          fail(who + " has " + std::to_string(op.weights.size()) + " weights, expects " +
-               std::to_string(per_out * n_out) + " for input " + shape_str(x.shape));
+        if (int64_t(op.weights.size()) % n_out != 0 || int64_t(op.weights.size()) / n_out != per_out)
+          fail(who + " has " + std::to_string(op.weights.size()) + " weights, expects " + std::to_string(per_out) +
+               " per output channel times " + std::to_string(n_out) + " for input " + shape_str(x.shape));
         const int lim = weight_bits == 7 ? 63 : 127;
         for (int8_t w : op.weights)
           if (w < -lim || w > lim) fail(who + " has weight " + std::to_string(w) + " outside the " +
