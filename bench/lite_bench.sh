@@ -8,6 +8,8 @@
 # Every JSON line goes to bench/results/lite/runs.jsonl (not committed). Usage, from the repository root after
 # building lite_bench and nblite-infer (release preset):
 #   bench/lite_bench.sh [BUILD_DIR (default build/release)]
+# TRAIN=0 keeps the models, accuracies and sizes of the previous run (its machine, train and runtime_only lines) and
+# only times again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build/release}
@@ -15,8 +17,12 @@ repeats=${REPEATS:-3} cnn_epochs=${CNN_EPOCHS:-5}
 dir=bench/results/lite
 mkdir -p "$dir"
 out=$dir/runs.jsonl
-: >"$out"
 export NODE_PATH=${NODE_PATH:-$PWD/.node/node_modules}
+if [[ ${TRAIN:-1} == 0 ]]; then
+  grep '"phase": *"\(machine\|train\|runtime_only\)"' "$out" >"$out.kept"
+  mv "$out.kept" "$out"
+else
+: >"$out"
 {
   echo "{\"phase\": \"machine\", \"cpu\": \"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)\", \"features\": \"$(grep -o 'avx512[a-z_]*\|avx2\|vnni' /proc/cpuinfo | sort -u | xargs)\", \"nproc\": $(nproc), \"build\": \"$build\"}"
   "$build/bench/lite_bench" train --model mlp --epochs 5 --dir "$dir"
@@ -30,6 +36,7 @@ for m in mlp cnn; do
   acc=$("$build/nabla/lite/nblite-infer" "$dir/$m.nblite" "$img" "$lab" 1 | awk '{print $2}')
   echo "{\"phase\": \"runtime_only\", \"model\": \"$m\", \"accuracy_int8\": $acc}" | tee -a "$out"
 done
+fi
 echo "{\"phase\": \"binary\", \"bytes_nblite_infer\": $(stat -c %s "$build/nabla/lite/nblite-infer"), \"bytes_libdnnl\": $(stat -L -c %s "$(ldd "$build/nabla/lite/nblite-infer" | awk '/libdnnl/ {print $3}')"), \"shared_libraries\": \"$(ldd "$build/nabla/lite/nblite-infer" | awk '{print $1}' | xargs)\"}" | tee -a "$out"
 for ((r = 1; r <= repeats; r++)); do
   for t in 1 2; do
