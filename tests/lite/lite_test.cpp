@@ -325,6 +325,30 @@ TEST(lite, corrupt_nblite_files_name_file_and_offset) {
                         {"'x.nblite'", "byte offset " + std::to_string(count_at), "tensors do not fit"});
 }
 
+// nblite_fuzz: extreme scale ratios made an Add's float code NaN, converted to int (undefined). NaN codes, like
+// NaN inputs, saturate to 0.
+TEST(lite, nan_inputs_and_extreme_scales_give_codes_not_undefined_behaviour) {
+  lite::QModel q = small_qmodel();
+  ASSERT_EQ(q.tensors[0].q.zero_point, 0);
+  lite::Interpreter interp(q);
+  std::vector<float> nan_x(36 * 2, std::nanf("")), zero_x(36 * 2, 0.f), y_nan(6), y_zero(6);
+  nan_x[36] = 0.f;  // the scalar tail and the SSE2 body both see NaN
+  interp.invoke(nan_x.data(), 2, y_nan.data());
+  interp.invoke(zero_x.data(), 2, y_zero.data());
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(y_nan[size_t(i)], y_zero[size_t(i)]) << i;
+  auto [graph, gx] = graph_model();
+  lite::QModel g = lite::quantize(*graph, gx);
+  for (lite::QOp& op : g.ops)
+    if (op.kind == lite::OpKind::Add) {
+      g.tensors[size_t(op.inputs[0])].q.scale = 3e38f;
+      g.tensors[size_t(op.output)].q.scale = 1e-38f;
+    }
+  lite::Interpreter big(g);
+  std::vector<float> y(size_t(32 * big.output_size()));
+  big.invoke(gx.contiguous().data<float>(), 32, y.data());
+  for (float v : y) EXPECT_TRUE(std::isfinite(v));
+}
+
 TEST(lite, validate_rejects_inconsistent_graphs) {
   lite::QModel q = small_qmodel();
   q.ops.back().weights.pop_back();

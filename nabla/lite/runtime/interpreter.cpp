@@ -29,6 +29,14 @@ inline float round_even(float v) {
 // q = saturate_u8(round_even(x / scale) + zero_point). On x86-64 with SSE2 (every x86-64 CPU): cvtps2dq rounds to
 // nearest even, packssdw/packuswb saturate; GCC does not vectorize the scalar loop (min/max of floats stay
 // branches without -ffast-math), and at MNIST sizes this loop would otherwise cost as much as the int8 GEMM.
+// A float code to u8, saturating; NaN (an input NaN, or inf - inf from extreme scale ratios) becomes 0: the
+// comparisons are written so that NaN fails them (std::min/max would pass it on, and NaN to int is undefined).
+inline uint8_t to_u8(float v) {
+  v = v > 0.f ? v : 0.f;
+  v = v < 255.f ? v : 255.f;
+  return uint8_t(int32_t(v));
+}
+
 void quantize(const float* x, int64_t n, QuantParams q, uint8_t* out) {
   const float inv = 1.f / q.scale, zp = float(q.zero_point);
   int64_t i = 0;
@@ -46,10 +54,9 @@ void quantize(const float* x, int64_t n, QuantParams q, uint8_t* out) {
   }
 #endif
   for (; i < n; ++i) {
-    float v = std::min(std::max(x[i] * inv, -1e6f), 1e6f);
-    v = round_even(v) + zp;
-    v = std::min(std::max(v, 0.f), 255.f);
-    out[i] = uint8_t(int32_t(v));
+    float v = x[i] * inv;
+    v = v > -1e6f ? (v < 1e6f ? v : 1e6f) : -1e6f;  // NaN: -1e6, code 0 (as cvtps2dq's saturation gives)
+    out[i] = to_u8(round_even(v) + zp);
   }
 }
 
@@ -65,8 +72,7 @@ void requantize(const uint8_t* x, int64_t n, QuantParams from, QuantParams to, u
   }
   const float m = from.scale / to.scale, zf = float(from.zero_point), zt = float(to.zero_point);
   for (int64_t i = 0; i < n; ++i) {
-    float v = round_even(m * (float(x[i]) - zf)) + zt;
-    y[i] = uint8_t(int32_t(std::min(std::max(v, 0.f), 255.f)));
+    y[i] = to_u8(round_even(m * (float(x[i]) - zf)) + zt);
   }
 }
 
@@ -222,7 +228,7 @@ void Interpreter::invoke(const float* x, int64_t batch, float* y) const {
         }
         const float zo = float(yt.q.zero_point);
         for (int64_t j = 0; j < n; ++j)
-          out[j] = uint8_t(int32_t(std::min(std::max(round_even(acc[size_t(j)]) + zo, 0.f), 255.f)));
+          out[j] = to_u8(round_even(acc[size_t(j)]) + zo);
         break;
       }
       case OpKind::Concatenate: {
