@@ -12,6 +12,7 @@
 #include "nabla/io/onnx_import.h"
 #include "nabla/io/keras_legacy_model.h"
 #include "nabla/io/tfjs_model.h"
+#include "nabla/lite/lite_model.h"
 #include "nabla/train/functional.h"
 #include "nabla/train/model_config.h"
 #include "nabla/train/sequential.h"
@@ -187,6 +188,9 @@ void restore_optimizer(Model& model, const std::vector<Tensor>& values, const st
 }  // namespace
 
 void save_model(const Model& model, const std::string& path, SaveOptions opts) {
+  // Quantized models (nabla/lite): .nblite, or .onnx in QDQ form.
+  if (ends_with(path, ".nblite") || lite::quantized_model_of(model))
+    return lite::save_quantized_model(model, path, opts.onnx_opset);
   if (ends_with(path, ".onnx")) return io::export_onnx(model, path, opts.onnx_opset);
   if (io::is_tfjs_path(path)) return io::save_tfjs_model(model, path, opts.include_optimizer);  // TF.js Layers
   check_keras_path(path, "save_model");
@@ -213,6 +217,7 @@ void save_model(const Model& model, const std::string& path, SaveOptions opts) {
 std::shared_ptr<Model> load_model(const std::string& path, LoadOptions opts) {
   // ONNX graphs come in as inference models (uncompiled: an .onnx file has no training config).
   if (ends_with(path, ".onnx")) return io::load_onnx_model(path);
+  if (ends_with(path, ".nblite")) return lite::load_nblite_model(path);  // predict runs the int8 interpreter
   if (ends_with(path, ".h5")) return io::load_legacy_keras_model(path, opts.compile);  // Keras 2 / tf_keras H5
   if (io::is_tfjs_path(path)) return io::load_tfjs_model(path, opts.compile);          // TF.js Layers
   check_keras_path(path, "load_model");

@@ -94,8 +94,8 @@ std::string find_model_file(const std::string& version_dir) {
   }
   if (fs::exists(fs::path(version_dir) / "saved_model.pb"))
     throw IOError(version_dir + ": a TensorFlow SavedModel; nabla-serve serves the files nabla::load_model reads "
-                                "(.keras, .h5, .onnx, TF.js model.json)");
-  throw IOError(version_dir + ": no model file (.keras, .h5, .onnx, TF.js model.json) in this version directory");
+                                "(.keras, .h5, .onnx, .nblite, TF.js model.json)");
+  throw IOError(version_dir + ": no model file (.keras, .h5, .onnx, .nblite, TF.js model.json) in this version directory");
 }
 
 std::shared_ptr<Servable> load_servable(const std::string& name, int64_t version, const std::string& version_dir) {

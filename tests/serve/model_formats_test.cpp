@@ -1,5 +1,6 @@
 // nabla-serve serves every whole-model format nabla::load_model reads (issue 13): a version directory holding a
-// .keras file, a TF.js model.json with its shards, an .onnx graph or a legacy Keras 2 .h5 file is served over
+// .keras file, a TF.js model.json with its shards, an .onnx graph, a legacy Keras 2 .h5 file or a quantized
+// .nblite model (nabla lite) is served over
 // HTTP, its :predict equals the model's own predict and its metadata shows the model's signature. A version
 // directory with no model file or with several is refused with the files named.
 #include <httplib.h>
@@ -9,6 +10,8 @@
 #include <thread>
 
 #include "nabla/io/onnx_import.h"
+#include "nabla/lite/lite_model.h"
+#include "nabla/lite/quantize.h"
 #include "nabla/serve/server.h"
 #include "serve_test_util.h"
 
@@ -44,6 +47,9 @@ TEST_P(ServeModelFormats, PredictAndMetadataOverHttp) {
   if (file == "model.h5") {
     fs::copy_file(std::string(NABLA_TESTS_DIR) + "/io/data/tf_keras_sequential.h5", dir / file);
     model = load_model((dir / file).string(), LoadOptions{.compile = false});
+  } else if (file == "model.nblite") {  // quantized (nabla lite): served by the int8 interpreter
+    save_model(lite::quantize(*testing::small_model(), Tensor::uniform({64, 4}, -2, 4)), (dir / file).string());
+    model = load_model((dir / file).string());
   } else {
     model = testing::small_model();
     save_model(*model, (dir / file).string(), SaveOptions{.include_optimizer = false});
@@ -106,7 +112,7 @@ TEST_P(ServeModelFormats, PredictAndMetadataOverHttp) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, ServeModelFormats,
-                         ::testing::Values("model.keras", "model.json", "model.onnx", "model.h5"),
+                         ::testing::Values("model.keras", "model.json", "model.onnx", "model.h5", "model.nblite"),
                          [](const auto& info) { return info.param.substr(6); });
 
 TEST(ServeModelFiles, NoneOrSeveralInAVersionDirectoryAreRefusedNamingThem) {
