@@ -74,6 +74,7 @@
 #include "nabla/train/callbacks/learning_rate_scheduler.h"
 #include "nabla/train/callbacks/model_checkpoint.h"
 #include "nabla/train/callbacks/reduce_lr_on_plateau.h"
+#include "nabla/train/callbacks/tensorboard.h"
 #include "nabla/train/callbacks/terminate_on_nan.h"
 #include "nabla/train/class_weight.h"
 #include "nabla/train/fit_observer.h"
