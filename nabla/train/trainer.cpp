@@ -123,6 +123,11 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
     const detail::TensorAdapter*& p;
     ~ForgetTensors() { p = nullptr; }
   } forget_tensors{fit_tensors_};
+  fit_val_ = val ? &*val : nullptr;
+  struct ForgetVal {
+    const ValidationData*& p;
+    ~ForgetVal() { p = nullptr; }
+  } forget_val{fit_val_};
   fit_epoch_ = opts.initial_epoch;
   fit_step_ = 0;
   resume_.reset();

@@ -1,6 +1,7 @@
-// The reference MLP (examples/mnist_mlp.cpp) on a slice of MNIST, trained with callbacks::TensorBoard, for the
-// checks in tensorboard_check.py: it writes <out>/logs (the event files) and <out>/expected.json (what fit
-// logged and the final weights' statistics), which TensorBoard's own readers must reproduce.
+// The reference MLP (examples/mnist_mlp.cpp) on a slice of MNIST, trained with callbacks::TensorBoard and
+// callbacks::TrainingReport (fed by debug::Diagnostics), for the checks beside it: it writes <out>/logs (the event
+// files) and <out>/expected.json (what fit logged and the final weights' statistics), which TensorBoard's own
+// readers must reproduce (tensorboard_check.py), and <out>/report.html, which Chromium renders (report_check.py).
 // Usage: nabla_views_program <out_dir>
 #include <cmath>
 #include <fstream>
@@ -34,9 +35,14 @@ int main(int argc, char** argv) {
   auto tb = std::make_shared<callbacks::TensorBoard>(
       out + "/logs", callbacks::TensorBoardOptions{.histogram_freq = 1, .write_steps_per_second = true,
                                                    .update_freq = 47});
+  auto diag = std::make_shared<debug::Diagnostics>(debug::DiagnosticsOptions{.out = nullptr});
+  auto report = std::make_shared<callbacks::TrainingReport>(
+      out + "/report.html", callbacks::TrainingReportOptions{.title = "Reference MLP on 3000 MNIST images",
+                                                             .grad_norm_every = 5,
+                                                             .findings = debug::report_findings(diag)});
   const int epochs = 4;
   const int64_t batch = 32;
-  History h = model.fit(x, y, {.epochs = epochs, .batch_size = batch, .verbose = 2, .callbacks = {tb},
+  History h = model.fit(x, y, {.epochs = epochs, .batch_size = batch, .verbose = 2, .callbacks = {tb, diag, report},
                                .validation_data = ValidationData(vx, vy)});
 
   nlohmann::json j;
