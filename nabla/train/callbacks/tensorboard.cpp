@@ -7,6 +7,7 @@
 
 #include "nabla/core/error.h"
 #include "nabla/train/callbacks/tensorboard_writer.h"
+#include "nabla/train/data_parallel.h"
 #include "nabla/train/model.h"
 #include "nabla/train/model_config.h"
 
@@ -48,12 +49,17 @@ EventFileWriter& TensorBoard::val_writer() {
 }
 
 void TensorBoard::on_train_begin(Logs&) {
+  // Data-parallel: every replica logs the same averaged values, so only the chief writes (as Keras does).
+  const DataParallel* dp = model() ? model()->data_parallel() : nullptr;
+  chief_ = !dp || dp->is_chief();
+  if (!chief_) return;
   global_train_batch_ = 0;
   train_writer();
   graph_pending_ = opts_.write_graph;
 }
 
 void TensorBoard::on_train_end(Logs&) {
+  if (!chief_) return;
   // Keras closes its writers here; a later fit with this callback starts new files.
   if (train_) train_->flush();
   if (val_) val_->flush();
@@ -62,16 +68,19 @@ void TensorBoard::on_train_end(Logs&) {
 }
 
 void TensorBoard::on_epoch_begin(int, Logs&) {
+  if (!chief_) return;
   epoch_batches_ = 0;
   epoch_start_ = std::chrono::steady_clock::now();
 }
 
 void TensorBoard::on_train_batch_begin(int64_t, Logs&) {
+  if (!chief_) return;
   ++global_train_batch_;
   if (opts_.write_steps_per_second) batch_start_ = std::chrono::steady_clock::now();
 }
 
 void TensorBoard::on_train_batch_end(int64_t, Logs& logs) {
+  if (!chief_) return;
   ++epoch_batches_;
   if (graph_pending_) {  // after the first step every layer is built, so shapes are known (as Keras does)
     graph_pending_ = false;
@@ -88,6 +97,7 @@ void TensorBoard::on_train_batch_end(int64_t, Logs& logs) {
 }
 
 void TensorBoard::on_epoch_end(int epoch, Logs& logs) {
+  if (!chief_) return;
   std::map<std::string, double> train_logs, val_logs;
   for (const auto& [k, v] : logs) {
     if (k.rfind("val_", 0) == 0)

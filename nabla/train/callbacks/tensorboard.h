@@ -8,7 +8,7 @@
 //   <log_dir>/validation/  epoch_<metric> from the val_ logs, and evaluation_<metric>_vs_iterations (step = the
 //                          optimizer's iterations).
 // The names are Keras's, so a nabla run and a Keras run of the same model sit side by side in one TensorBoard.
-// Keras's write_images, profile_batch and embeddings_* are not offered: nabla has no image summaries of weights,
+// In a data-parallel fit only the chief (replica 0) writes. Keras's write_images, profile_batch and embeddings_* are not offered: nabla has no image summaries of weights,
 // no profiler trace and no embedding projector output.
 #include <chrono>
 #include <cstdint>
@@ -67,6 +67,7 @@ class TensorBoard : public Callback {
   int64_t global_train_batch_ = 0;  // Keras's _global_train_batch: counted from 1 in each fit
   int64_t epoch_batches_ = 0;
   bool graph_pending_ = false;
+  bool chief_ = true;  // false on the other replicas of a data-parallel fit: they write nothing
   std::chrono::steady_clock::time_point epoch_start_, batch_start_;
 };
 

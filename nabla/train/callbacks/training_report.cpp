@@ -11,6 +11,7 @@
 #include "nabla/core/atomic_file.h"
 #include "nabla/core/error.h"
 #include "nabla/ops/reduce.h"
+#include "nabla/train/data_parallel.h"
 #include "nabla/train/model.h"
 
 namespace nabla::callbacks {
@@ -237,6 +238,8 @@ TrainingReport::TrainingReport(std::string path, TrainingReportOptions opts)
 }
 
 void TrainingReport::on_train_begin(Logs&) {
+  const DataParallel* dp = model()->data_parallel();
+  chief_ = !dp || dp->is_chief();  // data-parallel: one report, from the chief
   epochs_.clear();
   history_.clear();
   sample_steps_.clear();
@@ -251,6 +254,7 @@ void TrainingReport::on_train_begin(Logs&) {
 }
 
 void TrainingReport::on_train_batch_end(int64_t, Logs&) {
+  if (!chief_) return;
   const int64_t step = global_step_++;
   if (step % opts_.grad_norm_every != 0) return;
   Model& m = *model();
@@ -270,6 +274,7 @@ void TrainingReport::on_train_batch_end(int64_t, Logs&) {
 }
 
 void TrainingReport::on_epoch_end(int epoch, Logs& logs) {
+  if (!chief_) return;
   const size_t n = epochs_.size();
   epochs_.push_back(epoch);
   for (const auto& [k, v] : logs) {
@@ -291,7 +296,9 @@ void TrainingReport::on_epoch_end(int epoch, Logs& logs) {
   write();
 }
 
-void TrainingReport::on_train_end(Logs&) { write(); }
+void TrainingReport::on_train_end(Logs&) {
+  if (chief_) write();
+}
 
 void TrainingReport::update_confusion() {
   Model& m = *model();

@@ -8,7 +8,8 @@
 //     per-class precision, recall and F1 on the validation data fit was given (or the data passed here);
 //   - findings with advice: a non-finite loss (found here), and whatever `findings` returns, e.g.
 //     debug::report_findings(diagnostics) for debug::Diagnostics' diagnoses.
-// train/ does not depend on debug/, hence the findings hook instead of a Diagnostics member.
+// train/ does not depend on debug/, hence the findings hook instead of a Diagnostics member. In a data-parallel fit
+// only the chief (replica 0) writes.
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -83,6 +84,7 @@ class TrainingReport : public Callback {
   int64_t global_step_ = 0;
   std::string model_name_;
   int64_t params_ = 0;
+  bool chief_ = true;
 };
 
 }  // namespace nabla::callbacks
