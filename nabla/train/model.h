@@ -223,6 +223,9 @@ class Model {
   void resume_fit_at(FitPosition p) { resume_ = std::move(p); }
   // The data-parallel strategy this model trains with (compiled inside its scope()), or nullptr.
   DataParallel* data_parallel() const { return data_parallel_; }
+  // The running fit's validation data (validation_data, or what validation_split set aside), valid inside its
+  // callbacks (TrainingReport's confusion matrix); nullptr outside fit or without validation.
+  const ValidationData* fit_validation_data() const { return fit_val_; }
 
  protected:
   // Subclasses call this when their layer list changes (Sequential::add), so the next step recomputes what
@@ -271,6 +274,7 @@ class Model {
   const detail::DatasetAdapter* fit_dataset_ = nullptr;
   std::optional<FitPosition> resume_;
   DataParallel* data_parallel_ = nullptr;
+  const ValidationData* fit_val_ = nullptr;
 };
 
 }  // namespace nabla

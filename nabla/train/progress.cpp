@@ -20,6 +20,17 @@ std::string format_duration(double s) {
   return buf;
 }
 
+std::string format_rate(double steps_per_second) {
+  char buf[32];
+  if (steps_per_second >= 100)
+    std::snprintf(buf, sizeof buf, "%.0f steps/s", steps_per_second);
+  else if (steps_per_second >= 1)
+    std::snprintf(buf, sizeof buf, "%.1f steps/s", steps_per_second);
+  else
+    std::snprintf(buf, sizeof buf, "%.3f steps/s", steps_per_second);
+  return buf;
+}
+
 ProgressBar::ProgressBar(int64_t target, int verbose, std::ostream& out)
     : target_(target), verbose_(verbose), out_(out), start_(std::chrono::steady_clock::now()), last_draw_(start_) {
   dynamic_ = (&out == &std::cout && isatty(STDOUT_FILENO)) || (&out == &std::cerr && isatty(STDERR_FILENO));
@@ -69,6 +80,7 @@ void ProgressBar::update(int64_t current, const std::vector<std::pair<std::strin
     } else {
       line << " - " << format_duration(elapsed);
     }
+    if (current > 0 && elapsed > 0) line << " - " << format_rate(double(current) / elapsed);
     line << format_values(values);
     std::string s = line.str();
     if (dynamic_) {
@@ -85,6 +97,7 @@ void ProgressBar::update(int64_t current, const std::vector<std::pair<std::strin
     line << current << "/" << (target_ > 0 ? target_ : current) << " - " << format_duration(elapsed)
          << format_values(values) << " - " << format_duration(elapsed) << "/epoch - " << format_duration(per_step)
          << "/step";
+    if (current > 0 && elapsed > 0) line << " - " << format_rate(double(current) / elapsed);
     out_ << line.str() << '\n';
     out_.flush();
   }

@@ -1,5 +1,5 @@
 #pragma once
-// Keras's progress bar. verbose=1: a live bar ("  32/1875 [>....] - ETA: 5s - loss: 0.31 - accuracy: 0.91")
+// Keras's progress bar. verbose=1: a live bar ("  32/1875 [>....] - ETA: 5s - 310 steps/s - loss: 0.31 - ...")
 // redrawn in place on a terminal, and only the final line when output is not a terminal (as Keras does);
 // verbose=2: one summary line per epoch.
 #include <chrono>
@@ -29,5 +29,7 @@ class ProgressBar {
 
 // "1.2s", "350ms", "12us" in Keras's style.
 std::string format_duration(double seconds);
+// "312 steps/s", "4.5 steps/s", "0.250 steps/s".
+std::string format_rate(double steps_per_second);
 
 }  // namespace nabla

@@ -128,6 +128,11 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
       m.fit_dataset_ = nullptr;
     }
   } forget_adapters{*this};
+  fit_val_ = val ? &*val : nullptr;
+  struct ForgetVal {
+    const ValidationData*& p;
+    ~ForgetVal() { p = nullptr; }
+  } forget_val{fit_val_};
   fit_epoch_ = opts.initial_epoch;
   fit_step_ = 0;
   resume_.reset();
