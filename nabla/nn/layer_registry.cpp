@@ -7,6 +7,7 @@
 #include "nabla/nn/advanced_activations.h"
 #include "nabla/nn/average_pooling2d.h"
 #include "nabla/nn/batch_normalization.h"
+#include "nabla/nn/bidirectional.h"
 #include "nabla/nn/concatenate.h"
 #include "nabla/nn/conv2d.h"
 #include "nabla/nn/dense.h"
@@ -23,6 +24,7 @@
 #include "nabla/nn/permute.h"
 #include "nabla/nn/reshape.h"
 #include "nabla/nn/simple_rnn.h"
+#include "nabla/nn/time_distributed.h"
 #include "nabla/nn/serialization.h"
 #include "nabla/ops/activations.h"
 
@@ -68,6 +70,8 @@ LayerRegistry& registry() {
     add_builtin<SimpleRNN>(*reg, "SimpleRNN");  // recurrent layers (nn/recurrent_layer.h)
     add_builtin<LSTM>(*reg, "LSTM");
     add_builtin<GRU>(*reg, "GRU");
+    add_builtin<Bidirectional>(*reg, "Bidirectional");
+    add_builtin<TimeDistributed>(*reg, "TimeDistributed");
     return reg;
   }();
   return *r;
