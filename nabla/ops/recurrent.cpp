@@ -1,6 +1,9 @@
 #include "nabla/ops/recurrent.h"
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -42,6 +45,50 @@ inline T act_f(Act a, T x) {
     case Act::linear: break;
   }
   return x;
+}
+
+// exp for float32 without a libm call, so that the loops over gates vectorize: Cephes's expf (range reduction
+// to [-ln2/2, ln2/2] and a degree-6 polynomial; about 1 ulp).
+inline float fast_expf(float x) {
+  x = std::min(std::max(x, -87.3f), 88.3f);
+  const float fx = std::floor(x * 1.44269504088896341f + 0.5f);
+  const float r = x - fx * 0.693359375f + fx * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  return p * std::bit_cast<float>((int32_t(fx) + 127) << 23);
+}
+
+// tanh from exp(-2|x|), with the odd Taylor polynomial near 0 where (1 - e) / (1 + e) would cancel.
+inline float fast_tanhf(float x) {
+  const float ax = std::abs(x), x2 = x * x;
+  const float e = fast_expf(-2.0f * ax);
+  const float big = std::copysign((1.0f - e) / (1.0f + e), x);
+  const float small = x * (1.0f + x2 * (-1.0f / 3.0f + x2 * (2.0f / 15.0f + x2 * (-17.0f / 315.0f))));
+  return ax < 0.05f ? small : big;
+}
+
+__attribute__((target_clones("avx2", "default"))) void act_inplace_f32(Act a, float* p, int64_t n) {
+  switch (a) {
+    case Act::tanh:
+      for (int64_t i = 0; i < n; ++i) p[i] = fast_tanhf(p[i]);
+      return;
+    case Act::sigmoid:
+      for (int64_t i = 0; i < n; ++i) p[i] = 1.0f / (1.0f + fast_expf(-p[i]));
+      return;
+    default:
+      for (int64_t i = 0; i < n; ++i) p[i] = act_f(a, p[i]);
+  }
+}
+
+// p[i] = act(p[i]): float32 through the vectorized forms, float64 (gradient checks) through libm.
+inline void act_inplace(Act a, float* p, int64_t n) { act_inplace_f32(a, p, n); }
+inline void act_inplace(Act a, double* p, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) p[i] = act_f(a, p[i]);
 }
 
 // d act / d x, from y = act(x).
@@ -129,6 +176,10 @@ void forward(const Dims& d, const Tensor& x, const Tensor& W, const Tensor& U, c
   Tensor c = lstm ? (c0.defined() ? c0.clone() : Tensor::zeros(Shape{N, H}, dt)) : Tensor();
   Tensor hd = rd.defined() ? make_tensor(Shape{N, H}, dt) : h;  // the state the recurrent kernel sees
   Tensor gs = make_tensor(Shape{N, GH}, dt);                   // this step's gates (GRU: recurrent part)
+  Tensor abuf = make_tensor(Shape{N, GH}, dt);                 // this step's activated gates
+  Tensor tbuf = lstm ? make_tensor(Shape{N, H}, dt) : Tensor();  // LSTM: act(c)
+  T* ab = abuf.data<T>();
+  T* tb = lstm ? tbuf.data<T>() : nullptr;
   T* hp = h.data<T>();
   T* cp = lstm ? c.data<T>() : nullptr;
   T* hdp = hd.data<T>();
@@ -151,7 +202,7 @@ void forward(const Dims& d, const Tensor& x, const Tensor& W, const Tensor& U, c
       for (int64_t n = 0; n < N; ++n) std::memcpy(g + n * GH, xp + (n * TT + t) * GH, sizeof(T) * GH);
       kernels::gemm(hd, false, U, false, gs, Tensor(), kernels::FusedActivation::none, /*accumulate=*/true);
     }
-    parallel_for(0, N, GH * 8, [&](int64_t n0, int64_t n1) {
+    parallel_for(0, N, GH * 4, [&](int64_t n0, int64_t n1) {
       for (int64_t n = n0; n < n1; ++n) {
         T* out = y + (n * TS + s) * H;
         if (!mask.empty() && !mask[n * TT + t]) {  // keep the states; repeat the previous output (or zeros)
@@ -164,41 +215,38 @@ void forward(const Dims& d, const Tensor& x, const Tensor& W, const Tensor& U, c
         T* hn = hp + n * H;
         if (s_hp) std::memcpy(s_hp + row * H, hdp + n * H, sizeof(T) * H);
         T* sa = s_act ? s_act + row * GH : nullptr;
+        // Activations over whole gate blocks (vectorized for float32), then the cell's update.
+        T* a = ab + n * GH;  // this row's activated gates
         if (d.cell == RecurrentCell::simple_rnn) {
-          for (int64_t j = 0; j < H; ++j) {
-            T v = act_f(d.act, gn[j]);
-            hn[j] = out[j] = v;
-            if (sa) sa[j] = v;
-          }
+          std::memcpy(a, gn, sizeof(T) * H);
+          act_inplace(d.act, a, H);
+          std::memcpy(hn, a, sizeof(T) * H);
+          std::memcpy(out, a, sizeof(T) * H);
         } else if (lstm) {
+          std::memcpy(a, gn, sizeof(T) * GH);
+          act_inplace(d.ract, a, 2 * H);  // i, f
+          act_inplace(d.act, a + 2 * H, H);  // c
+          act_inplace(d.ract, a + 3 * H, H);  // o
           T* cn = cp + n * H;
-          for (int64_t j = 0; j < H; ++j) {
-            T i = act_f(d.ract, gn[j]), f = act_f(d.ract, gn[H + j]), gg = act_f(d.act, gn[2 * H + j]),
-              o = act_f(d.ract, gn[3 * H + j]);
-            T cnew = f * cn[j] + i * gg;
-            T tc = act_f(d.act, cnew);
-            if (sa) {
-              sa[j] = i, sa[H + j] = f, sa[2 * H + j] = gg, sa[3 * H + j] = o;
-              s_a1[row * H + j] = cn[j];
-              s_a2[row * H + j] = tc;
-            }
-            cn[j] = cnew;
-            hn[j] = out[j] = o * tc;
-          }
+          T* tc = tb + n * H;
+          if (sv) std::memcpy(s_a1 + row * H, cn, sizeof(T) * H);
+          for (int64_t j = 0; j < H; ++j) tc[j] = cn[j] = a[H + j] * cn[j] + a[j] * a[2 * H + j];
+          act_inplace(d.act, tc, H);
+          if (sv) std::memcpy(s_a2 + row * H, tc, sizeof(T) * H);
+          for (int64_t j = 0; j < H; ++j) hn[j] = out[j] = a[3 * H + j] * tc[j];
         } else {  // GRU, reset after the recurrent matmul
           const T* xr = xp + row * GH;
-          for (int64_t j = 0; j < H; ++j) {
-            T z = act_f(d.ract, xr[j] + gn[j]), r = act_f(d.ract, xr[H + j] + gn[H + j]);
-            T rh = gn[2 * H + j];
-            T hh = act_f(d.act, xr[2 * H + j] + r * rh);
-            if (sa) {
-              sa[j] = z, sa[H + j] = r, sa[2 * H + j] = hh;
-              s_a1[row * H + j] = rh;
-              s_a2[row * H + j] = hn[j];
-            }
-            hn[j] = out[j] = z * hn[j] + (T(1) - z) * hh;
+          for (int64_t j = 0; j < 2 * H; ++j) a[j] = xr[j] + gn[j];
+          act_inplace(d.ract, a, 2 * H);  // z, r
+          for (int64_t j = 0; j < H; ++j) a[2 * H + j] = xr[2 * H + j] + a[H + j] * gn[2 * H + j];
+          act_inplace(d.act, a + 2 * H, H);  // hh
+          if (sv) {
+            std::memcpy(s_a1 + row * H, gn + 2 * H, sizeof(T) * H);
+            std::memcpy(s_a2 + row * H, hn, sizeof(T) * H);
           }
+          for (int64_t j = 0; j < H; ++j) hn[j] = out[j] = a[j] * hn[j] + (T(1) - a[j]) * a[2 * H + j];
         }
+        if (sa) std::memcpy(sa, a, sizeof(T) * GH);
       }
     });
   }
