@@ -104,6 +104,26 @@ inline T act_d(Act a, T y) {
   return T(1);
 }
 
+// g[i] *= act'(y[i]), y = act(x): the switch outside the loops, so that each loop vectorizes.
+template <class T>
+void mul_act_d(Act a, const T* y, T* g, int64_t n) {
+  switch (a) {
+    case Act::tanh:
+      for (int64_t i = 0; i < n; ++i) g[i] *= T(1) - y[i] * y[i];
+      return;
+    case Act::sigmoid:
+      for (int64_t i = 0; i < n; ++i) g[i] *= y[i] * (T(1) - y[i]);
+      return;
+    case Act::relu:
+      for (int64_t i = 0; i < n; ++i) g[i] = y[i] > T(0) ? g[i] : T(0);
+      return;
+    case Act::hard_sigmoid:
+      for (int64_t i = 0; i < n; ++i) g[i] = y[i] > T(0) && y[i] < T(1) ? g[i] / T(6) : T(0);
+      return;
+    case Act::linear: return;
+  }
+}
+
 const char* cell_name(RecurrentCell c) {
   switch (c) {
     case RecurrentCell::simple_rnn: return "simple_rnn";
@@ -276,6 +296,8 @@ void backward(const Dims& d, const Tensor& gY, const Tensor& x, const Tensor& W,
   Tensor dGX = make_tensor(Shape{N * TT, GH}, dt);             // d(input-projection pre-activations)
   Tensor dGR = gru ? make_tensor(Shape{N * TT, GH}, dt) : dGX;  // d(recurrent pre-activations)
   Tensor dgs = make_tensor(Shape{N, GH}, dt), dhr = make_tensor(Shape{N, H}, dt);
+  Tensor dtcb = lstm ? make_tensor(Shape{N, H}, dt) : Tensor();  // LSTM: d act(c)
+  T* dtb = lstm ? dtcb.data<T>() : nullptr;
   T* dgx = dGX.data<T>();
   T* dgr = dGR.data<T>();
   T* dg = dgs.data<T>();
@@ -301,39 +323,58 @@ void backward(const Dims& d, const Tensor& gY, const Tensor& x, const Tensor& W,
           if (gru) std::fill(dgr + row * GH, dgr + (row + 1) * GH, T(0));
           continue;
         }
+        // Straight loops per cell (the activation derivatives through mul_act_d), so that they vectorize.
         const T* sa = sa_all + row * GH;
-        T* dhn = dhp + n * H;
+        T* dhn = dhp + n * H;  // becomes this step's total dL/dh, then the part reaching h_{t-1} directly
+        T* dx = dgx + row * GH;
         for (int64_t j = 0; j < H; ++j) {
-          const T dht = dhn[j] + go[j] + dcn[j];
+          dhn[j] += go[j] + dcn[j];
           dcn[j] = T(0);
-          if (d.cell == RecurrentCell::simple_rnn) {
-            dgn[j] = dht * act_d(d.act, sa[j]);
-            dhn[j] = T(0);
-          } else if (lstm) {
-            const T i = sa[j], f = sa[H + j], gg = sa[2 * H + j], o = sa[3 * H + j];
-            const T tc = a2[row * H + j], cprev = a1[row * H + j];
-            const T dct = dcp[n * H + j] + dht * o * act_d(d.act, tc);
-            dgn[j] = dct * gg * act_d(d.ract, i);
-            dgn[H + j] = dct * cprev * act_d(d.ract, f);
-            dgn[2 * H + j] = dct * i * act_d(d.act, gg);
-            dgn[3 * H + j] = dht * tc * act_d(d.ract, o);
-            dcp[n * H + j] = dct * f;
-            dhn[j] = T(0);
-          } else {
-            const T z = sa[j], r = sa[H + j], hh = sa[2 * H + j], rh = a1[row * H + j], hprev = a2[row * H + j];
-            const T da = dht * (T(1) - z) * act_d(d.act, hh);
-            const T dz = dht * (hprev - hh) * act_d(d.ract, z);
-            const T drr = da * rh * act_d(d.ract, r);
-            T* dx = dgx + row * GH;
-            dx[j] = dgn[j] = dz;
-            dx[H + j] = dgn[H + j] = drr;
-            dx[2 * H + j] = da;
-            dgn[2 * H + j] = da * r;
-            dhn[j] = dht * z;
-          }
         }
-        if (!gru) std::memcpy(dgx + row * GH, dgn, sizeof(T) * GH);
-        else std::memcpy(dgr + row * GH, dgn, sizeof(T) * GH);
+        if (d.cell == RecurrentCell::simple_rnn) {
+          std::memcpy(dgn, dhn, sizeof(T) * H);
+          std::fill(dhn, dhn + H, T(0));
+          mul_act_d(d.act, sa, dgn, H);
+          std::memcpy(dx, dgn, sizeof(T) * GH);
+        } else if (lstm) {
+          const T* tc = a2 + row * H;
+          const T* cprev = a1 + row * H;
+          T* dc = dcp + n * H;
+          T* dtc = dtb + n * H;
+          for (int64_t j = 0; j < H; ++j) {
+            dgn[3 * H + j] = dhn[j] * tc[j];      // o
+            dtc[j] = dhn[j] * sa[3 * H + j];
+          }
+          mul_act_d(d.act, tc, dtc, H);
+          for (int64_t j = 0; j < H; ++j) {
+            const T dct = dc[j] + dtc[j];
+            dgn[j] = dct * sa[2 * H + j];        // i
+            dgn[H + j] = dct * cprev[j];         // f
+            dgn[2 * H + j] = dct * sa[j];        // c
+            dc[j] = dct * sa[H + j];
+            dhn[j] = T(0);
+          }
+          mul_act_d(d.ract, sa, dgn, 2 * H);
+          mul_act_d(d.act, sa + 2 * H, dgn + 2 * H, H);
+          mul_act_d(d.ract, sa + 3 * H, dgn + 3 * H, H);
+          std::memcpy(dx, dgn, sizeof(T) * GH);
+        } else {  // GRU: dgn is the recurrent part's gradient, dx the input projection's
+          const T* rh = a1 + row * H;
+          const T* hprev = a2 + row * H;
+          for (int64_t j = 0; j < H; ++j) {
+            dgn[j] = dhn[j] * (hprev[j] - sa[2 * H + j]);  // z
+            dx[2 * H + j] = dhn[j] * (T(1) - sa[j]);      // hh
+            dhn[j] *= sa[j];
+          }
+          mul_act_d(d.act, sa + 2 * H, dx + 2 * H, H);
+          for (int64_t j = 0; j < H; ++j) {
+            dgn[H + j] = dx[2 * H + j] * rh[j];           // r
+            dgn[2 * H + j] = dx[2 * H + j] * sa[H + j];   // rh
+          }
+          mul_act_d(d.ract, sa, dgn, 2 * H);
+          std::memcpy(dx, dgn, sizeof(T) * 2 * H);
+          std::memcpy(dgr + row * GH, dgn, sizeof(T) * GH);
+        }
       }
     });
     kernels::gemm(dgs, false, U, true, dhr);  // the gradient reaching the previous state through U
