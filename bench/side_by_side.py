@@ -111,6 +111,9 @@ WORKLOADS = {
     "W5": Workload("GEMM efficiency: the MLP's Dense forward + backward GEMMs vs the 1-thread 1024^3 sgemm peak "
                    "x threads", "gemm", {"nabla": "gemm_efficiency"},
                    targets=[Target("fraction_b256", 0.6, ">= 60%")]),
+    "W6": Workload("Sequence MNIST training, batch 32 (LSTM 128 over 28 rows of 28, Dense 10; Adam)", "train",
+                   {"nabla": "sequence_mnist_bench", "pytorch": "torch_sequence_mnist.py"}, epochs=1, batch_size=32,
+                   targets=[Target("seconds_per_epoch", 2, ">= 2x", "pytorch")]),
 }
 
 

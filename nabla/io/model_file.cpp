@@ -13,6 +13,7 @@
 #include "nabla/io/keras_legacy_model.h"
 #include "nabla/io/tfjs_model.h"
 #include "nabla/lite/lite_model.h"
+#include "nabla/nn/weight_groups.h"
 #include "nabla/train/functional.h"
 #include "nabla/train/model_config.h"
 #include "nabla/train/sequential.h"
@@ -46,6 +47,31 @@ std::vector<std::pair<nn::LayerPtr, std::string>> keras_layer_paths(const Model&
     auto [it, fresh] = used.try_emplace(name, 0);
     if (!fresh) name.append(1, '_').append(std::to_string(++it->second));  // not "_" + ...: GCC 12 -O3 -Wrestrict
     r.emplace_back(l, "layers/" + name);
+  }
+  return r;
+}
+
+// The layers' weights by Keras object path: a layer's own under its path, those a sub-object holds (a recurrent
+// layer's cell, Bidirectional's forward_layer/cell, TimeDistributed's layer; nn::Weight::group) below it.
+struct WeightGroup {
+  nn::LayerPtr layer;
+  std::string path, vars_name;
+  std::vector<const nn::Weight*> weights;
+};
+std::vector<WeightGroup> keras_weight_groups(const Model& model) {
+  std::vector<WeightGroup> r;
+  for (const auto& [layer, p] : keras_layer_paths(model)) {
+    std::vector<std::string> order{""};
+    std::map<std::string, std::vector<const nn::Weight*>> by;
+    const auto& ws = layer->weights();
+    for (size_t i = 0; i < ws.size(); ++i) {
+      const std::string g = nn::keras_weight_group(*layer, i);
+      if (!g.empty() && !by.count(g)) order.push_back(g);
+      by[g].push_back(&ws[i]);
+    }
+    for (const std::string& g : order)
+      r.push_back({layer, g.empty() ? p : p + "/" + g, g.empty() ? layer->name() : g.substr(g.rfind('/') + 1),
+                   by[g]});
   }
   return r;
 }
@@ -114,21 +140,19 @@ void compile_from_config(Model& model, const json& cc, const std::string& where)
                 metric_args(cc.value("weighted_metrics", json()), where));
 }
 
-std::string shapes_str(const std::vector<nn::Weight>& ws) {
+std::string shapes_str(const std::vector<const nn::Weight*>& ws) {
   std::string s;
-  for (const auto& w : ws) s += (s.empty() ? "" : ", ") + w.name + " " + w.value.shape().str();
+  for (const auto* w : ws) s += (s.empty() ? "" : ", ") + w->name + " " + w->value.shape().str();
   return s.empty() ? "none" : s;
 }
 
 // Copies the file's variables into the model's layers; checks everything first so that a mismatch leaves the
 // model as it was.
 void assign_layer_weights(Model& model, const io::KerasWeights& w, const std::string& where) {
-  auto paths = keras_layer_paths(model);
   std::vector<std::pair<Tensor, Tensor>> copies;
   std::map<std::string, bool> expected{{"", true}, {"optimizer", true}};
-  for (const auto& [layer, path] : paths) {
+  for (const auto& [layer, path, vars_name, ws] : keras_weight_groups(model)) {
     expected[path] = true;
-    const auto& ws = layer->weights();
     auto it = w.objects.find(path);
     if (it == w.objects.end()) {
       if (ws.empty()) continue;  // Keras writes empty groups for weightless layers; their absence is harmless
@@ -141,15 +165,15 @@ void assign_layer_weights(Model& model, const io::KerasWeights& w, const std::st
                     layer->name() + "' (" + layer->type() + ") has " + std::to_string(ws.size()) + " (" +
                     shapes_str(ws) + ")");
     for (size_t i = 0; i < ws.size(); ++i) {
-      if (values[i].shape() != ws[i].value.shape())
+      if (values[i].shape() != ws[i]->value.shape())
         throw IOError(where + ": '" + path + "/vars/" + std::to_string(i) + "' has shape " + values[i].shape().str() +
-                      " but layer '" + layer->name() + "' expects " + ws[i].name + " of shape " +
-                      ws[i].value.shape().str());
-      if (values[i].dtype() != ws[i].value.dtype())
+                      " but layer '" + layer->name() + "' expects " + ws[i]->name + " of shape " +
+                      ws[i]->value.shape().str());
+      if (values[i].dtype() != ws[i]->value.dtype())
         throw IOError(where + ": '" + path + "/vars/" + std::to_string(i) + "' is " + dtype_name(values[i].dtype()) +
-                      " but layer '" + layer->name() + "' expects " + ws[i].name + " as " +
-                      dtype_name(ws[i].value.dtype()));
-      copies.emplace_back(ws[i].value, values[i]);
+                      " but layer '" + layer->name() + "' expects " + ws[i]->name + " as " +
+                      dtype_name(ws[i]->value.dtype()));
+      copies.emplace_back(ws[i]->value, values[i]);
     }
   }
   for (const auto& [path, vars] : w.objects)
@@ -198,11 +222,11 @@ void save_model(const Model& model, const std::string& path, SaveOptions opts) {
   a.config = serialize_model(model);
   if (opts.include_optimizer && model.compiled()) a.config["compile_config"] = compile_config(model);
   a.weights.objects[""] = {model.name(), {}};
-  for (const auto& [layer, p] : keras_layer_paths(model)) {
+  for (const auto& [layer, p, vars_name, ws] : keras_weight_groups(model)) {
     NABLA_CHECK(layer->built(), "save_model: layer '", layer->name(), "' (", layer->type(), ") of model '",
                 model.name(), "' is not built; call the model on data or give it an input shape first");
-    io::KerasVars v{layer->name(), {}};
-    for (const auto& w : layer->weights()) v.values.push_back(w.value.detach().contiguous());
+    io::KerasVars v{vars_name, {}};
+    for (const auto* w : ws) v.values.push_back(w->value.detach().contiguous());
     a.weights.objects[p] = std::move(v);
   }
   if (opts.include_optimizer && model.compiled()) {
@@ -257,11 +281,11 @@ void Model::save(const std::string& path) const { save_model(*this, path); }
 void save_weights_h5(const Model& model, const std::string& path) {
   io::KerasWeights w;
   w.objects[""] = {model.name(), {}};
-  for (const auto& [layer, p] : keras_layer_paths(model)) {
+  for (const auto& [layer, p, vars_name, ws] : keras_weight_groups(model)) {
     NABLA_CHECK(layer->built(), "save_weights: layer '", layer->name(), "' (", layer->type(), ") of model '",
                 model.name(), "' is not built; call the model on data or give it an input shape first");
-    io::KerasVars v{layer->name(), {}};
-    for (const auto& wt : layer->weights()) v.values.push_back(wt.value.detach().contiguous());
+    io::KerasVars v{vars_name, {}};
+    for (const auto* wt : ws) v.values.push_back(wt->value.detach().contiguous());
     w.objects[p] = std::move(v);
   }
   if (model.compiled()) {

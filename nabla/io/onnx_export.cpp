@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -15,6 +16,7 @@
 #include "nabla/core/error.h"
 #include "nabla/nn/input_layer.h"
 #include "nabla/nn/layer_registry.h"
+#include "nabla/nn/recurrent_layer.h"
 #include "nabla/nn/size2.h"
 #include "nabla/ops/padding.h"
 #include "nabla/train/functional.h"
@@ -105,7 +107,7 @@ void set_float_type(onnx::ValueInfoProto* vi, const std::string& name, const Sha
 
 const char* const kSupported =
     "Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, Activation, ReLU, "
-    "LeakyReLU, ELU, Softmax, Dropout, Flatten, Reshape, Add, Concatenate, Embedding";
+    "LeakyReLU, ELU, Softmax, Dropout, Flatten, Reshape, Add, Concatenate, Embedding, SimpleRNN, LSTM, GRU";
 
 class Exporter {
  public:
@@ -139,6 +141,7 @@ class Exporter {
   Val batch_norm(const nn::Layer& l, const json& c, const Val& in, const Shape& out_shape);
   Val merge(const nn::Layer& l, const json& c, const std::vector<Val>& in, const Shape& out_shape);
   Val relu_layer(const nn::Layer& l, const json& c, const Val& x);
+  Val recurrent(const nn::Layer& l, Val x, const Shape& out_shape);  // SimpleRNN, LSTM, GRU: ONNX RNN, LSTM, GRU
   // The activation `name` (Keras's names) applied to x; softmax acts on `axis` (the Keras last axis in x's layout).
   std::string activation(const std::string& name, const std::string& x, int64_t axis, const std::string& where);
   static int64_t softmax_axis(const Val& v) { return v.layout == Layout::nchw ? 1 : -1; }
@@ -570,7 +573,86 @@ Val Exporter::emit(const nn::Layer& l, const std::vector<Val>& in, const Shape& 
     attr_i(n, "axis", 0);
     return {out(n), out_shape, Layout::keras, {}};
   }
+  if (t == "SimpleRNN" || t == "LSTM" || t == "GRU") return recurrent(l, one(), out_shape);
   throw ValueError(layer_who(l) + " has no ONNX counterpart in nabla's exporter (it exports " + kSupported + ")");
+}
+
+// Keras's recurrent layers as ONNX's RNN, LSTM and GRU (GRU with linear_before_reset = Keras 3's reset_after).
+// The weights are transposed to ONNX's [1, gates * units, features] with the gates in ONNX's order (LSTM i, o, f,
+// c; Keras i, f, c, o; GRU z, r, h in both); the bias is ONNX's [Wb, Rb] (Keras's LSTM and SimpleRNN have one
+// bias: Rb = 0). The input goes time-major, reversed in time for go_backwards (Keras returns the outputs in that
+// processing order, which ONNX's "reverse" direction would undo).
+Val Exporter::recurrent(const nn::Layer& l, Val x, const Shape& out_shape) {
+  const auto* r = dynamic_cast<const nn::RecurrentLayer*>(&l);
+  NABLA_CHECK_VALUE(r != nullptr, layer_who(l), ": not a recurrent layer");
+  const nn::RecurrentOptions& o = r->options();
+  NABLA_CHECK_VALUE(!o.return_state, layer_who(l), ": return_state gives several outputs; not exported");
+  // ONNX's sequence_lens covers only right padding; Keras's masks may have holes, so masked models are refused.
+  for (const auto& m : model_.layers())
+    NABLA_CHECK_VALUE(m->type() != "Masking" && !(m->type() == "Embedding" && m->get_config().value("mask_zero", false)),
+                      layer_who(l), ": masked sequences (layer '", m->name(), "') are not exported to ONNX");
+  auto onnx_act = [&](const std::string& a) -> std::string {
+    if (a == "tanh") return "Tanh";
+    if (a == "sigmoid") return "Sigmoid";
+    if (a == "relu") return "Relu";
+    throw ValueError(layer_who(l) + ": activation '" + a + "' has no counterpart in ONNX's recurrent ops here "
+                     "(tanh, sigmoid, relu)");
+  };
+  const RecurrentCell cell = r->cell();
+  const bool lstm = cell == RecurrentCell::lstm, gru = cell == RecurrentCell::gru;
+  const int64_t H = r->units(), G = lstm ? 4 : gru ? 3 : 1, GH = G * H;
+  const Tensor k = l.weight("kernel"), u = l.weight("recurrent_kernel");
+  const std::vector<int64_t> order = lstm ? std::vector<int64_t>{0, 3, 1, 2} : gru ? std::vector<int64_t>{0, 1, 2}
+                                                                                 : std::vector<int64_t>{0};
+  // [rows, G*H] Keras matrix -> [1, G*H, rows] in ONNX's gate order.
+  auto onnx_matrix = [&](const Tensor& m) {
+    const std::vector<float> v = floats(m);
+    const int64_t rows = m.shape()[0];
+    std::vector<float> out(size_t(GH * rows));
+    for (int64_t g = 0; g < G; ++g)
+      for (int64_t j = 0; j < H; ++j)
+        for (int64_t i = 0; i < rows; ++i)
+          out[size_t((g * H + j) * rows + i)] = v[size_t(i * GH + order[size_t(g)] * H + j)];
+    return std::make_pair(out, std::vector<int64_t>{1, GH, rows});
+  };
+  const std::string W = weight(l, "kernel", [&] { return onnx_matrix(k); });
+  const std::string R = weight(l, "recurrent_kernel", [&] { return onnx_matrix(u); });
+  std::vector<std::string> inputs;
+  x = to_keras(x);
+  onnx::NodeProto* tr = node("Transpose", {x.name}, l.name());  // [N, T, F] -> [T, N, F]
+  attr_ints(tr, "perm", {1, 0, 2});
+  std::string xt = out(tr);
+  if (o.go_backwards)
+    xt = op("Slice", {xt, ints({-1}), ints({std::numeric_limits<int64_t>::min()}), ints({0}), ints({-1})}, l.name());
+  inputs = {xt, W, R};
+  if (l.has_weight("bias")) {
+    const std::string B = weight(l, "bias", [&] {
+      const std::vector<float> b = floats(l.weight("bias"));
+      std::vector<float> out(size_t(2 * GH), 0.0f);
+      for (int64_t half = 0; half < (gru ? 2 : 1); ++half)
+        for (int64_t g = 0; g < G; ++g)
+          for (int64_t j = 0; j < H; ++j)
+            out[size_t(half * GH + g * H + j)] = b[size_t(half * GH + order[size_t(g)] * H + j)];
+      return std::make_pair(out, std::vector<int64_t>{1, 2 * GH});
+    });
+    inputs.push_back(B);
+  }
+  onnx::NodeProto* n = node(lstm ? "LSTM" : gru ? "GRU" : "RNN", inputs, l.name());
+  n->add_output(fresh(n->name() + ":1"));  // Y_h
+  attr_i(n, "hidden_size", H);
+  if (gru) attr_i(n, "linear_before_reset", 1);
+  auto* acts = n->add_attribute();
+  acts->set_name("activations");
+  acts->set_type(onnx::AttributeProto::STRINGS);
+  if (cell != RecurrentCell::simple_rnn) acts->add_strings(onnx_act(o.recurrent_activation));
+  acts->add_strings(onnx_act(o.activation));
+  if (lstm) acts->add_strings(onnx_act(o.activation));
+  if (o.return_sequences) {  // Y [T, 1, N, H] -> [N, T, H]
+    onnx::NodeProto* t2 = node("Transpose", {n->output(0)}, l.name());
+    attr_ints(t2, "perm", {2, 0, 1, 3});
+    return {op("Reshape", {out(t2), ints({0, 0, H})}, l.name()), out_shape, Layout::keras, {}};
+  }
+  return {op("Reshape", {n->output(1), ints({-1, H})}, l.name()), out_shape, Layout::keras, {}};  // Y_h [1, N, H]
 }
 
 void Exporter::add_input(const std::string& name, const Shape& shape) {

@@ -1,7 +1,9 @@
 #include "nabla/nn/init.h"
 
+#include <algorithm>
 #include <cmath>
 #include <mutex>
+#include <vector>
 
 #include "nabla/core/random.h"
 #include "nabla/nn/serialization.h"
@@ -91,6 +93,48 @@ class RandomUniformInit : public InitializerBase {
   double lo_, hi_;
   std::optional<int64_t> seed_;
   Generator* gen_;
+};
+
+// Keras's Orthogonal: a normal matrix [prod(shape[:-1]), shape[-1]] (transposed when wider than tall) made
+// orthonormal by QR with the signs of R's diagonal folded in, times gain. Gram-Schmidt (run twice for accuracy)
+// gives exactly that Q: the factor whose R has a positive diagonal. The recurrent kernels' default.
+class OrthogonalInit : public InitializerBase {
+ public:
+  OrthogonalInit(double gain, std::optional<int64_t> seed) : gain_(gain), seed_(seed) {}
+  void fill(Tensor& t) const override {
+    NABLA_CHECK(t.dim() >= 2, "Orthogonal initializer: needs a weight of rank >= 2, got shape ", t.shape().str());
+    const int64_t cols = t.shape().back(), rows = t.numel() / std::max<int64_t>(cols, 1);
+    const int64_t m = std::max(rows, cols), n = std::min(rows, cols);  // orthonormalize n columns of length m
+    std::vector<double> a(size_t(m * n));
+    with_generator(seed_, nullptr, [&](Generator* g) {
+      Generator& gen = g ? *g : default_generator();
+      for (double& v : a) v = gen.normal();
+    });
+    auto col = [&](int64_t j, int64_t i) -> double& { return a[size_t(i * n + j)]; };  // a is [m, n]
+    for (int64_t j = 0; j < n; ++j) {
+      for (int pass = 0; pass < 2; ++pass)
+        for (int64_t k = 0; k < j; ++k) {
+          double dot = 0;
+          for (int64_t i = 0; i < m; ++i) dot += col(k, i) * col(j, i);
+          for (int64_t i = 0; i < m; ++i) col(j, i) -= dot * col(k, i);
+        }
+      double norm = 0;
+      for (int64_t i = 0; i < m; ++i) norm += col(j, i) * col(j, i);
+      norm = std::sqrt(norm);
+      for (int64_t i = 0; i < m; ++i) col(j, i) /= norm;
+    }
+    Tensor out = Tensor::empty(Shape{rows, cols}, f64);
+    double* o = out.data<double>();
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c) o[r * cols + c] = gain_ * (rows >= cols ? col(c, r) : col(r, c));
+    t.copy_(out.to(t.dtype()).reshape(t.shape()));
+  }
+  std::string class_name() const override { return "Orthogonal"; }
+  json get_config() const override { return {{"seed", seed_json(seed_)}, {"gain", gain_}}; }
+
+ private:
+  double gain_;
+  std::optional<int64_t> seed_;
 };
 
 class ConstantInit : public InitializerBase {
@@ -218,9 +262,10 @@ Initializer initializer(const std::string& n) {
   if (n == "truncated_normal") return truncated_normal();
   if (n == "zeros") return zeros();
   if (n == "ones") return ones();
+  if (n == "orthogonal") return Initializer(std::make_shared<OrthogonalInit>(1.0, std::nullopt));
   throw ValueError("unknown initializer '" + n +
                    "' (known: glorot_uniform, glorot_normal, he_normal, he_uniform, lecun_normal, lecun_uniform, "
-                   "random_normal, random_uniform, truncated_normal, zeros, ones)");
+                   "random_normal, random_uniform, truncated_normal, zeros, ones, orthogonal)");
 }
 
 namespace {
@@ -270,6 +315,10 @@ InitRegistry& registry() {
     });
     reg->add("Zeros", [](const json&) -> std::shared_ptr<const InitializerBase> {
       return std::make_shared<ConstantInit>(0.0, "Zeros");
+    });
+    reg->add("Orthogonal", [who](const json& c) -> std::shared_ptr<const InitializerBase> {
+      return std::make_shared<OrthogonalInit>(saving::get_double(c, "gain", 1.0, who),
+                                              saving::get_optional_int(c, "seed", who));
     });
     reg->add("Ones", [](const json&) -> std::shared_ptr<const InitializerBase> {
       return std::make_shared<ConstantInit>(1.0, "Ones");

@@ -7,6 +7,7 @@
 #include "nabla/nn/advanced_activations.h"
 #include "nabla/nn/average_pooling2d.h"
 #include "nabla/nn/batch_normalization.h"
+#include "nabla/nn/bidirectional.h"
 #include "nabla/nn/concatenate.h"
 #include "nabla/nn/conv2d.h"
 #include "nabla/nn/dense.h"
@@ -15,11 +16,15 @@
 #include "nabla/nn/flatten.h"
 #include "nabla/nn/global_average_pooling1d.h"
 #include "nabla/nn/global_average_pooling2d.h"
+#include "nabla/nn/gru.h"
 #include "nabla/nn/input_layer.h"
+#include "nabla/nn/lstm.h"
 #include "nabla/nn/masking.h"
 #include "nabla/nn/max_pooling2d.h"
 #include "nabla/nn/permute.h"
 #include "nabla/nn/reshape.h"
+#include "nabla/nn/simple_rnn.h"
+#include "nabla/nn/time_distributed.h"
 #include "nabla/nn/serialization.h"
 #include "nabla/ops/activations.h"
 
@@ -62,6 +67,11 @@ LayerRegistry& registry() {
     add_builtin<MaxPooling2D>(*reg, "MaxPooling2D");
     add_builtin<Permute>(*reg, "Permute");
     add_builtin<Reshape>(*reg, "Reshape");
+    add_builtin<SimpleRNN>(*reg, "SimpleRNN");  // recurrent layers (nn/recurrent_layer.h)
+    add_builtin<LSTM>(*reg, "LSTM");
+    add_builtin<GRU>(*reg, "GRU");
+    add_builtin<Bidirectional>(*reg, "Bidirectional");
+    add_builtin<TimeDistributed>(*reg, "TimeDistributed");
     return reg;
   }();
   return *r;

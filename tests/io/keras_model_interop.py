@@ -2,7 +2,8 @@
 as io.interop.keras3_model:  .venv/bin/python keras_model_interop.py --tool nabla_model_interop_tool --work DIR
 
 1. nabla -> Keras: nabla builds and trains an MLP, a small CNN (Conv2D, MaxPooling2D, BatchNormalization, Dropout,
-   Flatten, Dense) and a functional two-input model with a shared layer, and saves .keras files;
+   Flatten, Dense), a functional two-input model with a shared layer and a recurrent model (LSTM, Bidirectional
+   GRU: weights in the layers' cells), and saves .keras files;
    keras.saving.load_model opens them compiled, and they predict as nabla did (<= 1e-5). Keras continues training
    the MLP and the two-input model one epoch from the file's optimizer state; nabla does the same from the same
    file and the two agree (<= 1e-4).
@@ -51,6 +52,8 @@ def data(name, rng):
         xs = [rng.random((N, 8, 8, 1), dtype=np.float32)]
     elif name == "two_input":
         xs = [rng.random((N, 6), dtype=np.float32), rng.random((N, 6), dtype=np.float32)]
+    elif name == "rnn":
+        xs = [rng.random((N, 5, 4), dtype=np.float32)]
     else:
         xs = [rng.random((N, 6), dtype=np.float32)]
     return xs, (np.arange(N) % 3).astype(np.int64)
@@ -65,6 +68,10 @@ def keras_model(name):
         return keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3, activation="relu"),
                                  keras.layers.MaxPooling2D(), keras.layers.BatchNormalization(),
                                  keras.layers.Flatten(), keras.layers.Dense(3, activation="softmax")], name="cnn")
+    if name == "rnn":
+        return keras.Sequential([keras.Input((5, 4)), keras.layers.LSTM(8, return_sequences=True),
+                                 keras.layers.Bidirectional(keras.layers.GRU(4)),
+                                 keras.layers.Dense(3, activation="softmax")], name="rnn")
     a, b = keras.Input((6,), name="a"), keras.Input((6,), name="b")
     shared = keras.layers.Dense(5, activation="relu", name="shared")
     h = keras.layers.Concatenate()([shared(a), shared(b)])
@@ -128,7 +135,7 @@ def main():
     os.makedirs(ARGS.work)
     print("keras", keras.__version__, "backend", keras.backend.backend())
     rng = np.random.default_rng(0)
-    for name in ("mlp", "cnn", "two_input"):
+    for name in ("mlp", "cnn", "two_input", "rnn"):
         nabla_to_keras(name, rng)
         keras_to_nabla(name, rng)
     if failures:

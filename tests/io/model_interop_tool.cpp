@@ -11,6 +11,9 @@
 #include "nabla/core/atomic_file.h"
 #include "nabla/core/parallel.h"
 #include "nabla/io/model_file.h"
+#include "nabla/nn/bidirectional.h"
+#include "nabla/nn/gru.h"
+#include "nabla/nn/lstm.h"
 #include "nabla/nabla.h"
 
 using nlohmann::json;
@@ -74,8 +77,13 @@ std::shared_ptr<Model> build(const std::string& name) {
     auto h = apply_layer(layers::Concatenate(), {apply_layer(shared, a), apply_layer(shared, b)});
     m = std::make_shared<Functional>(std::vector<KerasTensor>{a, b},
                                      std::vector<KerasTensor>{apply_layer(layers::Dense(3, "softmax"), h)}, "two_input");
+  } else if (name == "rnn") {  // recurrent layers: weights in the cells (layers/lstm/cell/vars, ...)
+    m = std::make_shared<Sequential>(
+        std::vector<nn::LayerPtr>{layers::LSTM(8, {.return_sequences = true, .input_shape = {5, 4}}),
+                                  layers::Bidirectional(layers::GRU(4)), layers::Dense(3, "softmax")},
+        "rnn");
   } else {
-    throw ValueError("unknown model '" + name + "' (mlp, cnn, two_input)");
+    throw ValueError("unknown model '" + name + "' (mlp, cnn, two_input, rnn)");
   }
   m->compile(std::make_shared<optim::Adam>(0.01), "sparse_categorical_crossentropy", {"accuracy"});
   return m;

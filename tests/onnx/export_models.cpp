@@ -13,6 +13,9 @@
 
 #include "nabla/io/onnx_export.h"
 #include "nabla/nabla.h"
+#include "nabla/nn/gru.h"
+#include "nabla/nn/lstm.h"
+#include "nabla/nn/simple_rnn.h"
 #include "test_util.h"
 
 namespace nabla {
@@ -211,6 +214,18 @@ Tensor ids(const Shape& shape, int64_t vocab) {
   return t;
 }
 
+// Recurrent layers (issue 21) as ONNX's LSTM, GRU and RNN: sequences, go_backwards, the last output.
+std::shared_ptr<Sequential> recurrent_model() {
+  auto m = std::make_shared<Sequential>(std::vector<nn::LayerPtr>{
+      layers::LSTM(6, {.return_sequences = true, .input_shape = {5, 4}}),
+      layers::GRU(5, {.return_sequences = true, .go_backwards = true}),
+      layers::SimpleRNN(4, {.activation = "relu", .return_sequences = true}),
+      layers::LSTM(3, {.go_backwards = true}), layers::Dense(2)});
+  m->build_if_possible();
+  randomize(*m, 16);
+  return m;
+}
+
 // ---- the files for the checker and ONNX Runtime ----
 
 TEST(Models, ReferenceMlp) {
@@ -221,6 +236,11 @@ TEST(Models, ReferenceMlp) {
   // give mlp.json's outputs.
   save_model(*m, out_dir() + "/mlp.keras");
   fs::create_directories(out_dir() + "/convert");
+}
+
+TEST(Models, Recurrent) {
+  manual_seed(24);
+  write_case("recurrent", *recurrent_model(), {"input_layer"}, {Tensor::uniform({7, 5, 4}, -1, 1)});
 }
 
 TEST(Models, ReferenceMlpEveryOpset) {
@@ -445,6 +465,15 @@ TEST(OnnxExport, UnsupportedLayerNamesTheLayerAndItsClass) {
   EXPECT_FALSE(fs::exists(path));
   for (const auto& e : fs::directory_iterator(out_dir()))
     EXPECT_EQ(e.path().filename().string().find("unsupported.onnx"), std::string::npos) << e.path();
+}
+
+// ONNX's recurrent ops take right-padded lengths at most; Keras's masks may have holes: refused, not ignored.
+TEST(OnnxExport, MaskedRecurrentModelIsRefused) {
+  Sequential m({layers::Embedding(10, 4, {.input_shape = {5}, .mask_zero = true}), layers::LSTM(3)});
+  m.build_if_possible();
+  const std::string path = out_dir() + "/masked_lstm.onnx";
+  expect_error_contains<ValueError>([&] { save_model(m, path); }, {path, "(LSTM)", "masked sequences"});
+  EXPECT_FALSE(fs::exists(path));
 }
 
 TEST(OnnxExport, OpsetOutsideThirteenToSeventeenIsAValueError) {

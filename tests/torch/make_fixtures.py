@@ -26,6 +26,8 @@ CORE_CASES = []
 # Conv2D and BatchNorm are being written in parallel; their generators go in this separate list (and their
 # C++ checks in their own *_test.cpp file in tests/torch/) so the two pieces of work do not collide.
 CONV_BN_CASES = []
+# SimpleRNN, LSTM and GRU (tests/torch/recurrent_crosscheck_test.cpp).
+RNN_CASES = []
 
 
 def case(registry):
@@ -370,6 +372,81 @@ def batch_norm(g):
     return out
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# SimpleRNN, LSTM, GRU: torch.nn.RNN/LSTM/GRU on weights written in Keras's layout (kernel [F, G*H] =
+# weight_ih^T, recurrent_kernel = weight_hh^T). LSTM: Keras's gates i, f, c, o are PyTorch's i, f, g, o, one bias
+# b_ih + b_hh. GRU (reset_after): Keras's z, r, h are PyTorch's rows [H:2H], [0:H], [2H:3H]; bias [2, 3H] is
+# (b_ih, b_hh). go_backwards: PyTorch on the time-reversed input (Keras returns the outputs in processing order).
+
+
+def keras_rows(kind, t, H):
+    """PyTorch's gate rows (or entries) reordered into Keras's gate order."""
+    if kind == "gru":
+        return torch.cat([t[H:2 * H], t[:H], t[2 * H:]])
+    return t
+
+
+def recurrent_case(g, kind, go_backwards=False):
+    N, T, F, H = 3, 5, 4, 6
+    G = {"rnn": 1, "lstm": 4, "gru": 3}[kind]
+    x, h0, c0 = rnd(g, N, T, F), rnd(g, N, H, lo=-0.5, hi=0.5), rnd(g, N, H, lo=-0.5, hi=0.5)
+    w_ih, w_hh = rnd(g, G * H, F, lo=-0.5, hi=0.5), rnd(g, G * H, H, lo=-0.5, hi=0.5)
+    b_ih, b_hh = rnd(g, G * H, lo=-0.3, hi=0.3), rnd(g, G * H, lo=-0.3, hi=0.3)
+    gy, ghn, gcn = randn(g, N, T, H), randn(g, N, H), randn(g, N, H)
+    mod = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind](F, H, batch_first=True).double()
+    with torch.no_grad():
+        mod.weight_ih_l0.copy_(w_ih)
+        mod.weight_hh_l0.copy_(w_hh)
+        mod.bias_ih_l0.copy_(b_ih)
+        mod.bias_hh_l0.copy_(b_hh)
+    xs, h0s, c0s = [v.clone().requires_grad_(True) for v in (x, h0, c0)]
+    xin = torch.flip(xs, [1]) if go_backwards else xs
+    if kind == "lstm":
+        y, (hn, cn) = mod(xin, (h0s[None], c0s[None]))
+        loss = (y * gy).sum() + (hn[0] * ghn).sum() + (cn[0] * gcn).sum()
+    else:
+        y, hn = mod(xin, h0s[None])
+        loss = (y * gy).sum() + (hn[0] * ghn).sum()
+    loss.backward()
+    out = {"x": x, "h0": h0, "gy": gy, "ghn": ghn, "y": y, "hn": hn[0], "dx": xs.grad, "dh0": h0s.grad,
+           "kernel": keras_rows(kind, w_ih, H).t(), "recurrent_kernel": keras_rows(kind, w_hh, H).t(),
+           "dkernel": keras_rows(kind, mod.weight_ih_l0.grad, H).t(),
+           "drecurrent_kernel": keras_rows(kind, mod.weight_hh_l0.grad, H).t()}
+    if kind == "gru":
+        out["bias"] = torch.stack([keras_rows(kind, b_ih, H), keras_rows(kind, b_hh, H)])
+        out["dbias"] = torch.stack([keras_rows(kind, mod.bias_ih_l0.grad, H), keras_rows(kind, mod.bias_hh_l0.grad, H)])
+    else:
+        out["bias"], out["dbias"] = b_ih + b_hh, mod.bias_ih_l0.grad  # one bias: b_ih's gradient is b_hh's
+    if kind == "lstm":
+        out.update({"c0": c0, "gcn": gcn, "cn": cn[0], "dc0": c0s.grad})
+    return out
+
+
+@case(RNN_CASES)
+def simple_rnn(g):
+    return recurrent_case(g, "rnn")
+
+
+@case(RNN_CASES)
+def lstm(g):
+    return recurrent_case(g, "lstm")
+
+
+@case(RNN_CASES)
+def lstm_go_backwards(g):
+    return recurrent_case(g, "lstm", go_backwards=True)
+
+
+@case(RNN_CASES)
+def gru(g):
+    return recurrent_case(g, "gru")
+
+
+@case(RNN_CASES)
+def gru_go_backwards(g):
+    return recurrent_case(g, "gru", go_backwards=True)
+
+
 def encode(v):
     if isinstance(v, torch.Tensor):
         return T(v)
@@ -404,7 +481,7 @@ def main():
     torch, F = torch_module, functional
     torch.set_num_threads(1)  # deterministic reductions, and the machine is shared
     cases = {}
-    for fn in CORE_CASES + CONV_BN_CASES:
+    for fn in CORE_CASES + CONV_BN_CASES + RNN_CASES:
         # Seeded by name, so adding a case leaves the others' inputs unchanged.
         g = torch.Generator().manual_seed(zlib.crc32(fn.__name__.encode()))
         cases[fn.__name__] = {k: encode(v) for k, v in fn(g).items()}
