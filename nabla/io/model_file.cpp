@@ -1,5 +1,6 @@
 #include "nabla/io/model_file.h"
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -45,6 +46,34 @@ std::vector<std::pair<nn::LayerPtr, std::string>> keras_layer_paths(const Model&
     auto [it, fresh] = used.try_emplace(name, 0);
     if (!fresh) name.append(1, '_').append(std::to_string(++it->second));  // not "_" + ...: GCC 12 -O3 -Wrestrict
     r.emplace_back(l, "layers/" + name);
+  }
+  return r;
+}
+
+// The weight groups of the file: each layer's path with its own weights, and one path per sublayer of Keras's
+// for weights named "<sublayer>/<name>" (MultiHeadAttention's "query_dense/kernel" lives at
+// "layers/multi_head_attention/query_dense/vars/0", as Keras's attribute walk names it).
+struct LayerVars {
+  nn::LayerPtr layer;
+  std::string path;
+  std::vector<const nn::Weight*> weights;
+};
+std::vector<LayerVars> keras_weight_groups(const Model& model) {
+  std::vector<LayerVars> r;
+  for (const auto& [layer, path] : keras_layer_paths(model)) {
+    r.push_back({layer, path, {}});
+    const size_t own = r.size() - 1;
+    for (const nn::Weight& w : layer->weights()) {
+      const size_t slash = w.name.rfind('/');
+      if (slash == std::string::npos) {
+        r[own].weights.push_back(&w);
+        continue;
+      }
+      const std::string sub = path + "/" + w.name.substr(0, slash);
+      auto it = std::find_if(r.begin() + long(own), r.end(), [&](const LayerVars& g) { return g.path == sub; });
+      if (it == r.end()) it = r.insert(r.end(), LayerVars{layer, sub, {}});
+      it->weights.push_back(&w);
+    }
   }
   return r;
 }
@@ -113,21 +142,20 @@ void compile_from_config(Model& model, const json& cc, const std::string& where)
                 metric_args(cc.value("weighted_metrics", json()), where));
 }
 
-std::string shapes_str(const std::vector<nn::Weight>& ws) {
+std::string shapes_str(const std::vector<const nn::Weight*>& ws) {
   std::string s;
-  for (const auto& w : ws) s += (s.empty() ? "" : ", ") + w.name + " " + w.value.shape().str();
+  for (const auto* w : ws) s += (s.empty() ? "" : ", ") + w->name + " " + w->value.shape().str();
   return s.empty() ? "none" : s;
 }
 
 // Copies the file's variables into the model's layers; checks everything first so that a mismatch leaves the
 // model as it was.
 void assign_layer_weights(Model& model, const io::KerasWeights& w, const std::string& where) {
-  auto paths = keras_layer_paths(model);
+  auto groups = keras_weight_groups(model);
   std::vector<std::pair<Tensor, Tensor>> copies;
   std::map<std::string, bool> expected{{"", true}, {"optimizer", true}};
-  for (const auto& [layer, path] : paths) {
+  for (const auto& [layer, path, ws] : groups) {
     expected[path] = true;
-    const auto& ws = layer->weights();
     auto it = w.objects.find(path);
     if (it == w.objects.end()) {
       if (ws.empty()) continue;  // Keras writes empty groups for weightless layers; their absence is harmless
@@ -140,15 +168,15 @@ void assign_layer_weights(Model& model, const io::KerasWeights& w, const std::st
                     layer->name() + "' (" + layer->type() + ") has " + std::to_string(ws.size()) + " (" +
                     shapes_str(ws) + ")");
     for (size_t i = 0; i < ws.size(); ++i) {
-      if (values[i].shape() != ws[i].value.shape())
+      if (values[i].shape() != ws[i]->value.shape())
         throw IOError(where + ": '" + path + "/vars/" + std::to_string(i) + "' has shape " + values[i].shape().str() +
-                      " but layer '" + layer->name() + "' expects " + ws[i].name + " of shape " +
-                      ws[i].value.shape().str());
-      if (values[i].dtype() != ws[i].value.dtype())
+                      " but layer '" + layer->name() + "' expects " + ws[i]->name + " of shape " +
+                      ws[i]->value.shape().str());
+      if (values[i].dtype() != ws[i]->value.dtype())
         throw IOError(where + ": '" + path + "/vars/" + std::to_string(i) + "' is " + dtype_name(values[i].dtype()) +
-                      " but layer '" + layer->name() + "' expects " + ws[i].name + " as " +
-                      dtype_name(ws[i].value.dtype()));
-      copies.emplace_back(ws[i].value, values[i]);
+                      " but layer '" + layer->name() + "' expects " + ws[i]->name + " as " +
+                      dtype_name(ws[i]->value.dtype()));
+      copies.emplace_back(ws[i]->value, values[i]);
     }
   }
   for (const auto& [path, vars] : w.objects)
@@ -194,11 +222,11 @@ void save_model(const Model& model, const std::string& path, SaveOptions opts) {
   a.config = serialize_model(model);
   if (opts.include_optimizer && model.compiled()) a.config["compile_config"] = compile_config(model);
   a.weights.objects[""] = {model.name(), {}};
-  for (const auto& [layer, p] : keras_layer_paths(model)) {
+  for (const auto& [layer, p, ws] : keras_weight_groups(model)) {
     NABLA_CHECK(layer->built(), "save_model: layer '", layer->name(), "' (", layer->type(), ") of model '",
                 model.name(), "' is not built; call the model on data or give it an input shape first");
     io::KerasVars v{layer->name(), {}};
-    for (const auto& w : layer->weights()) v.values.push_back(w.value.detach().contiguous());
+    for (const auto* w : ws) v.values.push_back(w->value.detach().contiguous());
     a.weights.objects[p] = std::move(v);
   }
   if (opts.include_optimizer && model.compiled()) {
@@ -252,11 +280,11 @@ void Model::save(const std::string& path) const { save_model(*this, path); }
 void save_weights_h5(const Model& model, const std::string& path) {
   io::KerasWeights w;
   w.objects[""] = {model.name(), {}};
-  for (const auto& [layer, p] : keras_layer_paths(model)) {
+  for (const auto& [layer, p, ws] : keras_weight_groups(model)) {
     NABLA_CHECK(layer->built(), "save_weights: layer '", layer->name(), "' (", layer->type(), ") of model '",
                 model.name(), "' is not built; call the model on data or give it an input shape first");
     io::KerasVars v{layer->name(), {}};
-    for (const auto& wt : layer->weights()) v.values.push_back(wt.value.detach().contiguous());
+    for (const auto* wt : ws) v.values.push_back(wt->value.detach().contiguous());
     w.objects[p] = std::move(v);
   }
   if (model.compiled()) {

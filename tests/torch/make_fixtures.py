@@ -18,6 +18,8 @@ import os
 import sys
 import zlib
 
+import attention_cases  # LayerNormalization and MultiHeadAttention (its own file: parallel work)
+
 torch = None  # imported in main(), so that a missing PyTorch is reported through the fixture file
 F = None
 
@@ -404,7 +406,7 @@ def main():
     torch, F = torch_module, functional
     torch.set_num_threads(1)  # deterministic reductions, and the machine is shared
     cases = {}
-    for fn in CORE_CASES + CONV_BN_CASES:
+    for fn in CORE_CASES + CONV_BN_CASES + attention_cases.CASES:
         # Seeded by name, so adding a case leaves the others' inputs unchanged.
         g = torch.Generator().manual_seed(zlib.crc32(fn.__name__.encode()))
         cases[fn.__name__] = {k: encode(v) for k, v in fn(g).items()}
