@@ -1,6 +1,5 @@
 #include "nabla/io/model_file.h"
 
-#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -13,6 +12,7 @@
 #include "nabla/io/onnx_import.h"
 #include "nabla/io/keras_legacy_model.h"
 #include "nabla/io/tfjs_model.h"
+#include "nabla/nn/weight_groups.h"
 #include "nabla/train/functional.h"
 #include "nabla/train/model_config.h"
 #include "nabla/train/sequential.h"
@@ -50,30 +50,27 @@ std::vector<std::pair<nn::LayerPtr, std::string>> keras_layer_paths(const Model&
   return r;
 }
 
-// The weight groups of the file: each layer's path with its own weights, and one path per sublayer of Keras's
-// for weights named "<sublayer>/<name>" (MultiHeadAttention's "query_dense/kernel" lives at
-// "layers/multi_head_attention/query_dense/vars/0", as Keras's attribute walk names it).
-struct LayerVars {
+// The layers' weights by Keras object path: a layer's own under its path, those a sub-object holds (a recurrent
+// layer's cell, Bidirectional's forward_layer/cell, TimeDistributed's layer; nn::Weight::group) below it.
+struct WeightGroup {
   nn::LayerPtr layer;
-  std::string path;
+  std::string path, vars_name;
   std::vector<const nn::Weight*> weights;
 };
-std::vector<LayerVars> keras_weight_groups(const Model& model) {
-  std::vector<LayerVars> r;
-  for (const auto& [layer, path] : keras_layer_paths(model)) {
-    r.push_back({layer, path, {}});
-    const size_t own = r.size() - 1;
-    for (const nn::Weight& w : layer->weights()) {
-      const size_t slash = w.name.rfind('/');
-      if (slash == std::string::npos) {
-        r[own].weights.push_back(&w);
-        continue;
-      }
-      const std::string sub = path + "/" + w.name.substr(0, slash);
-      auto it = std::find_if(r.begin() + long(own), r.end(), [&](const LayerVars& g) { return g.path == sub; });
-      if (it == r.end()) it = r.insert(r.end(), LayerVars{layer, sub, {}});
-      it->weights.push_back(&w);
+std::vector<WeightGroup> keras_weight_groups(const Model& model) {
+  std::vector<WeightGroup> r;
+  for (const auto& [layer, p] : keras_layer_paths(model)) {
+    std::vector<std::string> order{""};
+    std::map<std::string, std::vector<const nn::Weight*>> by;
+    const auto& ws = layer->weights();
+    for (size_t i = 0; i < ws.size(); ++i) {
+      const std::string g = nn::keras_weight_group(*layer, i);
+      if (!g.empty() && !by.count(g)) order.push_back(g);
+      by[g].push_back(&ws[i]);
     }
+    for (const std::string& g : order)
+      r.push_back({layer, g.empty() ? p : p + "/" + g, g.empty() ? layer->name() : g.substr(g.rfind('/') + 1),
+                   by[g]});
   }
   return r;
 }
@@ -151,10 +148,9 @@ std::string shapes_str(const std::vector<const nn::Weight*>& ws) {
 // Copies the file's variables into the model's layers; checks everything first so that a mismatch leaves the
 // model as it was.
 void assign_layer_weights(Model& model, const io::KerasWeights& w, const std::string& where) {
-  auto groups = keras_weight_groups(model);
   std::vector<std::pair<Tensor, Tensor>> copies;
   std::map<std::string, bool> expected{{"", true}, {"optimizer", true}};
-  for (const auto& [layer, path, ws] : groups) {
+  for (const auto& [layer, path, vars_name, ws] : keras_weight_groups(model)) {
     expected[path] = true;
     auto it = w.objects.find(path);
     if (it == w.objects.end()) {
@@ -222,10 +218,10 @@ void save_model(const Model& model, const std::string& path, SaveOptions opts) {
   a.config = serialize_model(model);
   if (opts.include_optimizer && model.compiled()) a.config["compile_config"] = compile_config(model);
   a.weights.objects[""] = {model.name(), {}};
-  for (const auto& [layer, p, ws] : keras_weight_groups(model)) {
+  for (const auto& [layer, p, vars_name, ws] : keras_weight_groups(model)) {
     NABLA_CHECK(layer->built(), "save_model: layer '", layer->name(), "' (", layer->type(), ") of model '",
                 model.name(), "' is not built; call the model on data or give it an input shape first");
-    io::KerasVars v{layer->name(), {}};
+    io::KerasVars v{vars_name, {}};
     for (const auto* w : ws) v.values.push_back(w->value.detach().contiguous());
     a.weights.objects[p] = std::move(v);
   }
@@ -280,10 +276,10 @@ void Model::save(const std::string& path) const { save_model(*this, path); }
 void save_weights_h5(const Model& model, const std::string& path) {
   io::KerasWeights w;
   w.objects[""] = {model.name(), {}};
-  for (const auto& [layer, p, ws] : keras_weight_groups(model)) {
+  for (const auto& [layer, p, vars_name, ws] : keras_weight_groups(model)) {
     NABLA_CHECK(layer->built(), "save_weights: layer '", layer->name(), "' (", layer->type(), ") of model '",
                 model.name(), "' is not built; call the model on data or give it an input shape first");
-    io::KerasVars v{layer->name(), {}};
+    io::KerasVars v{vars_name, {}};
     for (const auto* wt : ws) v.values.push_back(wt->value.detach().contiguous());
     w.objects[p] = std::move(v);
   }

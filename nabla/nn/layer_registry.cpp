@@ -17,8 +17,8 @@
 #include "nabla/nn/global_average_pooling1d.h"
 #include "nabla/nn/global_average_pooling2d.h"
 #include "nabla/nn/input_layer.h"
-#include "nabla/nn/layer_normalization.h"
 #include "nabla/nn/masking.h"
+#include "nabla/nn/layer_normalization.h"
 #include "nabla/nn/max_pooling2d.h"
 #include "nabla/nn/multi_head_attention.h"
 #include "nabla/nn/permute.h"
@@ -44,6 +44,12 @@ void add_builtin(LayerRegistry& r, const std::string& name) {
 LayerRegistry& registry() {
   static LayerRegistry* r = [] {
     auto* reg = new LayerRegistry("layer");
+    // keras_hub's layers, under keras_hub's registered names (written with them, as keras_hub saves them).
+    reg->add("keras_hub>PositionEmbedding", [](const json& c) -> LayerPtr { return PositionEmbedding::from_config(c); },
+             std::type_index(typeid(PositionEmbedding)));
+    reg->add("keras_hub>SinePositionEncoding",
+             [](const json& c) -> LayerPtr { return SinePositionEncoding::from_config(c); },
+             std::type_index(typeid(SinePositionEncoding)));
     add_builtin<Activation>(*reg, "Activation");
     add_builtin<Add>(*reg, "Add");
     add_builtin<Attention>(*reg, "Attention");
@@ -69,12 +75,6 @@ LayerRegistry& registry() {
     add_builtin<MultiHeadAttention>(*reg, "MultiHeadAttention");
     add_builtin<Permute>(*reg, "Permute");
     add_builtin<Reshape>(*reg, "Reshape");
-    // keras_hub's layers, under keras_hub's registered names (written with them, as keras_hub saves them).
-    reg->add("keras_hub>PositionEmbedding", [](const json& c) -> LayerPtr { return PositionEmbedding::from_config(c); },
-             std::type_index(typeid(PositionEmbedding)));
-    reg->add("keras_hub>SinePositionEncoding",
-             [](const json& c) -> LayerPtr { return SinePositionEncoding::from_config(c); },
-             std::type_index(typeid(SinePositionEncoding)));
     return reg;
   }();
   return *r;
