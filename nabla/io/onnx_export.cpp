@@ -518,6 +518,27 @@ Val Exporter::emit(const nn::Layer& l, const std::vector<Val>& in, const Shape& 
   if (t == "Conv2D") return conv2d(l, c, one(), out_shape);
   if (t == "MaxPooling2D" || t == "AveragePooling2D") return pool2d(l, c, one(), out_shape);
   if (t == "BatchNormalization") return batch_norm(l, c, one(), out_shape);
+  if (t == "LayerNormalization") {
+    // ONNX's LayerNormalization (opset 17) normalizes the axes from `axis` to the last, as nabla's layer (trailing
+    // axes only); Scale and B are required, so ones / zeros stand in for gamma / beta when scale / center are off.
+    NABLA_CHECK_VALUE(opset_ >= 17, layer_who(l), ": LayerNormalization needs ONNX opset 17 or later, got ",
+                      opset_);
+    Val x = to_keras(one());
+    const json axis = c.at("axis");
+    const int64_t k = axis.is_array() ? int64_t(axis.size()) : 1;
+    std::vector<int64_t> dims(out_shape.end() - k, out_shape.end());
+    int64_t n = 1;
+    for (int64_t d : dims) n *= d;
+    auto param = [&](const char* w, float dflt) {
+      return weight(l, w, [&] {
+        return std::make_pair(l.has_weight(w) ? floats(l.weight(w)) : std::vector<float>(size_t(n), dflt), dims);
+      });
+    };
+    onnx::NodeProto* ln = node("LayerNormalization", {x.name, param("gamma", 1), param("beta", 0)}, l.name());
+    attr_i(ln, "axis", -k);
+    attr_f(ln, "epsilon", c.value("epsilon", 1e-3));
+    return {out(ln), out_shape, Layout::keras, {}};
+  }
   if (t == "Add" || t == "Concatenate") return merge(l, c, in, out_shape);
   if (t == "GlobalAveragePooling2D") {
     Val x = one();

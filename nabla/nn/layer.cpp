@@ -3,6 +3,7 @@
 #include <cctype>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 
 #include "nabla/autograd/grad_mode.h"
 #include "nabla/autograd/node.h"
@@ -63,7 +64,7 @@ Tensor Layer::operator()(const Tensor& x, bool training) { return (*this)(std::v
 Tensor Layer::operator()(const std::vector<Tensor>& xs, bool training) { return call_with_mask(xs, {}, training).first; }
 
 std::pair<Tensor, Tensor> Layer::call_with_mask(const std::vector<Tensor>& xs, const std::vector<Tensor>& masks,
-                                                bool training) {
+                                                bool training, const nlohmann::json* kwargs) {
   std::vector<Shape> shapes;
   for (const Tensor& x : xs) {
     Shape s = x.shape();
@@ -75,7 +76,12 @@ std::pair<Tensor, Tensor> Layer::call_with_mask(const std::vector<Tensor>& xs, c
   NABLA_CHECK(masks.empty() || masks.size() == xs.size(), "layer '", name_, "' (", type_, "): ", masks.size(),
               " masks for ", xs.size(), " inputs");
   const bool masked = xs.size() == 1 && masks.size() == 1 && masks[0].defined();
-  Tensor y = masked ? call_masked(xs[0], masks[0], training) : call(xs, training);
+  bool any_mask = false;
+  for (const Tensor& m : masks) any_mask = any_mask || m.defined();
+  Tensor y = kwargs && !kwargs->empty() ? call_with_kwargs(xs, masks, *kwargs, training)
+             : masked                   ? call_masked(xs[0], masks[0], training)
+             : any_mask && xs.size() > 1 ? call_masked_inputs(xs, masks, training)
+                                        : call(xs, training);
   Tensor m;
   if (supports_masking_) {
     NoGradGuard ng;
@@ -83,6 +89,14 @@ std::pair<Tensor, Tensor> Layer::call_with_mask(const std::vector<Tensor>& xs, c
   }
   return {y, m};
 }
+
+Tensor Layer::call_with_kwargs(const std::vector<Tensor>&, const std::vector<Tensor>&, const nlohmann::json& kwargs,
+                               bool) {
+  throw ValueError(detail::concat("layer '", name_, "' (", type_, ") takes no keyword call arguments, got ",
+                                  kwargs.dump()));
+}
+
+nlohmann::json Layer::build_config() const { return nullptr; }
 
 Tensor Layer::compute_mask(const std::vector<Tensor>&, const std::vector<Tensor>& masks) const {
   Tensor r;

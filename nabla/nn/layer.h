@@ -87,10 +87,26 @@ class Layer : public std::enable_shared_from_this<Layer> {
   // The computation when the single input carries a mask. Default: the mask does not change it (Dense,
   // activations, Dropout); GlobalAveragePooling1D and BatchNormalization override it.
   virtual Tensor call_masked(const Tensor& x, const Tensor& /*mask*/, bool training) { return call(x, training); }
+  // The computation for several inputs when some carry a mask (MultiHeadAttention's query/value/key masks).
+  // Default: the masks do not change it (Add, Concatenate).
+  virtual Tensor call_masked_inputs(const std::vector<Tensor>& xs, const std::vector<Tensor>& /*masks*/,
+                                    bool training) {
+    return call(xs, training);
+  }
+  // Keras's keyword call arguments that a functional graph records per node (inbound_nodes' "kwargs", e.g.
+  // MultiHeadAttention's {"use_causal_mask": true}), with the inputs' masks. Default: refuses any keyword.
+  virtual Tensor call_with_kwargs(const std::vector<Tensor>& xs, const std::vector<Tensor>& masks,
+                                  const nlohmann::json& kwargs, bool training);
+  // Whether Keras calls the layer with its inputs as separate arguments, layer(query, value), rather than one
+  // list, layer([a, b]) (merge layers): how a functional config writes the node's "args".
+  virtual bool positional_inputs() const { return false; }
+  // Keras's build_config for a built layer; default (null): {"input_shape": the built input shape(s)}.
+  // MultiHeadAttention writes {"shapes_dict": {"query_shape", "value_shape", "key_shape"}} as Keras does.
+  virtual nlohmann::json build_config() const;
   // Runs the layer like operator() with the inputs' masks (empty or undefined: none); returns the output and
-  // its mask (undefined when the layer produces none or drops the mask).
+  // its mask (undefined when the layer produces none or drops the mask). kwargs: see call_with_kwargs.
   std::pair<Tensor, Tensor> call_with_mask(const std::vector<Tensor>& xs, const std::vector<Tensor>& masks,
-                                           bool training);
+                                           bool training, const nlohmann::json* kwargs = nullptr);
 
  protected:
   // Creates, initializes and records a weight; returns a handle to it (it shares storage with the weight).

@@ -4,6 +4,7 @@
 
 #include "nabla/nn/activation.h"
 #include "nabla/nn/add.h"
+#include "nabla/nn/attention.h"
 #include "nabla/nn/advanced_activations.h"
 #include "nabla/nn/average_pooling2d.h"
 #include "nabla/nn/batch_normalization.h"
@@ -20,8 +21,11 @@
 #include "nabla/nn/input_layer.h"
 #include "nabla/nn/lstm.h"
 #include "nabla/nn/masking.h"
+#include "nabla/nn/layer_normalization.h"
 #include "nabla/nn/max_pooling2d.h"
+#include "nabla/nn/multi_head_attention.h"
 #include "nabla/nn/permute.h"
+#include "nabla/nn/position_embedding.h"
 #include "nabla/nn/reshape.h"
 #include "nabla/nn/simple_rnn.h"
 #include "nabla/nn/time_distributed.h"
@@ -45,8 +49,15 @@ void add_builtin(LayerRegistry& r, const std::string& name) {
 LayerRegistry& registry() {
   static LayerRegistry* r = [] {
     auto* reg = new LayerRegistry("layer");
+    // keras_hub's layers, under keras_hub's registered names (written with them, as keras_hub saves them).
+    reg->add("keras_hub>PositionEmbedding", [](const json& c) -> LayerPtr { return PositionEmbedding::from_config(c); },
+             std::type_index(typeid(PositionEmbedding)));
+    reg->add("keras_hub>SinePositionEncoding",
+             [](const json& c) -> LayerPtr { return SinePositionEncoding::from_config(c); },
+             std::type_index(typeid(SinePositionEncoding)));
     add_builtin<Activation>(*reg, "Activation");
     add_builtin<Add>(*reg, "Add");
+    add_builtin<Attention>(*reg, "Attention");
     add_builtin<AveragePooling2D>(*reg, "AveragePooling2D");
     add_builtin<BatchNormalization>(*reg, "BatchNormalization");
     add_builtin<Concatenate>(*reg, "Concatenate");
@@ -63,8 +74,10 @@ LayerRegistry& registry() {
     add_builtin<GlobalAveragePooling2D>(*reg, "GlobalAveragePooling2D");
     add_builtin<GlobalMaxPooling1D>(*reg, "GlobalMaxPooling1D");
     add_builtin<InputLayer>(*reg, "InputLayer");
+    add_builtin<LayerNormalization>(*reg, "LayerNormalization");
     add_builtin<Masking>(*reg, "Masking");
     add_builtin<MaxPooling2D>(*reg, "MaxPooling2D");
+    add_builtin<MultiHeadAttention>(*reg, "MultiHeadAttention");
     add_builtin<Permute>(*reg, "Permute");
     add_builtin<Reshape>(*reg, "Reshape");
     add_builtin<SimpleRNN>(*reg, "SimpleRNN");  // recurrent layers (nn/recurrent_layer.h)
@@ -95,7 +108,9 @@ json serialize_layer(const Layer& layer) {
   json j = reg.empty() ? saving::serialize_object("keras.layers", layer.type(), layer.get_config())
                        : saving::serialize_object("", saving::class_name_of_registered(reg), layer.get_config(), reg);
   // Keras writes no build_config for an InputLayer (it is built by construction).
-  if (layer.built() && layer.type() != "InputLayer") {
+  if (json own = layer.built() ? layer.build_config() : json(); !own.is_null()) {
+    j["build_config"] = own;
+  } else if (layer.built() && layer.type() != "InputLayer") {
     const auto& shapes = layer.built_input_shapes();
     json in;
     if (shapes.size() == 1) {

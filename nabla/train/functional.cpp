@@ -1,6 +1,7 @@
 #include "nabla/train/functional.h"
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <tuple>
 
 #include "nabla/autograd/node.h"
@@ -39,6 +40,15 @@ KerasTensor apply_layer(const nn::LayerPtr& layer, const std::vector<KerasTensor
   layer->ensure_built(shapes);
   node->shape = layer->compute_output_shape(shapes);
   return KerasTensor(node);
+}
+
+KerasTensor apply_layer(const nn::LayerPtr& layer, const std::vector<KerasTensor>& xs, const nlohmann::json& kwargs) {
+  if (!(kwargs.is_object()))
+    throw ValueError(detail::concat("apply: keyword arguments of layer '", layer ? layer->name() : "", "' must be an "
+                                    "object ({\"use_causal_mask\": true}), got ", kwargs.dump()));
+  KerasTensor t = apply_layer(layer, xs);
+  if (!kwargs.empty()) t.node()->kwargs = std::make_shared<const nlohmann::json>(kwargs);
+  return t;
 }
 
 Functional::Functional(std::vector<KerasTensor> inputs, std::vector<KerasTensor> outputs, std::string name)
@@ -140,7 +150,7 @@ std::vector<Tensor> Functional::call_with_masks(const std::vector<Tensor>& input
       args.push_back(vals[a]);
       arg_masks.push_back(masks[a]);
     }
-    std::tie(vals[n], masks[n]) = nodes_[n]->layer->call_with_mask(args, arg_masks, training);
+    std::tie(vals[n], masks[n]) = nodes_[n]->layer->call_with_mask(args, arg_masks, training, nodes_[n]->kwargs.get());
   }
   std::vector<Tensor> outs;
   output_masks.clear();

@@ -22,6 +22,8 @@ struct Node {
   nn::LayerPtr layer;
   std::vector<std::shared_ptr<Node>> inputs;
   Shape shape;  // output shape, batch axis -1
+  // Keras's keyword call arguments of this application ({"use_causal_mask": true}); null when none.
+  std::shared_ptr<const nlohmann::json> kwargs;
 };
 }  // namespace functional
 
@@ -46,6 +48,9 @@ KerasTensor Input(const std::vector<int64_t>& shape, const std::string& name = "
 // std::shared_ptr argument, argument-dependent lookup would pick std::apply instead.)
 KerasTensor apply_layer(const nn::LayerPtr& layer, const KerasTensor& x);
 KerasTensor apply_layer(const nn::LayerPtr& layer, const std::vector<KerasTensor>& xs);
+// With Keras's keyword call arguments, recorded in the graph and its config, e.g. self-attention with a causal
+// mask: apply_layer(mha, {x, x}, {{"use_causal_mask", true}}).
+KerasTensor apply_layer(const nn::LayerPtr& layer, const std::vector<KerasTensor>& xs, const nlohmann::json& kwargs);
 
 class Functional : public Model {
  public:

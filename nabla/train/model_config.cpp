@@ -92,7 +92,9 @@ json Functional::get_config() const {
       if (n->inputs.empty()) continue;  // an Input
       json args = json::array();
       for (const auto& in : n->inputs) args.push_back(keras_tensor(in->shape, in->layer->name(), node_index.at(in.get())));
-      inbound.push_back({{"args", n->inputs.size() == 1 ? args : json::array({args})}, {"kwargs", json::object()}});
+      const bool one_list = n->inputs.size() > 1 && !l->positional_inputs();  // merge layers take a list
+      inbound.push_back({{"args", one_list ? json::array({args}) : args},
+                         {"kwargs", n->kwargs ? *n->kwargs : json::object()}});
     }
     entry["inbound_nodes"] = inbound;
     layers.push_back(entry);
@@ -121,7 +123,8 @@ std::shared_ptr<Functional> Functional::from_config(const json& c) {
   // so those entries are skipped (and the kwargs ignored). Any other use of such an operation is refused below.
   std::map<std::string, std::string> mask_ops;  // name -> class name
   for (const json& entry : c["layers"]) {
-    if (entry.is_object() && entry.value("module", "").rfind("keras.src.ops", 0) == 0 && entry.contains("name") &&
+    if (entry.is_object() && entry.contains("module") && entry["module"].is_string() &&
+        entry["module"].get<std::string>().rfind("keras.src.ops", 0) == 0 && entry.contains("name") &&
         entry["name"].is_string()) {
       mask_ops[entry["name"].get<std::string>()] = entry.value("class_name", "?");
       continue;
@@ -144,9 +147,11 @@ std::shared_ptr<Functional> Functional::from_config(const json& c) {
   // The tensors a node's args refer to ({"class_name": "__keras_tensor__", "config": {"keras_history": ...}}).
   auto refs = [&](const json& node) {
     std::vector<std::pair<std::string, size_t>> r;
-    NABLA_CHECK(node.is_object() && node.contains("args") && node["args"].is_array() && node["args"].size() == 1, who,
-                ": an inbound node must have one argument (a tensor or a list of tensors), got ", node.dump());
-    const json& a = node["args"][0];
+    NABLA_CHECK(node.is_object() && node.contains("args") && node["args"].is_array() && !node["args"].empty(), who,
+                ": an inbound node must have arguments (a tensor, a list of tensors, or several tensors), got ",
+                node.dump());
+    // Several positional tensors (MultiHeadAttention(query, value, key)) are read as one list of inputs.
+    const json& a = node["args"].size() == 1 ? node["args"][0] : node["args"];
     auto one = [&](const json& t) {
       NABLA_CHECK(t.is_object() && t.contains("config") && t["config"].contains("keras_history") &&
                       t["config"]["keras_history"].is_array() && t["config"]["keras_history"].size() == 3,
@@ -162,7 +167,24 @@ std::shared_ptr<Functional> Functional::from_config(const json& c) {
       for (const json& t : a) one(t);
     else
       one(a);
+    // A tensor passed by keyword (MultiHeadAttention's key=) follows the positional ones.
+    if (node.contains("kwargs") && node["kwargs"].is_object() && node["kwargs"].contains("key") &&
+        node["kwargs"]["key"].is_object())
+      one(node["kwargs"]["key"]);
     return r;
+  };
+  // The keyword arguments a node passes on to its layer: Keras's traced mask tensors ("mask", computed again by
+  // nabla's layers), "training" and tensors taken as inputs above are left out.
+  auto call_kwargs = [&](const json& node) {
+    json kw = json::object();
+    if (!node.contains("kwargs") || !node["kwargs"].is_object()) return kw;
+    for (auto it = node["kwargs"].begin(); it != node["kwargs"].end(); ++it) {
+      if (it.key() == "mask" || it.key() == "training" || it.key() == "key" || it->is_null()) continue;
+      NABLA_CHECK(!(it->is_object() && it->value("class_name", "") == "__keras_tensor__"), who, ": keyword argument '",
+                  it.key(), "' of a node is a tensor; nabla's graphs take tensors only as inputs (", node.dump(), ")");
+      kw[it.key()] = *it;
+    }
+    return kw;
   };
   // Apply nodes as their inputs become available (Keras's order may list a layer before its inputs' layers).
   while (!pending.empty()) {
@@ -177,7 +199,9 @@ std::shared_ptr<Functional> Functional::from_config(const json& c) {
       }
       std::vector<KerasTensor> xs;
       for (const auto& k : r) xs.push_back(made.at(k));
-      made[{it->layer, it->index}] = apply_layer(by_name.at(it->layer), xs);
+      json kw = call_kwargs(it->node);
+      made[{it->layer, it->index}] = kw.empty() ? apply_layer(by_name.at(it->layer), xs)
+                                                : apply_layer(by_name.at(it->layer), xs, kw);
       it = pending.erase(it);
       progress = true;
     }

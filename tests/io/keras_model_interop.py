@@ -48,6 +48,8 @@ def nabla(*args):
 
 
 def data(name, rng):
+    if name == "attention":
+        return [rng.random((N, 6, 4), dtype=np.float32)], (np.arange(N) % 3).astype(np.int64)
     if name == "cnn":
         xs = [rng.random((N, 8, 8, 1), dtype=np.float32)]
     elif name == "two_input":
@@ -61,6 +63,12 @@ def data(name, rng):
 
 def keras_model(name):
     keras.utils.set_random_seed(3)
+    if name == "attention":  # MultiHeadAttention (causal: a node keyword argument) + LayerNormalization
+        x = keras.Input((6, 4), name="x")
+        a = keras.layers.MultiHeadAttention(2, 3)(x, x, use_causal_mask=True)
+        h = keras.layers.LayerNormalization()(keras.layers.Add()([x, a]))
+        out = keras.layers.Dense(3, activation="softmax")(keras.layers.GlobalAveragePooling1D()(h))
+        return keras.Model(x, out, name="attention")
     if name == "mlp":
         return keras.Sequential([keras.Input((6,)), keras.layers.Dense(16, activation="relu"),
                                  keras.layers.Dense(3, activation="softmax")], name="mlp")
@@ -138,6 +146,8 @@ def main():
     for name in ("mlp", "cnn", "two_input", "rnn"):
         nabla_to_keras(name, rng)
         keras_to_nabla(name, rng)
+    nabla_to_keras("attention", rng)  # MultiHeadAttention + LayerNormalization
+    keras_to_nabla("attention", rng)
     if failures:
         print(f"keras3 model interop: {len(failures)} checks failed", file=sys.stderr)
         sys.exit(1)

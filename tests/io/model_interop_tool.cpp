@@ -61,7 +61,13 @@ Data read_data(const std::string& path) {
 
 std::shared_ptr<Model> build(const std::string& name) {
   std::shared_ptr<Model> m;
-  if (name == "mlp") {
+  if (name == "attention") {  // causal self-attention (a node's keyword argument) and LayerNormalization
+    auto x = Input({6, 4}, "x");
+    auto a = apply_layer(layers::MultiHeadAttention(2, 3), {x, x}, {{"use_causal_mask", true}});
+    auto h = apply_layer(layers::LayerNormalization(), apply_layer(layers::Add(), {x, a}));
+    m = std::make_shared<Functional>(
+        x, apply_layer(layers::Dense(3, "softmax"), apply_layer(layers::GlobalAveragePooling1D(), h)), "attention");
+  } else if (name == "mlp") {
     m = std::make_shared<Sequential>(std::vector<nn::LayerPtr>{layers::Dense(16, "relu", {.input_shape = {6}}),
                                                                layers::Dense(3, "softmax")},
                                      "mlp");

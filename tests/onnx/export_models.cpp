@@ -328,6 +328,20 @@ TEST(Models, Embedding) {
   write_case("embedding", *embedding_model(), {"input_layer"}, {ids({7, 6}, 50)});
 }
 
+// LayerNormalization (opset 17's op) over the last axis and over two trailing axes, gamma/beta randomized, and
+// with scale and center off (ones and zeros stand in); a Dense on the sequence after it.
+TEST(Models, LayerNormalization) {
+  auto x = Input({4, 6}, "x");
+  auto a = apply_layer(named(layers::LayerNormalization({.epsilon = 1e-5}), "ln_last"), x);
+  auto b = apply_layer(named(layers::LayerNormalization({.axis = {-2, -1}}), "ln_two_axes"), a);
+  auto c = apply_layer(named(layers::LayerNormalization({.center = false, .scale = false}), "ln_plain"), b);
+  Functional m(x, apply_layer(named(layers::Dense(3), "y"), c), "layer_norm");
+  randomize(m, 31);
+  manual_seed(32);
+  write_case("layer_norm", m, {"x"}, {Tensor::uniform({5, 4, 6}, -3, 5)});
+  EXPECT_THROW(io::onnx_model_bytes(m, 16), ValueError);  // the op is opset 17's
+}
+
 // ---- the graph ----
 
 TEST(OnnxExport, NamesOpsetAndDynamicBatch) {

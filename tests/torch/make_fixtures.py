@@ -18,6 +18,8 @@ import os
 import sys
 import zlib
 
+import attention_cases  # LayerNormalization and MultiHeadAttention (its own file: parallel work)
+
 torch = None  # imported in main(), so that a missing PyTorch is reported through the fixture file
 F = None
 
@@ -479,6 +481,7 @@ def main():
         print("make_fixtures: " + msg, file=sys.stderr)
         return 0
     torch, F = torch_module, functional
+    CORE_CASES.extend(attention_cases.CASES)  # LayerNormalization, MultiHeadAttention
     torch.set_num_threads(1)  # deterministic reductions, and the machine is shared
     cases = {}
     for fn in CORE_CASES + CONV_BN_CASES + RNN_CASES:
