@@ -5,12 +5,13 @@
 # requests/s, p50/p99 latency and errors for each, then nabla's ratios to the peer (the issue's targets: >= 2x
 # the peer's throughput at 64 connections, a lower p99 at 1 connection).
 # Usage (repository root, after building nabla-serve): bench/serve_bench.sh
-# Needs wrk (Debian), node with .node/node_modules/onnxruntime-node, the venv's Python (Keras 3 + onnx).
+# Needs wrk (Debian), node with .node/node_modules/onnxruntime-node, the venv's Python (Keras 3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
 secs="${SERVE_BENCH_SECONDS:-30}"
 serve="${NABLA_SERVE:-$root/build/release/tools/nabla-serve}"
+convert="${NABLA_CONVERT:-$root/build/release/tools/nabla-convert}"
 conns=(${SERVE_BENCH_CONNECTIONS:-1 16 64})
 work="$(mktemp -d /tmp/nabla_serve_bench.XXXXXX)"
 pids=()
@@ -18,12 +19,15 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
 [[ -x "$serve" ]] || { echo "serve_bench: build nabla-serve first (cmake --build --preset release --target nabla-serve)"; exit 1; }
+[[ -x "$convert" ]] || { echo "serve_bench: build nabla-convert first (cmake --build --preset release --target nabla-convert)"; exit 1; }
 command -v wrk >/dev/null || { echo "serve_bench: wrk not found (apt-get install wrk)"; exit 1; }
 
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores," \
      "features: $(grep -o 'avx512[a-z]*\|avx2' /proc/cpuinfo | sort -u | xargs)"
-echo "writing the model (Keras 3, .venv) and its ONNX twin to $work"
+echo "writing the model (Keras 3, .venv) and its ONNX twin (nabla-convert) to $work"
 "$root/.venv/bin/python" bench/serve_make_model.py "$work"
+# The peer runs the graph nabla's own ONNX export writes from the same file (io/onnx_export.h).
+"$convert" "$work/models/mnist/1/model.keras" "$work/mnist_mlp.onnx" > /dev/null
 
 cat > "$work/batching.config" <<'CFG'
 max_batch_size { value: 64 }
@@ -97,8 +101,9 @@ def ms(v):
 def parse(name, c):
     t = open(f"{work}/{name}_{c}.txt").read()
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
-    p50 = ms(re.search(r"50%\s+(\S+)", t).group(1))
-    p99 = ms(re.search(r"99%\s+(\S+)", t).group(1))
+    # The latency distribution's own lines: "Req/Sec ... 72.50%" (a thread stat's share) ends in "50%" too.
+    p50 = ms(re.search(r"^\s+50%\s+(\S+)", t, re.M).group(1))
+    p99 = ms(re.search(r"^\s+99%\s+(\S+)", t, re.M).group(1))
     errs = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", t))
     m = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
     errs += int(m.group(1)) if m else 0

@@ -18,8 +18,9 @@ async function main() {
         const data = new Float32Array(n * 784);
         let k = 0;
         for (const image of instances) for (const row of image) for (const v of row) data[k++] = v;
-        const out = await session.run({ input_layer: new ort.Tensor("float32", data, [n, 28, 28]) });
-        const y = out.output_0.data;
+        // The graph's own names (nabla's export keeps the Keras model's input and output layer names).
+        const out = await session.run({ [session.inputNames[0]]: new ort.Tensor("float32", data, [n, 28, 28]) });
+        const y = out[session.outputNames[0]].data;
         const predictions = [];
         for (let i = 0; i < n; i++) predictions.push(Array.from(y.subarray(i * 10, i * 10 + 10)));
         const body = JSON.stringify({ predictions });

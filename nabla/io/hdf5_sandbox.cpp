@@ -1,12 +1,15 @@
 #include "nabla/io/hdf5_sandbox.h"
 
 #include <fcntl.h>
+#include <spawn.h>
+#include <sys/mman.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <chrono>
 #include <cstring>
 #include <optional>
@@ -85,48 +88,84 @@ bool write_all(int fd, const void* p, size_t n) {
 }
 
 // The child: copy, send [status byte][8-byte length][bytes] (status 0: the image, 1: an error message), exit.
-[[noreturn]] void child_main(std::string_view image, const std::string& origin, int out) {
-  // A crash here must stay here: no sanitizer or fuzzer death hooks inherited from the parent (they would report
-  // the parent's input as the crash), default signal dispositions, sanitizer reports to /dev/null.
+// The sanitizer's work, in whichever process runs it: status 0 and the clean image, or 1 and the error message.
+std::pair<char, std::string> sanitize_here(std::string_view image, const std::string& origin) {
+  try {
+    File src = File::open_trusted_image(image, origin);
+    File dst = File::create(origin);
+    copy_group(src.root(), dst.root(), origin, 0);
+    return {0, dst.image()};
+  } catch (const std::exception& e) {
+    return {1, e.what()};
+  } catch (...) {
+    return {1, origin + ": cannot read this HDF5 file"};
+  }
+}
+
+[[noreturn]] void answer_and_exit(std::string_view image, const std::string& origin, int out) {
 #ifdef NABLA_SANITIZER_RUNTIME
   __sanitizer_set_death_callback(nullptr);
 #endif
   for (int sig : {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGALRM, SIGINT, SIGTERM}) signal(sig, SIG_DFL);
   if (int devnull = open("/dev/null", O_WRONLY); devnull >= 0) dup2(devnull, STDERR_FILENO);
-  char status = 0;
-  std::string payload;
-  try {
-    File src = File::open_trusted_image(image, origin);
-    File dst = File::create(origin);
-    copy_group(src.root(), dst.root(), origin, 0);
-    payload = dst.image();
-  } catch (const std::exception& e) {
-    status = 1;
-    payload = e.what();
-  } catch (...) {
-    status = 1;
-    payload = origin + ": cannot read this HDF5 file";
-  }
+  const auto [status, payload] = sanitize_here(image, origin);
   const uint64_t n = payload.size();
   const bool ok = write_all(out, &status, 1) && write_all(out, &n, 8) && write_all(out, payload.data(), n);
   _exit(ok ? 0 : 3);  // no atexit handlers, no leak checks: what libhdf5 leaked dies with the process
+}
+
+// The helper program (tools/nabla-hdf5-sanitize), found by NABLA_HDF5_SANITIZER, else beside the build tree's
+// or the installed library; "" when there is none (then the child is a fork of this process).
+std::string sanitizer_program() {
+  if (const char* e = std::getenv("NABLA_HDF5_SANITIZER")) return e;
+#if defined(NABLA_HDF5_SANITIZER_BUILD_PATH) && defined(NABLA_HDF5_SANITIZER_INSTALL_PATH)
+  for (const char* p : {NABLA_HDF5_SANITIZER_BUILD_PATH, NABLA_HDF5_SANITIZER_INSTALL_PATH})
+    if (access(p, X_OK) == 0) return p;
+#endif
+  return "";
+}
+
+// Starts the child: the helper program when there is one (a fresh process: a fork of a multi-threaded process
+// may inherit a lock another thread held, e.g. GCC 12's ASan allocator's, and hang), else a fork. Returns its pid.
+pid_t start_child(std::string_view image, const std::string& origin, int out_w) {
+  const std::string program = sanitizer_program();
+  if (program.empty()) {
+    pid_t pid = fork();
+    if (pid == 0) answer_and_exit(image, origin, out_w);
+    return pid;
+  }
+  int in = memfd_create("nabla-hdf5-image", MFD_CLOEXEC);
+  if (in < 0) return -1;
+  if (!write_all(in, image.data(), image.size()) || lseek(in, 0, SEEK_SET) != 0) {
+    close(in);
+    return -1;
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, in, STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&fa, out_w, STDOUT_FILENO);
+  posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  std::string arg0 = program, arg1 = origin;
+  char* argv[] = {arg0.data(), arg1.data(), nullptr};
+  pid_t pid = -1;
+  if (posix_spawn(&pid, program.c_str(), &fa, nullptr, argv, environ) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&fa);
+  close(in);
+  return pid;
 }
 
 }  // namespace
 
 std::string sanitized_image(std::string_view image, const std::string& origin) {
   int fds[2];
-  if (pipe(fds) != 0) throw IOError(origin + ": cannot create a pipe to read the HDF5 file in a child process");
-  pid_t pid = fork();
+  if (pipe2(fds, O_CLOEXEC) != 0)
+    throw IOError(origin + ": cannot create a pipe to read the HDF5 file in a child process");
+  const pid_t pid = start_child(image, origin, fds[1]);
+  close(fds[1]);
   if (pid < 0) {
-    close(fds[0]), close(fds[1]);
+    close(fds[0]);
     throw IOError(origin + ": cannot start a child process to read the HDF5 file");
   }
-  if (pid == 0) {
-    close(fds[0]);
-    child_main(image, origin, fds[1]);
-  }
-  close(fds[1]);
   // Reading a well-formed file takes a fraction of this; a corrupt one may send libhdf5 into a loop.
   const auto limit = std::chrono::seconds(30) + std::chrono::milliseconds(image.size() / 10000);
   const auto deadline = std::chrono::steady_clock::now() + limit;
@@ -169,6 +208,20 @@ std::string sanitized_image(std::string_view image, const std::string& origin) {
                                  WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1, ")"));
   if (got[0] != 0) throw IOError(got.substr(9));
   return got.substr(9);
+}
+
+int sanitizer_main(int argc, char** argv) {
+  const std::string origin = argc > 1 ? argv[1] : "<stdin>";
+  std::string image;
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return 2;
+    if (n == 0) break;
+    image.append(buf, size_t(n));
+  }
+  answer_and_exit(image, origin, STDOUT_FILENO);
 }
 
 }  // namespace nabla::io::h5

@@ -13,6 +13,11 @@ namespace nabla::io::h5 {
 
 // The clean copy of an untrusted HDF5 image (see above). Throws IOError naming `origin` when the image is not
 // readable, when the child dies on it (the signal is named) or takes longer than the time limit.
+// The child is the helper program tools/nabla-hdf5-sanitize (a fresh process, found as NABLA_HDF5_SANITIZER, else
+// in the build tree or the installed libexec/nabla), or, without one, a fork of the caller.
 std::string sanitized_image(std::string_view image, const std::string& origin);
+
+// The helper program's main: reads an image on stdin (argv[1] names it in messages), answers on stdout, exits.
+int sanitizer_main(int argc, char** argv);
 
 }  // namespace nabla::io::h5

@@ -9,6 +9,7 @@
 namespace nabla::nn {
 
 Activation::Activation(std::string a) : Layer("Activation"), activation_(std::move(a)) {
+  supports_masking_ = true;  // passes the mask on unchanged, as Keras
   NABLA_CHECK(is_activation_name(activation_), "Activation: unknown activation '", activation_, "'");
 }
 

@@ -6,7 +6,7 @@ namespace nabla::nn {
 
 class Add : public Layer {
  public:
-  Add() : Layer("Add") {}
+  Add() : Layer("Add") { supports_masking_ = true; }  // the AND of the inputs' masks, as Keras
   using Layer::call;
   Tensor call(const std::vector<Tensor>& xs, bool training) override;
   Shape compute_output_shape(const std::vector<Shape>& in) const override;

@@ -10,7 +10,7 @@ namespace nabla::nn {
 // Elementwise layers: output shape = input shape.
 class ElementwiseActivation : public Layer {
  public:
-  using Layer::Layer;
+  explicit ElementwiseActivation(std::string type) : Layer(std::move(type)) { supports_masking_ = true; }
   using Layer::call;
   Shape compute_output_shape(const std::vector<Shape>& in) const override { return in.at(0); }
 };

@@ -2,7 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "nabla/autograd/grad_mode.h"
+#include "nabla/nn/masking.h"
 #include "nabla/nn/serialization.h"
+#include "nabla/ops/math.h"
+#include "nabla/ops/reduce.h"
+#include "nabla/ops/shape_ops.h"
 #include "nabla/ops/batch_norm.h"
 
 namespace nabla::nn {
@@ -13,6 +18,7 @@ BatchNormalization::BatchNormalization(BatchNormalizationOptions opts)
               opts_.momentum);
   NABLA_CHECK(opts_.epsilon > 0, "BatchNormalization: epsilon must be positive, got ", opts_.epsilon);
   declared_input_shape_ = opts_.input_shape;
+  supports_masking_ = true;
 }
 
 void BatchNormalization::build(const std::vector<Shape>& in) {
@@ -48,6 +54,36 @@ Tensor BatchNormalization::call(const Tensor& x, bool training) {
   // A frozen layer (trainable = false) runs in inference mode, as in Keras 2.x and later.
   return batch_norm(x, gamma(), beta(), moving_mean(), moving_variance(),
                     {training && trainable, opts_.momentum, opts_.epsilon});
+}
+
+// Keras 3's _moments with a mask: mean = sum(m x) / (sum(m) + 1e-7), variance = sum(m (x - mean)^2) / (sum(m) +
+// 1e-7) over every axis but the channels, m broadcast over the channels; composed of differentiable ops, so the
+// gradient flows through the masked statistics as in Keras.
+Tensor BatchNormalization::call_masked(const Tensor& x, const Tensor& mask, bool training) {
+  const std::string who = "layer '" + name() + "' (BatchNormalization)";
+  check_mask_shape(x, mask, who);
+  if (!(training && trainable)) return call(x, training);
+  int64_t c = moving_mean().size(0);
+  NABLA_CHECK_SHAPE(x.shape().back() == c, who, " expects inputs with last axis ", c, ", got shape ",
+                    x.shape().str());
+  std::vector<int> axes;
+  for (int d = 0; d + 1 < x.dim(); ++d) axes.push_back(d);
+  Tensor m = unsqueeze(mask_as(mask, x.dtype()), -1);  // [..., 1]
+  Tensor count = sum(m) + 1e-7;                          // the unmasked steps (the same for every channel)
+  Tensor mu = sum(x * m, axes) / count;                  // [C]
+  Tensor d = x - mu;
+  Tensor var = sum(square(d) * m, axes) / count;
+  {
+    NoGradGuard ng;
+    const double k = opts_.momentum;
+    Tensor mm = moving_mean(), mv = moving_variance();
+    mm.copy_((mm * k + mu.detach() * (1 - k)).to(mm.dtype()));
+    mv.copy_((mv * k + var.detach() * (1 - k)).to(mv.dtype()));
+  }
+  Tensor y = d / sqrt(var + opts_.epsilon);
+  if (opts_.scale) y = y * gamma();
+  if (opts_.center) y = y + beta();
+  return y;
 }
 
 nlohmann::json BatchNormalization::get_config() const {

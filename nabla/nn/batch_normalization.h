@@ -23,6 +23,9 @@ class BatchNormalization : public Layer {
   explicit BatchNormalization(BatchNormalizationOptions opts = {});
   using Layer::call;
   Tensor call(const Tensor& x, bool training) override;
+  // In training, the batch statistics (used to normalize and to update the moving ones) come from the unmasked
+  // steps only (Keras 3's masked moments); in inference the mask changes nothing.
+  Tensor call_masked(const Tensor& x, const Tensor& mask, bool training) override;
   void build(const std::vector<Shape>& in) override;
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
   nlohmann::json get_config() const override;

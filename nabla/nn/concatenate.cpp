@@ -2,12 +2,35 @@
 
 #include <nlohmann/json.hpp>
 
+#include "nabla/nn/masking.h"
 #include "nabla/nn/serialization.h"
+#include "nabla/ops/math.h"
 #include "nabla/ops/shape_ops.h"
 
 namespace nabla::nn {
 
-Concatenate::Concatenate(int axis) : Layer("Concatenate"), axis_(axis) {}
+Concatenate::Concatenate(int axis) : Layer("Concatenate"), axis_(axis) { supports_masking_ = true; }
+
+Tensor Concatenate::compute_mask(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks) const {
+  bool any = false;
+  for (const Tensor& m : masks) any = any || m.defined();
+  if (!any) return Tensor();
+  const int rank = inputs.at(0).dim();
+  const int axis = axis_ < 0 ? axis_ + rank : axis_;
+  std::vector<Tensor> ms;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    Shape s = inputs[i].shape();
+    s.erase(s.size() - 1);
+    ms.push_back(masks[i].defined() ? mask_as(masks[i], f32) : Tensor::ones(s, f32));
+    check_mask_shape(inputs[i], ms.back(), "layer '" + name() + "' (Concatenate)");
+  }
+  if (axis == rank - 1) {
+    Tensor r = ms[0];
+    for (size_t i = 1; i < ms.size(); ++i) r = maximum(r, ms[i]);  // OR
+    return mask_as(r, u8);
+  }
+  return mask_as(concat(ms, axis), u8);
+}
 
 Shape Concatenate::compute_output_shape(const std::vector<Shape>& in) const {
   NABLA_CHECK_SHAPE(in.size() >= 2, "layer '", name(), "' (Concatenate) needs at least 2 inputs, got ", in.size());

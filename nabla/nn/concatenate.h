@@ -10,6 +10,9 @@ class Concatenate : public Layer {
   using Layer::call;
   Tensor call(const std::vector<Tensor>& xs, bool training) override;
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
+  // Keras's Concatenate.compute_mask: an input without a mask counts as all-ones; along the last axis a step is
+  // kept when any input keeps it, along another axis the masks are concatenated.
+  Tensor compute_mask(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks) const override;
   nlohmann::json get_config() const override;
   static std::shared_ptr<Concatenate> from_config(const nlohmann::json& config);
 

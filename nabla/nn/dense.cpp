@@ -9,6 +9,7 @@
 namespace nabla::nn {
 
 Dense::Dense(int64_t units, DenseOptions opts) : Layer("Dense"), units_(units), opts_(std::move(opts)) {
+  supports_masking_ = true;  // passes the mask on unchanged, as Keras
   NABLA_CHECK(units > 0, "Dense: units must be positive, got ", units);
   NABLA_CHECK(is_activation_name(opts_.activation), "Dense: unknown activation '", opts_.activation, "'");
   declared_input_shape_ = opts_.input_shape;

@@ -8,6 +8,7 @@
 namespace nabla::nn {
 
 Dropout::Dropout(double rate, std::optional<uint64_t> seed) : Layer("Dropout"), rate_(rate) {
+  supports_masking_ = true;  // passes the mask on unchanged, as Keras
   NABLA_CHECK(rate >= 0 && rate < 1, "Dropout: rate must be in [0, 1), got ", rate);
   seed_ = seed;
   if (seed) gen_.emplace(*seed);

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "nabla/nn/masking.h"
 #include "nabla/nn/serialization.h"
 #include "nabla/ops/embedding.h"
 
@@ -12,6 +13,11 @@ Embedding::Embedding(int64_t input_dim, int64_t output_dim, EmbeddingOptions opt
   NABLA_CHECK(input_dim > 0 && output_dim > 0, "Embedding: input_dim and output_dim must be positive, got ",
               input_dim, " and ", output_dim);
   declared_input_shape_ = opts_.input_shape;
+  supports_masking_ = true;  // Keras: a layer overriding compute_mask supports masking
+}
+
+Tensor Embedding::compute_mask(const std::vector<Tensor>& inputs, const std::vector<Tensor>&) const {
+  return opts_.mask_zero ? not_equal_mask(inputs.at(0), 0.0) : Tensor();
 }
 
 void Embedding::build(const std::vector<Shape>&) {
@@ -44,7 +50,7 @@ nlohmann::json Embedding::get_config() const {
   c["embeddings_regularizer"] = serialize_regularizer(opts_.embeddings_regularizer);
   c["activity_regularizer"] = nullptr;
   c["embeddings_constraint"] = nullptr;
-  c["mask_zero"] = false;
+  c["mask_zero"] = opts_.mask_zero;
   c["quantization_config"] = nullptr;
   return c;
 }
@@ -53,9 +59,9 @@ std::shared_ptr<Embedding> Embedding::from_config(const nlohmann::json& c) {
   const std::string who = "Embedding config";
   for (const char* k : {"activity_regularizer", "embeddings_constraint", "quantization_config"})
     saving::require_null(c, k, who);
-  NABLA_CHECK(!saving::get_bool(c, "mask_zero", false, who), who, ": mask_zero is not supported");
   NABLA_CHECK(c.contains("input_dim") && c.contains("output_dim"), who, ": \"input_dim\" and \"output_dim\" are required");
   EmbeddingOptions o;
+  o.mask_zero = saving::get_bool(c, "mask_zero", false, who);
   if (c.contains("embeddings_initializer"))
     o.embeddings_initializer = deserialize_initializer(c["embeddings_initializer"]);
   if (c.contains("embeddings_regularizer"))

@@ -4,7 +4,10 @@
 #include <map>
 #include <mutex>
 
+#include "nabla/autograd/grad_mode.h"
 #include "nabla/autograd/node.h"
+#include "nabla/nn/masking.h"
+#include "nabla/ops/math.h"
 #include "nabla/nn/serialization.h"
 
 namespace nabla::nn {
@@ -57,7 +60,10 @@ void Layer::ensure_built(const std::vector<Shape>& shapes) {
 
 Tensor Layer::operator()(const Tensor& x, bool training) { return (*this)(std::vector<Tensor>{x}, training); }
 
-Tensor Layer::operator()(const std::vector<Tensor>& xs, bool training) {
+Tensor Layer::operator()(const std::vector<Tensor>& xs, bool training) { return call_with_mask(xs, {}, training).first; }
+
+std::pair<Tensor, Tensor> Layer::call_with_mask(const std::vector<Tensor>& xs, const std::vector<Tensor>& masks,
+                                                bool training) {
   std::vector<Shape> shapes;
   for (const Tensor& x : xs) {
     Shape s = x.shape();
@@ -66,7 +72,26 @@ Tensor Layer::operator()(const std::vector<Tensor>& xs, bool training) {
   }
   ensure_built(shapes);
   autograd::NameScope scope(name_);
-  return call(xs, training);
+  NABLA_CHECK(masks.empty() || masks.size() == xs.size(), "layer '", name_, "' (", type_, "): ", masks.size(),
+              " masks for ", xs.size(), " inputs");
+  const bool masked = xs.size() == 1 && masks.size() == 1 && masks[0].defined();
+  Tensor y = masked ? call_masked(xs[0], masks[0], training) : call(xs, training);
+  Tensor m;
+  if (supports_masking_) {
+    NoGradGuard ng;
+    m = compute_mask(xs, masks);
+  }
+  return {y, m};
+}
+
+Tensor Layer::compute_mask(const std::vector<Tensor>&, const std::vector<Tensor>& masks) const {
+  Tensor r;
+  for (const Tensor& m : masks) {
+    if (!m.defined()) continue;
+    Tensor b = mask_as(m, u8);
+    r = r.defined() ? mask_as(mul(mask_as(r, f32), mask_as(b, f32)), u8) : b;  // AND
+  }
+  return r;
 }
 
 Tensor Layer::add_weight(const std::string& name, const Shape& shape, const Initializer& init, bool trainable_w,

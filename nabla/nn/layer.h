@@ -5,6 +5,7 @@
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nabla/core/tensor.h"
@@ -74,12 +75,30 @@ class Layer : public std::enable_shared_from_this<Layer> {
   // The input shape given at construction (Keras's input_shape=...), excluding the batch axis.
   const std::vector<int64_t>& declared_input_shape() const { return declared_input_shape_; }
 
+  // ---- masking (Keras's supports_masking, compute_mask and call(..., mask=)) ----
+  // A mask is a tensor of the input's leading axes ([N, T] for [N, T, F] inputs; u8 from nabla's layers, any
+  // dtype accepted: nonzero = the step counts). Models carry each tensor's mask next to it (Sequential,
+  // Functional) and hand the output's mask to the loss and metrics.
+  // Whether the layer passes a mask on (compute_mask); a layer that does not drops it, as Keras does.
+  bool supports_masking() const { return supports_masking_; }
+  // The output's mask from the inputs and their masks (undefined entries: no mask). Default: one input's mask
+  // unchanged; for several inputs the AND of the defined ones (Keras's merge layers).
+  virtual Tensor compute_mask(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks) const;
+  // The computation when the single input carries a mask. Default: the mask does not change it (Dense,
+  // activations, Dropout); GlobalAveragePooling1D and BatchNormalization override it.
+  virtual Tensor call_masked(const Tensor& x, const Tensor& /*mask*/, bool training) { return call(x, training); }
+  // Runs the layer like operator() with the inputs' masks (empty or undefined: none); returns the output and
+  // its mask (undefined when the layer produces none or drops the mask).
+  std::pair<Tensor, Tensor> call_with_mask(const std::vector<Tensor>& xs, const std::vector<Tensor>& masks,
+                                           bool training);
+
  protected:
   // Creates, initializes and records a weight; returns a handle to it (it shares storage with the weight).
   Tensor add_weight(const std::string& name, const Shape& shape, const Initializer& init, bool trainable = true,
                     DType dtype = f32, Regularizer regularizer = {});
   std::vector<int64_t> declared_input_shape_;
   std::vector<Shape> built_input_shapes_;
+  bool supports_masking_ = false;  // set by the layers that pass masks on (Keras's self.supports_masking)
 
  private:
   std::string type_;

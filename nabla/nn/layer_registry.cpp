@@ -13,8 +13,10 @@
 #include "nabla/nn/dropout.h"
 #include "nabla/nn/embedding.h"
 #include "nabla/nn/flatten.h"
+#include "nabla/nn/global_average_pooling1d.h"
 #include "nabla/nn/global_average_pooling2d.h"
 #include "nabla/nn/input_layer.h"
+#include "nabla/nn/masking.h"
 #include "nabla/nn/max_pooling2d.h"
 #include "nabla/nn/permute.h"
 #include "nabla/nn/reshape.h"
@@ -52,8 +54,11 @@ LayerRegistry& registry() {
     add_builtin<Softmax>(*reg, "Softmax");
     add_builtin<Embedding>(*reg, "Embedding");
     add_builtin<Flatten>(*reg, "Flatten");
+    add_builtin<GlobalAveragePooling1D>(*reg, "GlobalAveragePooling1D");
     add_builtin<GlobalAveragePooling2D>(*reg, "GlobalAveragePooling2D");
+    add_builtin<GlobalMaxPooling1D>(*reg, "GlobalMaxPooling1D");
     add_builtin<InputLayer>(*reg, "InputLayer");
+    add_builtin<Masking>(*reg, "Masking");
     add_builtin<MaxPooling2D>(*reg, "MaxPooling2D");
     add_builtin<Permute>(*reg, "Permute");
     add_builtin<Reshape>(*reg, "Reshape");

@@ -1,5 +1,7 @@
 #include "nabla/serve/servable.h"
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 
 #include "nabla/core/error.h"
@@ -64,20 +66,31 @@ void Servable::warm_up() {
   }
 }
 
+namespace {
+// A file nabla::load_model reads as a whole model: Keras 3 (.keras), legacy Keras 2 / tf_keras (.h5), ONNX
+// (.onnx), nabla's own .nblite, or a TF.js Layers model.json (its shards, *.bin, are read through it).
+bool is_model_file(const std::string& n) {
+  for (const char* suffix : {".keras", ".h5", ".onnx", ".nblite"})
+    if (n.size() > std::strlen(suffix) && n.compare(n.size() - std::strlen(suffix), std::string::npos, suffix) == 0)
+      return true;
+  return n == "model.json";
+}
+}  // namespace
+
 std::string find_model_file(const std::string& version_dir) {
-  static const char* const kPreferred[] = {".keras", ".h5", ".onnx", "model.json", ".nblite"};
   std::vector<fs::path> files;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(version_dir, ec))
-    if (e.is_regular_file()) files.push_back(e.path());
+    if (e.is_regular_file() && is_model_file(e.path().filename().string())) files.push_back(e.path());
   if (ec) throw IOError(version_dir + ": " + ec.message());
-  std::sort(files.begin(), files.end());
-  for (const char* suffix : kPreferred) {
-    for (const auto& f : files) {
-      const std::string n = f.filename().string();
-      if (n.size() >= std::strlen(suffix) && n.compare(n.size() - std::strlen(suffix), std::string::npos, suffix) == 0)
-        return f.string();
-    }
+  if (files.size() == 1) return files[0].string();
+  if (files.size() > 1) {
+    // Serving one of them would be a guess: the version's clients could get either model.
+    std::sort(files.begin(), files.end());
+    std::string names;
+    for (const auto& f : files) names += (names.empty() ? "" : ", ") + f.filename().string();
+    throw IOError(version_dir + ": " + std::to_string(files.size()) + " model files (" + names +
+                  "); a version directory holds one model");
   }
   if (fs::exists(fs::path(version_dir) / "saved_model.pb"))
     throw IOError(version_dir + ": a TensorFlow SavedModel; nabla-serve serves the files nabla::load_model reads "

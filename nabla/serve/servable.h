@@ -47,9 +47,9 @@ class Servable {
   std::unique_ptr<Batcher> batcher_;
 };
 
-// The model file in a version directory: the one file nabla::load_model reads (.keras, .h5, .onnx, TF.js
-// model.json, .nblite), preferring them in that order when there are several. Throws IOError naming the
-// directory when there is none.
+// The model file in a version directory: the one file nabla::load_model reads (.keras, legacy .h5, .onnx, a TF.js
+// model.json beside its shards, .nblite). Throws IOError naming the directory when there is none, or several
+// (and names them).
 std::string find_model_file(const std::string& version_dir);
 // Loads the model in `version_dir` (uncompiled: serving needs no optimizer).
 std::shared_ptr<Servable> load_servable(const std::string& name, int64_t version, const std::string& version_dir);

@@ -51,6 +51,10 @@ class TensorAdapter {
   // per replica): the global batch is split evenly, so shards are disjoint and together cover every pass. The
   // order is reshuffled every pass from `seed`, identically on every replica.
   void shard(int replica, int replicas, uint64_t seed);
+  // Global batches left in the current pass (from cursor() to the end of the data).
+  int64_t batches_left() const {
+    return (n_ - cursor_ + batch_size_ * replicas_ - 1) / (batch_size_ * replicas_);
+  }
 
  private:
   std::vector<Tensor> xs_, ys_;

@@ -1,6 +1,7 @@
 #include "nabla/train/functional.h"
 
 #include <map>
+#include <tuple>
 
 #include "nabla/autograd/node.h"
 #include "nabla/nn/input_layer.h"
@@ -112,9 +113,15 @@ std::vector<Shape> Functional::output_shapes() const {
 }
 
 std::vector<Tensor> Functional::call(const std::vector<Tensor>& inputs, bool training) {
+  std::vector<Tensor> masks;
+  return call_with_masks(inputs, training, masks);
+}
+
+std::vector<Tensor> Functional::call_with_masks(const std::vector<Tensor>& inputs, bool training,
+                                                std::vector<Tensor>& output_masks) {
   if (!(inputs.size() == inputs_.size()))
     throw ValueError(detail::concat("model '", name_, "' takes ", inputs_.size(), " inputs, got ", inputs.size()));
-  std::vector<Tensor> vals(nodes_.size());
+  std::vector<Tensor> vals(nodes_.size()), masks(nodes_.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Shape& want = inputs_[i].shape();
     const Shape& got = inputs[i].shape();
@@ -125,14 +132,22 @@ std::vector<Tensor> Functional::call(const std::vector<Tensor>& inputs, bool tra
     vals[i] = inputs[i];
   }
   autograd::NameScope scope(name_);
-  std::vector<Tensor> args;
+  std::vector<Tensor> args, arg_masks;
   for (size_t n = inputs_.size(); n < nodes_.size(); ++n) {
     args.clear();
-    for (size_t a : args_[n]) args.push_back(vals[a]);
-    vals[n] = (*nodes_[n]->layer)(args, training);
+    arg_masks.clear();
+    for (size_t a : args_[n]) {
+      args.push_back(vals[a]);
+      arg_masks.push_back(masks[a]);
+    }
+    std::tie(vals[n], masks[n]) = nodes_[n]->layer->call_with_mask(args, arg_masks, training);
   }
   std::vector<Tensor> outs;
-  for (size_t p : output_pos_) outs.push_back(vals[p]);
+  output_masks.clear();
+  for (size_t p : output_pos_) {
+    outs.push_back(vals[p]);
+    output_masks.push_back(masks[p]);
+  }
   return outs;
 }
 

@@ -54,6 +54,8 @@ class Functional : public Model {
       : Functional(std::vector<KerasTensor>{input}, std::vector<KerasTensor>{output}, std::move(name)) {}
 
   std::vector<Tensor> call(const std::vector<Tensor>& inputs, bool training) override;
+  std::vector<Tensor> call_with_masks(const std::vector<Tensor>& inputs, bool training,
+                                      std::vector<Tensor>& output_masks) override;
   std::vector<nn::LayerPtr> layers() const override { return layers_; }
   std::vector<std::pair<nn::LayerPtr, Shape>> layer_output_shapes() const override { return shapes_; }
   std::vector<std::string> output_names() const override;

@@ -1,5 +1,6 @@
 #include "nabla/train/losses.h"
 
+#include "nabla/nn/masking.h"
 #include "nabla/ops/activations.h"
 #include "nabla/ops/cross_entropy.h"
 #include "nabla/ops/fused_logits.h"
@@ -62,13 +63,22 @@ void Loss::set_reduction(const std::string& r) {
   reduction_ = r;
 }
 
-Tensor Loss::operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) const {
+Tensor Loss::operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight,
+                        const Tensor& y_pred_mask) const {
   Tensor v = per_element(y_true, y_pred);
   const bool averaging = reduction_ == "sum_over_batch_size" || reduction_ == "mean";
   // Keras's apply_mask: masked-out elements weigh 0; for an average the others weigh total/valid, so that the
   // division by the number of values makes it the mean over the valid ones.
   Tensor w;
-  if (Tensor m = mask(y_true, y_pred); m.defined()) {
+  Tensor m = mask(y_true, y_pred);
+  if (y_pred_mask.defined()) {
+    NABLA_CHECK_SHAPE(y_pred_mask.numel() == v.numel(), name(), ": the predictions' mask of shape ",
+                      y_pred_mask.shape().str(), " does not match the loss values of shape ", v.shape().str(),
+                      " (predictions ", y_pred.shape().str(), ")");
+    Tensor pm = reshape(nn::mask_as(y_pred_mask, v.dtype()), v.shape());
+    m = m.defined() ? reshape(m.detach().to(v.dtype()), v.shape()) * pm : pm;  // Keras: in_mask & out_mask
+  }
+  if (m.defined()) {
     w = m.detach().to(v.dtype());
     if (averaging) {
       double valid = sum(w).item();

@@ -34,7 +34,12 @@ class Loss {
   // per_element's [N, T]); ranks that differ by one with a trailing 1 are squeezed/expanded first (Keras's
   // squeeze_or_expand_to_same_rank), then a weight shape that is a prefix of the values' shape is broadcast
   // over the trailing axes. Returns a scalar, or per_element's shape for reduction "none".
-  Tensor operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor()) const;
+  // y_pred_mask: the predictions' mask from the model ([N, T] for [N, T, K] predictions, nonzero = counts), which
+  // Keras's Loss.__call__ reads from y_pred: merged with the loss's own mask and applied as Keras's apply_mask
+  // (masked values weigh 0; for "sum_over_batch_size" the others weigh total/valid, so the result is the mean
+  // over the unmasked values).
+  Tensor operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor(),
+                    const Tensor& y_pred_mask = Tensor()) const;
   const std::string& name() const { return name_; }
   const std::string& reduction() const { return reduction_; }
   void set_reduction(const std::string& r);

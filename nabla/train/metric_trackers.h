@@ -20,9 +20,12 @@ struct MetricTrackers {
                  const std::vector<std::string>& output_names);
   void reset();
   // Adds one batch: its per-output losses (means over the batch), the layers' regularization penalty (part of
-  // "loss", as in Keras, but of no "<output>_loss") and detached predictions.
-  void update(const Batch& b, const std::vector<Tensor>& preds, const std::vector<double>& per_output,
-              double regularization, int64_t n);
+  // "loss", as in Keras, but of no "<output>_loss"), detached predictions and their masks (undefined: none).
+  // As Keras's MeanMetricWrapper, the mean metrics (accuracies, MSE, ...) weigh masked values 0 (the mask is
+  // multiplied into the sample weights, or is the weight of the unweighted metrics); the others (AUC,
+  // precision, ...) ignore masks, as Keras's do.
+  void update(const Batch& b, const std::vector<Tensor>& preds, const std::vector<Tensor>& masks,
+              const std::vector<double>& per_output, double regularization, int64_t n);
   // "loss", then per-output losses, then metrics, then weighted metrics: Keras's order.
   std::vector<std::pair<std::string, double>> values() const;
 

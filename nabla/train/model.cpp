@@ -27,6 +27,13 @@ Tensor Model::operator()(const Tensor& x, bool training) {
   return call({x}, training).at(0);
 }
 
+std::vector<Tensor> Model::call_with_masks(const std::vector<Tensor>& inputs, bool training,
+                                           std::vector<Tensor>& output_masks) {
+  std::vector<Tensor> outs = call(inputs, training);
+  output_masks.assign(outs.size(), Tensor());
+  return outs;
+}
+
 void Model::compile(OptimizerArg optimizer, LossArg loss, std::vector<MetricArg> metric_args,
                     std::vector<MetricArg> weighted_args) {
   if (!optimizer.ptr || !loss.ptr) throw ValueError("compile: optimizer and loss must be set");
@@ -126,14 +133,15 @@ void Model::refresh_trainable() {
 
 std::vector<Tensor> Model::run_step(const detail::Batch& b, bool training, detail::MetricTrackers& tr) {
   if (training) refresh_trainable();  // before the forward pass: it records which weights need gradients
-  std::vector<Tensor> preds = call(b.xs, training);
+  std::vector<Tensor> masks;
+  std::vector<Tensor> preds = call_with_masks(b.xs, training, masks);
   if (preds.size() != b.ys.size())
     throw ValueError(detail::concat("model '", name_, "' has ", preds.size(), " outputs but ", b.ys.size(),
                                     " targets were given"));
   Tensor total;
   std::vector<double> per_output(preds.size());
   for (size_t k = 0; k < preds.size(); ++k) {
-    Tensor l = (*loss_)(b.ys[k], preds[k], b.weight(k));
+    Tensor l = (*loss_)(b.ys[k], preds[k], b.weight(k), masks[k]);
     if (l.numel() != 1) {
       // reduction "none" (per-sample losses): Keras's trainer differentiates their sum and reports their mean.
       per_output[k] = mean(l.detach()).item();
@@ -165,7 +173,7 @@ std::vector<Tensor> Model::run_step(const detail::Batch& b, bool training, detai
   }
   NoGradGuard ng;
   for (Tensor& p : preds) p = p.detach();
-  tr.update(b, preds, per_output, regularization, detail::rows(b.xs.at(0)));
+  tr.update(b, preds, masks, per_output, regularization, detail::rows(b.xs.at(0)));
   return preds;
 }
 

@@ -39,6 +39,9 @@ struct FitPosition {
   // (a resumed dataset fit skips `step` batches of a fresh iterator).
   std::vector<int64_t> data_order;
   int64_t data_cursor = 0;
+  // Data-parallel: the processes that trained up to here. Resumed on another number, a fit on tensors continues
+  // at data_cursor (a global row) and recounts `step` in its own global batches.
+  int replicas = 1;
 };
 
 // Accepts a Keras name or an object, so compile("adam", ...) and compile(std::make_shared<Adam>(...), ...)
@@ -139,6 +142,11 @@ class Model {
 
   // The forward pass. inputs/outputs are lists for functional models; Sequential has one of each.
   virtual std::vector<Tensor> call(const std::vector<Tensor>& inputs, bool training) = 0;
+  // The forward pass with each output's mask (undefined: none), carried through the layers that support
+  // masking (Masking, Embedding(mask_zero), Dense, ...); the loss and metrics honour it as Keras does. Default:
+  // call() with no masks (a subclass that knows its layers overrides it).
+  virtual std::vector<Tensor> call_with_masks(const std::vector<Tensor>& inputs, bool training,
+                                              std::vector<Tensor>& output_masks);
   Tensor operator()(const Tensor& x, bool training = false);
   // Every layer, in order (for summary, weights, save/load).
   virtual std::vector<nn::LayerPtr> layers() const = 0;

@@ -116,7 +116,16 @@ std::shared_ptr<Functional> Functional::from_config(const json& c) {
     json node;
   };
   std::vector<Pending> pending;
+  // Keras traces the mask computations of Masking and Embedding(mask_zero) into the graph as operations
+  // (keras.src.ops NotEqual, Any) whose outputs feed layers' "mask" kwargs; nabla's layers recompute their masks,
+  // so those entries are skipped (and the kwargs ignored). Any other use of such an operation is refused below.
+  std::map<std::string, std::string> mask_ops;  // name -> class name
   for (const json& entry : c["layers"]) {
+    if (entry.is_object() && entry.value("module", "").rfind("keras.src.ops", 0) == 0 && entry.contains("name") &&
+        entry["name"].is_string()) {
+      mask_ops[entry["name"].get<std::string>()] = entry.value("class_name", "?");
+      continue;
+    }
     nn::LayerPtr l = nn::deserialize_layer(entry, /*build=*/false);  // apply_layer builds it on its inputs
     std::string name = entry.contains("name") && entry["name"].is_string() ? entry["name"].get<std::string>() : l->name();
     NABLA_CHECK(!by_name.count(name), who, ": two layers are named '", name, "'");
@@ -143,6 +152,9 @@ std::shared_ptr<Functional> Functional::from_config(const json& c) {
                       t["config"]["keras_history"].is_array() && t["config"]["keras_history"].size() == 3,
                   who, ": expected a __keras_tensor__ with keras_history, got ", t.dump());
       const json& h = t["config"]["keras_history"];
+      NABLA_CHECK(!(h[0].is_string() && mask_ops.count(h[0].get<std::string>())), who, ": operation '",
+                  h[0].dump(), "' (", h[0].is_string() ? mask_ops[h[0].get<std::string>()] : "", ") is used as a ",
+                  "layer's input; nabla reads Keras operations in a graph only where they compute masks");
       NABLA_CHECK(h[2].get<int64_t>() == 0, who, ": nabla layers have one output, got tensor index ", h[2].dump());
       r.emplace_back(h[0].get<std::string>(), h[1].get<size_t>());
     };

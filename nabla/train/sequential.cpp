@@ -49,14 +49,25 @@ std::vector<std::pair<nn::LayerPtr, Shape>> Sequential::layer_output_shapes() co
 }
 
 std::vector<Tensor> Sequential::call(const std::vector<Tensor>& inputs, bool training) {
+  std::vector<Tensor> masks;
+  return call_with_masks(inputs, training, masks);
+}
+
+std::vector<Tensor> Sequential::call_with_masks(const std::vector<Tensor>& inputs, bool training,
+                                                std::vector<Tensor>& output_masks) {
   if (!(inputs.size() == 1))
     throw ValueError(detail::concat("Sequential model '", name_, "' takes one input, got ", inputs.size()));
   if (layers_.empty())
     throw ValueError(detail::concat("Sequential model '", name_, "' has no layers"));
   if (!input_shape_) input_shape_ = inputs[0].shape();
   autograd::NameScope scope(name_);
-  Tensor x = inputs[0];
-  for (auto& l : layers_) x = (*l)(x, training);
+  Tensor x = inputs[0], mask;
+  for (auto& l : layers_) {
+    auto [y, m] = l->call_with_mask({x}, {mask}, training);
+    x = std::move(y);
+    mask = std::move(m);
+  }
+  output_masks = {mask};
   return {x};
 }
 

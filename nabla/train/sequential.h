@@ -14,6 +14,8 @@ class Sequential : public Model {
   void add(nn::LayerPtr layer);
 
   std::vector<Tensor> call(const std::vector<Tensor>& inputs, bool training) override;
+  std::vector<Tensor> call_with_masks(const std::vector<Tensor>& inputs, bool training,
+                                      std::vector<Tensor>& output_masks) override;
   std::vector<nn::LayerPtr> layers() const override { return layers_; }
   void build_if_possible() override;
   std::vector<std::pair<nn::LayerPtr, Shape>> layer_output_shapes() const override;

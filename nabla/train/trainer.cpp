@@ -135,6 +135,16 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
     first_epoch = resume_->epoch;
     first_step = resume_->step;
     if (tensors) tensors->set_position(std::move(resume_->data_order), resume_->data_cursor);
+    const int replicas = dp ? dp->num_replicas() : 1;
+    if (resume_->replicas != replicas && first_step > 0) {
+      // Another number of processes: the global batch changed, so the position is the sample (the cursor, a
+      // global row of the shared order), and the step is recounted as the epoch's steps less those left.
+      if (!tensors || fit_opts.steps_per_epoch > 0)
+        throw ValueError(detail::concat("fit: the backup was taken mid-epoch on ", resume_->replicas,
+                                        " processes; resuming it on ", replicas,
+                                        " needs fit on tensors without steps_per_epoch (or a backup at an epoch end)"));
+      first_step = std::max<int64_t>(0, steps - tensors->batches_left());
+    }
     resume_.reset();
   }
   if (dp) dp->sync_model(*this);  // after on_train_begin: a restored chief is what every replica starts from
@@ -225,7 +235,7 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
 }
 
 FitPosition Model::fit_position() const {
-  FitPosition p{fit_epoch_, fit_step_, {}, 0};
+  FitPosition p{fit_epoch_, fit_step_, {}, 0, data_parallel_ ? data_parallel_->num_replicas() : 1};
   if (fit_tensors_) {
     p.data_order = fit_tensors_->order();
     p.data_cursor = fit_tensors_->cursor();

@@ -4,6 +4,7 @@
 // library's bad read goes unnoticed in a build without sanitizers, a result; the caller survives either way.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -80,6 +81,22 @@ TEST(Hdf5Sandbox, TheCopyKeepsWhatTheReadersUse) {
 TEST(Hdf5Sandbox, ErrorsInTheChildComeBackWithTheirMessage) {
   testing::expect_error_contains<IOError>([] { io::h5::sanitized_image("\x89HDF\r\n\x1a\n garbage", "g.h5"); },
                                           {"g.h5", "not a readable HDF5 file"});
+}
+
+// The child is the helper program named by NABLA_HDF5_SANITIZER when set (the build tree's otherwise; ctest
+// io.hdf5_sandbox.fork reruns these tests with it set to "", the fork fallback): one that cannot start, or that
+// exits without an answer, is an error naming the file.
+TEST(Hdf5Sandbox, AHelperThatFailsIsAnError) {
+  const char* saved = std::getenv("NABLA_HDF5_SANITIZER");
+  const std::string keep = saved ? saved : "";
+  setenv("NABLA_HDF5_SANITIZER", "/nonexistent/nabla-hdf5-sanitize", 1);
+  testing::expect_error_contains<IOError>([] { io::h5::sanitized_image("\x89HDF\r\n\x1a\n", "a.h5"); },
+                                          {"a.h5", "cannot start a child process"});
+  setenv("NABLA_HDF5_SANITIZER", "/bin/true", 1);
+  testing::expect_error_contains<IOError>([] { io::h5::sanitized_image("\x89HDF\r\n\x1a\n", "b.h5"); },
+                                          {"b.h5", "failed reading it"});
+  if (saved) setenv("NABLA_HDF5_SANITIZER", keep.c_str(), 1);
+  else unsetenv("NABLA_HDF5_SANITIZER");
 }
 
 }  // namespace

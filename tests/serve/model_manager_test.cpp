@@ -116,9 +116,9 @@ TEST_F(ModelManagerDisk, UnloadedServableFinishesItsRequests) {
 TEST_F(ModelManagerDisk, BatchingAndMetricsThroughTheManager) {
   Metrics metrics;
   ManagerOptions o;
-  o.batching = BatchingParameters{};
-  o.batching->max_batch_size = 8;
-  o.batching->allowed_batch_sizes = {2, 8};
+  BatchingParameters& bp = o.batching.emplace();  // (not a copy of a temporary: GCC 12 -O1 warns on that)
+  bp.max_batch_size = 8;
+  bp.allowed_batch_sizes = {2, 8};
   o.metrics = &metrics;
   ModelManager mm({config(base)}, o);
   mm.poll_once();

@@ -9,6 +9,7 @@
 #include "nabla/core/random.h"
 // The backup is a Keras weights file; io/ writes and reads it (atomically, and in the HDF5 sandbox).
 #include "nabla/io/keras_weights_h5.h"
+#include "nabla/train/data_parallel.h"
 #include "nabla/train/model.h"
 
 namespace nabla::callbacks {
@@ -79,15 +80,22 @@ void BackupAndRestore::on_train_batch_end(int64_t, Logs&) {
 void BackupAndRestore::on_epoch_end(int, Logs&) { save(); }
 
 void BackupAndRestore::on_train_end(Logs&) {
-  if (!delete_checkpoint_) return;
+  if (!delete_checkpoint_ || !is_chief()) return;
   // The files this callback wrote, then the directory if nothing else is in it (Keras removes backup_dir).
   std::error_code ec;
   fs::remove(path_, ec);
   if (fs::is_directory(dir_, ec) && fs::is_empty(dir_, ec)) fs::remove(dir_, ec);
 }
 
+bool BackupAndRestore::is_chief() const {
+  const DataParallel* dp = model() ? model()->data_parallel() : nullptr;
+  return !dp || dp->is_chief();
+}
+
 void BackupAndRestore::save() {
   steps_since_save_ = 0;
+  // Data-parallel: the replicas are identical, so the chief alone writes (one writer, renamed into place).
+  if (!is_chief()) return;
   Model& m = *model();
   io::KerasWeights w;
   w.objects[""] = {m.name(), {}};
@@ -113,6 +121,7 @@ void BackupAndRestore::save() {
   for (Tensor& t : generator_vars(default_generator())) ts.values.push_back(std::move(t));
   for (Generator* g : seed_generators(m))
     for (Tensor& t : generator_vars(*g)) ts.values.push_back(std::move(t));
+  ts.values.push_back(i64_tensor({pos.replicas}));
   w.objects["training_state"] = std::move(ts);
 
   std::error_code ec;
@@ -153,13 +162,15 @@ void BackupAndRestore::restore() {
                   ")");
   const std::vector<Tensor>& ts = w.at("training_state");
   const std::vector<Generator*> gens = seed_generators(m);
-  if (ts.size() != 6 + 2 * gens.size())
+  if (ts.size() != 7 + 2 * gens.size())
     throw IOError(where + ": 'training_state/vars' holds " + std::to_string(ts.size()) + " variables; expected " +
-                  std::to_string(6 + 2 * gens.size()) + " for a model with " + std::to_string(gens.size()) +
+                  std::to_string(7 + 2 * gens.size()) + " for a model with " + std::to_string(gens.size()) +
                   " seeded random layers");
   FitPosition pos;
   pos.epoch = int(scalar_at(ts, 0, where, "epoch"));
   pos.step = scalar_at(ts, 1, where, "step");
+  pos.replicas = int(scalar_at(ts, ts.size() - 1, where, "processes"));
+  if (pos.replicas < 1) throw IOError(where + ": the number of processes in 'training_state' is < 1");
   if (ts[2].dtype() != i64 || ts[2].dim() != 1 || ts[2].numel() < 1)
     throw IOError(where + ": 'training_state/vars/2' (data position) is not an int64 list [cursor, order...]");
   if (ts[3].dtype() != f64 || ts[3].numel() != 1)

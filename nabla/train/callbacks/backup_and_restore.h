@@ -11,12 +11,17 @@
 //   optimizer/vars       the optimizer's variables in Keras 3's order (iterations, learning rate, slots)
 //   training_state/vars  0 epoch, 1 step within it, 2 [cursor, row order...] of fit's shuffled tensors,
 //                        3 the learning rate as float64, 4/5 the default generator (xoshiro state, spare normal),
-//                        then 4/5-style pairs for each layer's seed generators (seeded Dropout), in layer order
+//                        then 4/5-style pairs for each layer's seed generators (seeded Dropout), in layer order,
+//                        last the number of processes that trained (data-parallel; 1 otherwise)
 // so that the rerun's weights end bit-identical to an uninterrupted run (1 thread): the default generator drives
 // weight init, unseeded dropout and the shuffle order. A resumed fit on a dataset skips the batches already
 // trained on in that epoch; the dataset's own shuffle seeds follow its iterations in this process, so such a
 // resume is exact only for pipelines that do not reshuffle per epoch. Metric averages of a resumed epoch cover
 // the steps after the resume (as Keras).
+//
+// Data-parallel (train/data_parallel.h): only the chief writes and deletes the backup; every process reads it in
+// on_train_begin (backup_dir must be shared), so all continue at the same epoch, step and sample. Resumed on
+// another number of processes, a fit on tensors continues at the same sample (docs/distributed.md).
 #include <cstdint>
 #include <string>
 
@@ -39,6 +44,7 @@ class BackupAndRestore : public Callback {
  private:
   void save();
   void restore();
+  bool is_chief() const;  // not a non-chief replica of a data-parallel fit
   std::string dir_, path_;
   int64_t save_freq_;
   bool delete_checkpoint_;
