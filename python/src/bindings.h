@@ -1,8 +1,23 @@
 #pragma once
 // One registration function per concept; module.cpp calls them in order.
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+
+#include "nabla/core/tensor.h"
 
 namespace nabla::python {
 void register_errors(pybind11::module_& m);
 void register_tensor(pybind11::module_& m);
+void register_layers(pybind11::module_& m);
+void register_compile_objects(pybind11::module_& m);
+void register_callbacks(pybind11::module_& m);
+void register_data(pybind11::module_& m);
+void register_models(pybind11::module_& m);
+void register_debugging(pybind11::module_& m);
+
+// A numpy view of t (no copy); the array keeps the tensor's storage alive. Needs the GIL.
+pybind11::array to_numpy(const Tensor& t);
+// A tensor over an array-like's memory (no copy for a numpy array of a nabla dtype); float64 becomes float32,
+// nabla's (and Keras's) compute type, by copy. Needs the GIL.
+Tensor to_tensor(const pybind11::object& o);
 }  // namespace nabla::python

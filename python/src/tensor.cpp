@@ -95,6 +95,18 @@ Shape to_shape(const std::vector<int64_t>& v) { return Shape(v); }
 
 }  // namespace
 
+py::array to_numpy(const Tensor& t) { return py::array(buffer_of(t), py::cast(t)); }
+
+Tensor to_tensor(const py::object& o) {
+  if (py::isinstance<Tensor>(o)) return o.cast<Tensor>();
+  py::array a = py::array::ensure(o);
+  if (!a) throw py::type_error("expected a numpy array or a nabla Tensor, got " + std::string(py::str(o.get_type())));
+  if (a.dtype().equal(py::dtype::of<double>())) a = a.attr("astype")(py::dtype::of<float>());
+  else if (a.dtype().kind() == 'b') a = a.attr("astype")(py::dtype::of<uint8_t>());
+  if (!a.writeable()) a = a.attr("copy")();
+  return from_numpy(a);
+}
+
 void register_tensor(py::module_& m) {
   py::class_<Tensor>(m, "Tensor", py::buffer_protocol())
       .def_buffer([](Tensor& t) { return buffer_of(t); })
@@ -136,7 +148,7 @@ void register_tensor(py::module_& m) {
       .def(py::self + double()).def(py::self - double()).def(py::self * double()).def(py::self / double())
       .def(double() + py::self).def(double() * py::self)
       .def("__neg__", [](const Tensor& t) { return neg(t); })
-      .def("__matmul__", [](const Tensor& a, const Tensor& b) { return matmul(a, b); })
+      .def("__matmul__", [](const Tensor& a, const Tensor& b) { return matmul(a, b); }, py::call_guard<py::gil_scoped_release>())
       .def("__len__", [](const Tensor& t) { return t.dim() ? t.shape()[0] : 0; })
       .def("__repr__", &Tensor::str);
 
@@ -146,7 +158,7 @@ void register_tensor(py::module_& m) {
         py::arg("array"), "A tensor holding a copy of the array");
   m.def("zeros", [](const std::vector<int64_t>& s) { return Tensor::zeros(to_shape(s)); });
   m.def("ones", [](const std::vector<int64_t>& s) { return Tensor::ones(to_shape(s)); });
-  m.def("matmul", [](const Tensor& a, const Tensor& b) { return matmul(a, b); });
+  m.def("matmul", [](const Tensor& a, const Tensor& b) { return matmul(a, b); }, py::call_guard<py::gil_scoped_release>());
   m.def("relu", [](const Tensor& x) { return relu(x); });
 }
 
