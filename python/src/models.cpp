@@ -80,7 +80,8 @@ void register_models(py::module_& m) {
       .def("set_validation_data", [](FitOptions& o, std::vector<Tensor> xs, std::vector<Tensor> ys) {
         o.validation_data = ValidationData(std::move(xs), std::move(ys));
       })
-      .def("set_validation_dataset", [](FitOptions& o, const data::Dataset& ds) { o.validation_data = ValidationData(ds); });
+      // The pipeline is passed to fit itself (below), so that no long-lived Python object holds it.
+      ;
 
   py::class_<Model, std::shared_ptr<Model>>(m, "Model")
       .def_property_readonly("name", &Model::name)
@@ -105,34 +106,39 @@ void register_models(py::module_& m) {
         };
         md.compile(std::move(opt), std::move(loss), args(metrics), args(weighted));
       }, py::arg("optimizer"), py::arg("loss"), py::arg("metrics"), py::arg("weighted_metrics"))
-      .def("fit", [](Model& md, std::vector<Tensor> xs, std::vector<Tensor> ys, const FitOptions& o) {
+      .def("fit", [](Model& md, std::vector<Tensor> xs, std::vector<Tensor> ys, const FitOptions& o,
+                     const PyDataset* val) {
         FitOptions opts = with_interrupt_check(o);
+        if (val) opts.validation_data = ValidationData(val->get());
         History h = run_without_gil([&] { return md.fit(xs, ys, opts); });
+        drop_without_gil(opts);
         return py::make_tuple(h.epoch, history_dict(h));
-      })
-      .def("fit_dataset", [](Model& md, const data::Dataset& ds, const FitOptions& o) {
+      }, py::arg("xs"), py::arg("ys"), py::arg("options"), py::arg("validation_dataset") = nullptr)
+      .def("fit_dataset", [](Model& md, const PyDataset& ds, const FitOptions& o, const PyDataset* val) {
         FitOptions opts = with_interrupt_check(o);
-        History h = run_without_gil([&] { return md.fit(ds, opts); });
+        if (val) opts.validation_data = ValidationData(val->get());
+        History h = run_without_gil([&] { return md.fit(ds.get(), opts); });
+        drop_without_gil(opts);
         return py::make_tuple(h.epoch, history_dict(h));
-      })
+      }, py::arg("dataset"), py::arg("options"), py::arg("validation_dataset") = nullptr)
       .def("evaluate", [](Model& md, std::vector<Tensor> xs, std::vector<Tensor> ys, int64_t batch_size, int verbose,
                           std::optional<Tensor> sample_weight, std::vector<callbacks::CallbackPtr> cbs) {
         EvaluateOptions o{.batch_size = batch_size, .verbose = verbose, .sample_weight = sample_weight.value_or(Tensor()),
                           .callbacks = std::move(cbs)};
         return eval_list(run_without_gil([&] { return md.evaluate(xs, ys, o); }));
       })
-      .def("evaluate_dataset", [](Model& md, const data::Dataset& ds, int verbose,
+      .def("evaluate_dataset", [](Model& md, const PyDataset& ds, int verbose,
                                   std::vector<callbacks::CallbackPtr> cbs) {
         EvaluateOptions o{.verbose = verbose, .callbacks = std::move(cbs)};
-        return eval_list(run_without_gil([&] { return md.evaluate(ds, o); }));
+        return eval_list(run_without_gil([&] { return md.evaluate(ds.get(), o); }));
       })
       .def("predict", [](Model& md, std::vector<Tensor> xs, int64_t batch_size, int verbose) {
         PredictOptions o{.batch_size = batch_size, .verbose = verbose};
         return run_without_gil([&] { return md.predict(xs, o); });
       })
-      .def("predict_dataset", [](Model& md, const data::Dataset& ds, int verbose) {
+      .def("predict_dataset", [](Model& md, const PyDataset& ds, int verbose) {
         PredictOptions o{.verbose = verbose};
-        return run_without_gil([&] { return std::vector<Tensor>{md.predict(ds, o)}; });
+        return run_without_gil([&] { return std::vector<Tensor>{md.predict(ds.get(), o)}; });
       })
       .def("predict_on_batch", [](Model& md, std::vector<Tensor> xs) { return md.predict_on_batch(xs); },
            py::call_guard<py::gil_scoped_release>())

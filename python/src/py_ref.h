@@ -9,12 +9,25 @@
 
 namespace nabla::python {
 
-// A shared reference to a Python object; the last copy to go drops it under the GIL, on whichever thread.
+// False once the interpreter is shutting down: a thread that takes the GIL then is ended by Python
+// (pthread_exit), which unwinding through C++ turns into std::terminate. Pipeline workers can still be finishing
+// a pass (a prefetch runs ahead) at exit, so they leave Python objects alone from then on.
+inline bool python_alive() {
+#if PY_VERSION_HEX >= 0x030D0000
+  return Py_IsInitialized() && !Py_IsFinalizing();
+#else
+  return Py_IsInitialized() && !_Py_IsFinalizing();
+#endif
+}
+
+// A shared reference to a Python object; the last copy to go drops it under the GIL, on whichever thread (at
+// interpreter exit it is left to the process's end).
 class PyRef {
  public:
   PyRef() = default;
   explicit PyRef(pybind11::object o)
       : p_(new pybind11::object(std::move(o)), [](pybind11::object* q) {
+          if (!python_alive()) return;
           pybind11::gil_scoped_acquire gil;
           delete q;
         }) {}

@@ -8,6 +8,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings.h"
+#include "py_ref.h"
 #include "nabla/core/tensor.h"
 #include "nabla/ops/activations.h"
 #include "nabla/ops/linear.h"
@@ -57,7 +58,9 @@ py::buffer_info buffer_of(const Tensor& t) {
 // Wraps the array's memory; copies only when numpy's strides are not whole, non-negative element counts.
 Tensor from_numpy(py::array a) {
   const DType dt = dtype_from_numpy(a.dtype());
-  const auto item = a.itemsize();
+  // Read from Python, not pybind11's view of the dtype struct: numpy 2 moved PyArray_Descr's elsize, which
+  // pybind11 < 2.12 reads at numpy 1's offset (the project venv has numpy 2).
+  const auto item = a.attr("itemsize").cast<ssize_t>();
   bool strided_ok = true;
   for (ssize_t i = 0; i < a.ndim(); ++i)
     if (a.strides(i) < 0 || a.strides(i) % item != 0) strided_ok = false;
@@ -73,13 +76,14 @@ Tensor from_numpy(py::array a) {
   auto* st = new Storage(0);
   void* pooled = st->data;
   st->data = a.mutable_data();
-  st->nbytes = size_t(a.nbytes());
+  st->nbytes = a.attr("nbytes").cast<size_t>();
   PyObject* owner = a.ptr();
   Py_INCREF(owner);
   auto storage = std::shared_ptr<Storage>(st, [pooled, owner](Storage* s) {
     s->data = pooled;
     s->nbytes = 0;
     delete s;
+    if (!python_alive()) return;  // at exit: the array goes with the process
     py::gil_scoped_acquire gil;
     Py_DECREF(owner);
   });
@@ -95,14 +99,22 @@ Shape to_shape(const std::vector<int64_t>& v) { return Shape(v); }
 
 }  // namespace
 
-py::array to_numpy(const Tensor& t) { return py::array(buffer_of(t), py::cast(t)); }
+// Through the buffer protocol (numpy.asarray of a memoryview of the Tensor object): the array's base keeps the
+// tensor alive, and no pybind11 code reads numpy's structs (whose layout numpy 2 changed under pybind11 2.10).
+py::array view_of(const py::object& tensor_obj) {
+  py::object mv = py::reinterpret_steal<py::object>(PyMemoryView_FromObject(tensor_obj.ptr()));
+  if (!mv) throw py::error_already_set();
+  return py::module_::import("numpy").attr("asarray")(mv);
+}
+
+py::array to_numpy(const Tensor& t) { return view_of(py::cast(t)); }
 
 Tensor to_tensor(const py::object& o) {
   if (py::isinstance<Tensor>(o)) return o.cast<Tensor>();
   py::array a = py::array::ensure(o);
   if (!a) throw py::type_error("expected a numpy array or a nabla Tensor, got " + std::string(py::str(o.get_type())));
   if (a.dtype().equal(py::dtype::of<double>())) a = a.attr("astype")(py::dtype::of<float>());
-  else if (a.dtype().kind() == 'b') a = a.attr("astype")(py::dtype::of<uint8_t>());
+  else if (a.dtype().attr("kind").cast<std::string>() == "b") a = a.attr("astype")(py::dtype::of<uint8_t>());
   if (!a.writeable()) a = a.attr("copy")();
   return from_numpy(a);
 }
@@ -120,12 +132,10 @@ void register_tensor(py::module_& m) {
       .def_property_readonly("dtype", [](const Tensor& t) { return std::string(dtype_name(t.dtype())); })
       .def_property_readonly("ndim", &Tensor::dim)
       .def("numpy", [](py::object self) {
-        const Tensor& t = self.cast<const Tensor&>();
-        return py::array(buffer_of(t), self);
+        return view_of(self);
       }, "A numpy view of this tensor (no copy; writes are visible both ways)")
       .def("__array__", [](py::object self, py::object) {
-        const Tensor& t = self.cast<const Tensor&>();
-        return py::array(buffer_of(t), self);
+        return view_of(self);
       }, py::arg("dtype") = py::none())
       .def("item", &Tensor::item)
       .def("sum", [](const Tensor& t) { return t.sum(); })

@@ -148,9 +148,10 @@ class Model:
             o.class_weight = {int(k): float(v) for k, v in class_weight.items()}
         if sample_weight is not None:
             o.sample_weight = as_tensor(sample_weight)
+        val_ds = None
         if validation_data is not None:
             if _is_dataset(validation_data):
-                o.set_validation_dataset(validation_data._ds)
+                val_ds = validation_data._ds
             else:
                 if len(validation_data) == 3:
                     raise ValueError("fit: validation_data with sample weights (x, y, w) is not supported; "
@@ -164,11 +165,11 @@ class Model:
         if dataset:
             if y is not None:
                 raise ValueError("fit: y must not be given with a dataset (its elements are (x, y) batches)")
-            epoch, values = self._m.fit_dataset(x._ds, o)
+            epoch, values = self._m.fit_dataset(x._ds, o, val_ds)
         else:
             if y is None:
                 raise ValueError("fit: y (the targets) is required with array inputs")
-            epoch, values = self._m.fit(as_tensors(x, model_input=True), as_tensors(y), o)
+            epoch, values = self._m.fit(as_tensors(x, model_input=True), as_tensors(y), o, val_ds)
         hist.epoch, hist.history = list(epoch), {k: list(v) for k, v in values.items()}
         self.history = hist
         return hist
