@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
       if (calibration_data.empty()) throw nabla::ValueError("--quantize needs --calibration-data");
       const nabla::Tensor x = calibration_images(calibration_data, calibration, *model);
       const nabla::lite::QModel q = nabla::lite::quantize(
-          *model, x, {.calibration = calibration_method, .weight_bits = weight_bits});
+          *model, x, {.calibration = calibration_method, .weight_bits = weight_bits, .verbose = 1});
       nabla::save_model(q, out);
       std::cout << in << " -> " << out << ": model '" << model->name() << "' quantized to int8 (" << q.ops.size()
                 << " ops, calibrated on " << x.size(0) << " images of " << calibration_data << ")\n";

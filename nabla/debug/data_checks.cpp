@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "nabla/nn/embedding.h"
+#include "nabla/nn/input_layer.h"
 #include "nabla/ops/shape_ops.h"
 #include "nabla/train/fit_observer.h"
 #include "nabla/train/model.h"
@@ -62,10 +64,10 @@ struct LabelStats {
   int64_t non_finite = 0, fractional = 0, negative = 0, too_big = 0, first_bad = -1, seen = 0;
   double max_label = -1;
   std::map<int64_t, int64_t> counts;
-  void add(const Tensor& y0, int64_t num_classes) {
+  void add(const Tensor& y0, int64_t num_classes, bool sparse) {
     Tensor y = y0.contiguous();
     int64_t n = rows(y), per = n ? y.numel() / n : 1;
-    if (per > 1) {  // one-hot (or probability) rows: count the argmax
+    if (per > 1 && !sparse) {  // one-hot (or probability) rows: count the argmax
       Tensor yd = y.to(f64).contiguous();
       const double* p = yd.data<double>();
       for (int64_t i = 0; i < n; ++i) {
@@ -121,7 +123,7 @@ DataReport finish(const FeatureStats& f, const LabelStats& l, const DataCheckOpt
                        f.per ? f.first_bad / f.per : 0, ", feature ", f.per ? f.first_bad % f.per : 0,
                        "); impute or drop them before training"));
   double max_abs = std::max(std::abs(f.lo), std::abs(f.hi));
-  if (f.finite && (max_abs > o.scaled_max_abs || !is_floating(xdt)))
+  if (o.check_scaling && f.finite && (max_abs > o.scaled_max_abs || !is_floating(xdt)))
     add(Severity::warning, "features_not_scaled",
         detail::concat("features are not scaled: values lie in [", fmt(f.lo), ", ", fmt(f.hi), "] (mean ",
                        fmt(r.feature_mean), ", dtype ", dtype_name(xdt), "); networks expect inputs of order 1 — ",
@@ -209,7 +211,7 @@ DataReport check_dataset(const Tensor& x, const Tensor& y, const DataCheckOption
   } else {
     f.add(x, opts.constant_features);
   }
-  if (opts.classification && y.defined()) l.add(y, opts.num_classes);
+  if (opts.classification && y.defined()) l.add(y, opts.num_classes, opts.sparse_labels);
   return finish(f, l, opts, x.dtype(), y.defined() ? y.dtype() : f32);
 }
 
@@ -226,7 +228,7 @@ DataReport check_dataset(const data::Dataset& ds, const DataCheckOptions& opts, 
     f.add((*e)[0], opts.constant_features);
     if (opts.classification && e->size() >= 2) {
       ydt = (*e)[1].dtype();
-      l.add((*e)[1], opts.num_classes);
+      l.add((*e)[1], opts.num_classes, opts.sparse_labels);
     }
   }
   return finish(f, l, opts, xdt, ydt);
@@ -240,6 +242,12 @@ struct FitDataChecks final : FitObserver {
     if (!on || !model.compiled()) return;
     DataCheckOptions o;
     o.classification = model.loss().sparse_targets();
+    o.sparse_labels = o.classification;  // a sparse loss reads every label element as a class id
+    for (const nn::LayerPtr& l : model.layers()) {  // token ids in [0, vocab) are not unscaled features
+      if (dynamic_cast<const nn::InputLayer*>(l.get())) continue;
+      o.check_scaling = !dynamic_cast<const nn::Embedding*>(l.get());
+      break;
+    }
     o.constant_features = false;  // image borders would warn on every MNIST run
     o.max_feature_rows = 4096;     // cheap: scaling is evident from a sample; fit already scans all for NaN/Inf
     auto shapes = model.layer_output_shapes();

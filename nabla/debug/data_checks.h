@@ -40,6 +40,8 @@ struct DataCheckOptions {
   double scaled_max_abs = 10.0;   // features beyond this magnitude count as unscaled
   double imbalance_ratio = 3.0;   // majority/minority count above this is reported
   bool constant_features = true;  // per-feature variance check (one more pass over x)
+  bool check_scaling = true;      // off for token ids (the model starts with an Embedding): ids are not scaled
+  bool sparse_labels = false;     // every label element is a class id ([N, T] per-step labels, not one-hot rows)
   int64_t max_feature_rows = -1;  // > 0: feature statistics from an evenly strided sample of this many rows
                                   // (labels are always all checked; fit's own NaN/Inf check reads every value)
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iostream>
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 #include "nabla/nn/conv2d.h"
 #include "nabla/nn/dense.h"
 #include "nabla/train/functional.h"
+#include "nabla/train/progress.h"
 #include "nabla/train/sequential.h"
 
 namespace nabla::lite {
@@ -237,16 +239,26 @@ QModel quantize(const Model& model, const data::Dataset& calibration, QuantizeOp
   const Graph g = graph_of(model);
   const size_t n = g.nodes.size();
 
-  // One pass over the calibration data: a callback sees each batch's input and every node's output.
+  // One pass over the calibration data: a callback sees each batch's input and every node's output. Calibration
+  // of a large model on many samples takes a while, so verbose=1 shows each pass's progress.
+  const int passes = opts.calibration == "minmax" ? 1 : 2;
+  int pass = 0;
   auto each_batch = [&](const std::function<void(const Tensor&, const std::vector<Tensor>&)>& f) {
+    ++pass;
+    if (opts.verbose > 0)
+      std::cout << "Calibration pass " << pass << "/" << passes << " (" << (pass == 1 ? "ranges" : "histograms")
+                << ")\n";
+    const int64_t known = calibration.cardinality();
+    ProgressBar bar(known >= 0 ? known : -1, opts.verbose, std::cout);
     int64_t batches = 0;
     for (const auto& e : calibration) {
       NABLA_CHECK(!e.empty(), "lite::quantize: an empty calibration element");
       const Tensor x = e[0].to(f32);
       f(x, forward(g, x));
-      ++batches;
+      bar.update(++batches, {});
     }
     NABLA_CHECK(batches > 0, "lite::quantize: the calibration data is empty");
+    bar.update(batches, {}, true);
   };
   // Shapes (without the batch axis) from the first batch.
   std::vector<std::vector<int64_t>> shapes(n);

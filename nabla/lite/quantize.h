@@ -28,6 +28,8 @@ struct QuantizeOptions {
   int weight_bits = 8;
   int histogram_bins = 2048;
   int64_t batch_size = 256;  // calibration batches (tensor input)
+  // 1: "Calibration pass k/N" and a progress bar per pass over the calibration data (to std::cout), as fit's.
+  int verbose = 0;
 };
 
 // Calibrates on `calibration` (float32 samples shaped like the model's input, batch axis first).

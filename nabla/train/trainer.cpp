@@ -15,6 +15,7 @@
 #include "nabla/train/metric_trackers.h"
 #include "nabla/train/model.h"
 #include "nabla/train/progress.h"
+#include "nabla/train/step_thread_tuner.h"
 #include "nabla/train/validation_split.h"
 
 namespace nabla {
@@ -171,6 +172,7 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
   }
   if (dp) dp->sync_model(*this);  // after on_train_begin: a restored chief is what every replica starts from
   const std::vector<FitObserver*> observers = fit_observers();  // after on_train_begin: callbacks may add some
+  detail::StepThreadTuner threads;  // 1 thread when a busy core makes the configured count slower
   for (int epoch = first_epoch; epoch < opts.epochs && !detail::replicas_stop(dp, stop_training, dp != nullptr);
        ++epoch) {
     fit_epoch_ = epoch;
@@ -211,7 +213,10 @@ History Model::run_fit(const std::function<NextBatch(int epoch)>& epoch_batches,
       const bool observe = !observers.empty() && b.xs.size() == 1 && b.ys.size() == 1;
       if (observe)
         for (FitObserver* o : observers) o->on_train_step_begin(*this, b.xs[0], b.ys[0], b.weight(0), epoch, step);
+      threads.before_step();
+      const auto ts = Clock::now();
       run_step(b, true, *tr);
+      threads.after_step(seconds_since(ts));
       if (observe)
         for (FitObserver* o : observers) o->on_train_step_end(*this);
       auto values = tr->values();

@@ -11,6 +11,7 @@ from . import keras
 from . import data
 from . import debugging
 from . import imbalance
+from . import random
 
 float32, float64, int32, int64, uint8, bool_ = _np.float32, _np.float64, _np.int32, _np.int64, _np.uint8, _np.bool_
 
@@ -41,4 +42,4 @@ def cast(x, dtype):
 
 
 __all__ = ["Tensor", "from_numpy", "tensor", "zeros", "ones", "matmul", "relu", "constant", "convert_to_tensor",
-           "cast", "keras", "data", "debugging", "errors", "imbalance"]
+           "cast", "keras", "data", "debugging", "errors", "imbalance", "random"]

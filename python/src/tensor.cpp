@@ -9,6 +9,7 @@
 
 #include "bindings.h"
 #include "py_ref.h"
+#include "nabla/core/random.h"
 #include "nabla/core/tensor.h"
 #include "nabla/ops/activations.h"
 #include "nabla/ops/linear.h"
@@ -166,6 +167,8 @@ void register_tensor(py::module_& m) {
         "A tensor over the array's memory (no copy); the tensor keeps the array alive");
   m.def("tensor", [](py::array a) { return from_numpy(py::array::ensure(a, py::array::c_style)).clone(); },
         py::arg("array"), "A tensor holding a copy of the array");
+  // tf.random.set_seed / torch.manual_seed: the default generator behind initializers, dropout and shuffling.
+  m.def("manual_seed", [](uint64_t seed) { manual_seed(seed); }, py::arg("seed"));
   m.def("zeros", [](const std::vector<int64_t>& s) { return Tensor::zeros(to_shape(s)); });
   m.def("ones", [](const std::vector<int64_t>& s) { return Tensor::ones(to_shape(s)); });
   m.def("matmul", [](const Tensor& a, const Tensor& b) { return matmul(a, b); }, py::call_guard<py::gil_scoped_release>());

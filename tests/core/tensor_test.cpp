@@ -66,5 +66,41 @@ TEST(Memory, CachingAllocatorReuses) {
   EXPECT_GE(memory_stats().cache_hits, 1u);
 }
 
+// A dataset's one-off large copy goes back to the system when freed; a large buffer that recurs (a training step's
+// activations) is cached from its second free on and then reused.
+TEST(Memory, OneOffLargeBuffersGoBackToTheSystem) {
+  empty_cache();
+  const int64_t n = (int64_t(40) << 20) / 4 + 123;  // ~40 MiB, a size no other test uses
+  { Tensor a = Tensor::zeros({n}); }
+  EXPECT_EQ(memory_stats().bytes_cached, 0u);
+  reset_memory_counters();
+  { Tensor a = Tensor::zeros({n}); }  // the size recurs: now cached
+  EXPECT_EQ(memory_stats().system_allocs, 1u);
+  EXPECT_GT(memory_stats().bytes_cached, uint64_t(40) << 20);
+  { Tensor a = Tensor::zeros({n}); }
+  EXPECT_EQ(memory_stats().system_allocs, 1u);
+  EXPECT_EQ(memory_stats().cache_hits, 1u);
+  empty_cache();
+}
+
+TEST(Memory, CacheLimitIsKept) {
+  empty_cache();
+  const size_t old = get_cache_limit();
+  std::vector<Tensor> live;
+  for (int i = 0; i < 8; ++i) live.push_back(Tensor::zeros({int64_t(256) << 10}));  // 1 MiB each
+  live.clear();
+  EXPECT_GE(memory_stats().bytes_cached, size_t(8) << 20);
+  reset_memory_counters();
+  set_cache_limit(size_t(3) << 20);
+  EXPECT_LE(memory_stats().bytes_cached, size_t(3) << 20);
+  EXPECT_GE(memory_stats().system_frees, 5u);
+  for (int i = 0; i < 8; ++i) live.push_back(Tensor::zeros({int64_t(256) << 10}));
+  live.clear();
+  EXPECT_LE(memory_stats().bytes_cached, size_t(3) << 20);
+  set_cache_limit(old);
+  EXPECT_EQ(get_cache_limit(), old);
+  empty_cache();
+}
+
 }  // namespace
 }  // namespace nabla

@@ -89,5 +89,32 @@ TEST(DataChecks, FitWarnsAboutUnscaledInputsBeforeTraining) {
   EXPECT_NE(warn.str().find("Warning: data check [features_not_scaled]"), std::string::npos) << warn.str();
 }
 
+// Token ids into an Embedding are not unscaled features, and per-step class ids [N, T] are not one-hot rows: fit on
+// a sequence-labelling model warns about neither (it did: "features not scaled", and an imbalance between the
+// "argmax" columns of the id rows).
+TEST(DataChecks, FitOnTokenIdsAndPerStepLabelsHasNoFalseWarnings) {
+  std::ostringstream warn;
+  debug::set_fit_data_checks(true, &warn);
+  manual_seed(3);
+  Sequential m({layers::Embedding(50, 4, {.input_shape = {5}}), layers::Dense(10, "softmax")});
+  m.compile("adam", "sparse_categorical_crossentropy");
+  std::vector<int64_t> ids(64 * 5), labels(64 * 5);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    ids[i] = int64_t(i * 7 % 50);
+    labels[i] = int64_t(i % 10);
+  }
+  Tensor x = Tensor::from_vector(ids).reshape({64, 5});
+  Tensor y = Tensor::from_vector(labels).reshape({64, 5});
+  m.fit(x, y, {.epochs = 1, .batch_size = 32, .verbose = 0});
+  debug::set_fit_data_checks(true, &std::cerr);
+  EXPECT_EQ(warn.str(), "");
+  // The checks still run on such labels: an id past the output's 10 classes is reported.
+  debug::DataCheckOptions o{.num_classes = 10, .check_scaling = false, .sparse_labels = true};
+  labels[7] = 12;
+  auto r = debug::check_dataset(x, Tensor::from_vector(labels).reshape({64, 5}), o);
+  ASSERT_NE(issue(r, "label_out_of_range"), nullptr) << r.str();
+  EXPECT_FALSE(r.has("features_not_scaled"));
+}
+
 }  // namespace
 }  // namespace nabla

@@ -16,6 +16,8 @@ out=$("$convert" --quantize int8 --calibration 32 --calibration-data "$work/x.id
 echo "$out"
 grep -q "quantized to int8" <<<"$out" || fail "no summary line"
 grep -q "calibrated on 32 images" <<<"$out" || fail "calibrated on the wrong number of images"
+grep -q "Calibration pass 1/2 (ranges)" <<<"$out" || fail "no progress for the first calibration pass"
+grep -q "Calibration pass 2/2 (histograms)" <<<"$out" || fail "no progress for the histogram pass"
 [[ -s "$work/m.nblite" ]] || fail "no .nblite written"
 (($(stat -c %s "$work/m.nblite") * 10 < $(stat -c %s "$data/keras3_sequential.keras") * 3)) ||
   fail ".nblite is not under 30% of the .keras file"

@@ -44,6 +44,31 @@ def test_sequential_fit_evaluate_predict():
     assert m.evaluate(x, y, verbose=0, return_dict=True).keys() == {"loss", "accuracy"}
 
 
+def test_on_batch_results_in_keras_order():
+    x, y = blobs(64)
+    m = small_model()
+    first = m.train_on_batch(x, y)
+    assert isinstance(first, list) and len(first) == 2  # [loss, accuracy], loss first as in Keras
+    for _ in range(30):
+        m.train_on_batch(x, y)
+    loss, acc = m.test_on_batch(x, y)
+    assert loss < first[0] and 0.9 < acc <= 1.0
+    d = m.test_on_batch(x, y, return_dict=True)
+    assert list(d) == ["loss", "accuracy"] and d["loss"] == pytest.approx(loss)
+    w = m.test_on_batch(x, y, sample_weight=np.ones(len(y), np.float32))
+    assert w[0] == pytest.approx(loss, rel=1e-5)
+
+
+def test_random_set_seed_repeats_initialization():
+    def weights():
+        nabla.random.set_seed(123)
+        return small_model().get_weights()
+    a, b = weights(), weights()
+    assert all(np.array_equal(u, v) for u, v in zip(a, b))
+    nabla.random.set_seed(124)
+    assert not np.array_equal(small_model().get_weights()[0], a[0])
+
+
 def test_fit_options_validation_data_class_and_sample_weight():
     x, y = blobs()
     m = small_model()

@@ -119,6 +119,9 @@ class Model:
             raise ValueError("compile: a loss is required (nabla trains with model.fit)")
         self.optimizer = optimizers_module.get(optimizer)
         self.loss = loss
+        # Keras returns batch results as [loss, *metrics in compile order]; C++'s logs are sorted by name.
+        self._log_order = ["loss"] + [m if isinstance(m, str) else getattr(m, "name", "")
+                                      for m in list(metrics or []) + list(weighted_metrics or [])]
         self._m.compile(self.optimizer._opt, losses_module.get(loss)._loss,
                         [metrics_module._cpp(m) for m in (metrics or [])],
                         [metrics_module._cpp(m) for m in (weighted_metrics or [])])
@@ -202,10 +205,24 @@ class Model:
         arrays = [np.asarray(t) for t in self._m.predict_on_batch(as_tensors(x, model_input=True))]
         return arrays if self._multi_output else arrays[0]
 
+    def _batch_results(self, logs, return_dict):
+        order = [k for k in getattr(self, "_log_order", ["loss"]) if k in logs]
+        order += [k for k in logs if k not in order]
+        if return_dict:
+            return {k: logs[k] for k in order}
+        return logs[order[0]] if len(order) == 1 else [logs[k] for k in order]
+
     def train_on_batch(self, x, y, sample_weight=None, return_dict=False):
+        """One optimizer step on one batch; returns the loss, or [loss, *metrics] in compile order (Keras)."""
         logs = self._m.train_on_batch(as_tensor(x, model_input=True), as_tensor(y),
                                       as_tensor(sample_weight) if sample_weight is not None else None)
-        return logs if return_dict else (logs["loss"] if len(logs) == 1 else list(logs.values()))
+        return self._batch_results(logs, return_dict)
+
+    def test_on_batch(self, x, y, sample_weight=None, return_dict=False):
+        """The loss and metrics of one batch without training, in train_on_batch's order."""
+        logs = self._m.test_on_batch(as_tensor(x, model_input=True), as_tensor(y),
+                                     as_tensor(sample_weight) if sample_weight is not None else None)
+        return self._batch_results(logs, return_dict)
 
     def __call__(self, inputs, training=False):
         outs = self._m.call(as_tensors(inputs, model_input=True), bool(training))
