@@ -10,6 +10,8 @@
 // Runs alternate nabla, ORT, nabla, ORT... (--repeats, default 3) and the medians are compared as ratios
 // "how many times better nabla is": ORT time / nabla time for latency, nabla / ORT samples/s for throughput.
 //   NODE_PATH=.node/node_modules node bench/ort_infer.cjs [--bin build/release/bench] [--repeats 3]
+// One ONNX Runtime run alone, for bench/side_by_side.py (its W4 "onnxruntime" side), printing one JSON line:
+//   NODE_PATH=.node/node_modules node bench/ort_infer.cjs --side ort --threads N --model mlp.onnx
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -69,7 +71,18 @@ function nablaRun() {
   return JSON.parse(out.trim().split('\n').pop());
 }
 
+async function ortAlone() {
+  const threads = Number(arg('--threads', 1));
+  const session = await ort.InferenceSession.create(arg('--model'), {
+    intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+  const r = await ortRun(session);
+  console.log(JSON.stringify({ framework: 'onnxruntime', workload: 'mnist_mlp_inference', threads, epochs: 0,
+                               batch_size: BATCH, latency_calls: LATENCY_CALLS, ...r,
+                               ort_version: require('onnxruntime-node/package.json').version }));
+}
+
 async function main() {
+  if (arg('--side') === 'ort') return ortAlone();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nabla_ort_infer_'));
   const model = path.join(work, 'mlp.onnx');
   execFileSync(path.join(bin, 'export_mlp_onnx'), [model], { stdio: 'inherit' });

@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
-"""nabla vs PyTorch eager and LibTorch, side by side: runs issue 6's workloads W1-W5 in each framework at each
-thread count, repeatedly, and prints one table per workload (medians over the repeats), the ratios at each
-framework's fastest thread count, and the issue's targets, met or missed. Writes the same to
-bench/results/latest.json.
+"""nabla vs TensorFlow, PyTorch eager, LibTorch and ONNX Runtime, side by side: runs the workloads W1-W6 in each
+framework at each thread count, repeatedly, and prints one table per workload (medians over the repeats, and each
+run's peak RSS), the ratios at each framework's fastest thread count, and issue 17's targets, met or missed.
+Writes the same to bench/results/latest.json.
 
-Usage: bench/side_by_side.py [--workloads W1,W2,W3,W4,W5] [--frameworks nabla,pytorch,libtorch] [--threads 1,2]
-                             [--repeats 3] [--epochs N] [--no-build] [--out PATH]
+Usage: bench/side_by_side.py [--workloads W1,W2,W3,W4,W5,W6] [--threads 1,2] [--repeats 3] [--epochs N]
+                             [--frameworks nabla,tensorflow,pytorch,libtorch,onnxruntime] [--preset release|bench]
+                             [--no-build] [--out PATH]
+
+nabla runs from the portable release build (what scripts/demo gives users) unless --preset bench (-march=native).
+TensorFlow 2.21 (Keras 3) runs bench/tf_keras_bench.py in the project venv (.venv, made by scripts/setup);
+ONNX Runtime (npm onnxruntime-node, .node/) runs W4 on nabla's ONNX export of the same model (export_mlp_onnx),
+through bench/ort_infer.cjs. A framework whose runtime is not installed is skipped with a message.
 
 W1 MNIST MLP training at batch 32 and W2 at batch 256 (5 epochs a run), W3 the Fashion-MNIST CNN (1 epoch a run),
 W4 the MLP's inference (batch-1 latency, batch-256 throughput), W5 nabla's GEMM efficiency on the MLP's shapes.
@@ -27,10 +33,26 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILD = os.path.join(ROOT, "build", "bench")  # the bench preset: release, -march=native
+PRESET = "release"  # --preset: release (portable x86-64, what users build) or bench (-march=native)
 LIBTORCH_BUILD = os.path.join(ROOT, "build", "libtorch-bench")
 PYTHON = "/usr/bin/python3"  # where Debian's python3-torch is installed
-FRAMEWORKS = ("nabla", "pytorch", "libtorch")
+VENV_PYTHON = os.path.join(ROOT, ".venv", "bin", "python")  # tensorflow-cpu 2.21 (scripts/setup)
+NODE_MODULES = os.path.join(ROOT, ".node", "node_modules")  # onnxruntime-node (scripts/setup)
+FRAMEWORKS = ("nabla", "tensorflow", "pytorch", "libtorch", "onnxruntime")
+ORT_MODEL = os.path.join(ROOT, "build", "onnx-bench", "mlp.onnx")  # W4's model as nabla exports it
+
+
+def build_dir():
+    return os.path.join(ROOT, "build", PRESET)
+
+
+def installed(framework):
+    """Whether a framework's runtime is here (the venv's TensorFlow, npm's ONNX Runtime; the rest are Debian's)."""
+    if framework == "tensorflow":
+        return os.path.exists(VENV_PYTHON)
+    if framework == "onnxruntime":
+        return os.path.isdir(os.path.join(NODE_MODULES, "onnxruntime-node"))
+    return True
 # W1's "equal or better accuracy": nabla's test accuracy may be this much below the peer's, about the spread
 # between runs with different seeds.
 ACCURACY_TOLERANCE = 0.002
@@ -52,10 +74,11 @@ class Metric:
 # What a kind of workload reports; run_metrics() reads each from a program's JSON line.
 METRICS = {
     "train": [Metric("seconds_per_epoch", "s/epoch", "{:.3f}", "lower"),
-              Metric("test_accuracy", "test acc", "{:.4f}")],
+              Metric("test_accuracy", "test acc", "{:.4f}"), Metric("peak_rss_mb", "peak RSS MB", "{:.0f}")],
     "inference": [Metric("latency_ms_median", "latency ms", "{:.4f}", "lower"),
                   Metric("latency_ms_p99", "p99 ms", "{:.4f}"),
-                  Metric("throughput_samples_per_s", "samples/s", "{:.0f}", "higher")],
+                  Metric("throughput_samples_per_s", "samples/s", "{:.0f}", "higher"),
+                  Metric("peak_rss_mb", "peak RSS MB", "{:.0f}")],
     "gemm": [Metric("peak_gflops", "peak GFLOP/s", "{:.1f}"), Metric("gflops_b32", "W1 GFLOP/s", "{:.1f}", "higher"),
              Metric("fraction_b32", "W1 of peak", "{:.1%}"), Metric("gflops_b256", "W2 GFLOP/s", "{:.1f}", "higher"),
              Metric("fraction_b256", "W2 of peak", "{:.1%}")],
@@ -64,7 +87,8 @@ METRICS = {
 
 def run_metrics(kind, r):
     if kind == "train":
-        return {"seconds_per_epoch": statistics.fmean(r["epoch_seconds"]), "test_accuracy": r["test_accuracy"]}
+        return {"seconds_per_epoch": statistics.fmean(r["epoch_seconds"]), "test_accuracy": r["test_accuracy"],
+                "peak_rss_mb": r["peak_rss_mb"]}
     if kind == "gemm":
         out = {"peak_gflops": r["peak_gflops"]}
         for batch, b in r["batches"].items():
@@ -92,22 +116,31 @@ class Workload:
     targets: list = dataclasses.field(default_factory=list)
 
 
-MLP = {"nabla": "mnist_mlp_bench", "pytorch": "torch_mnist.py", "libtorch": "mnist_mlp"}
+MLP = {"nabla": "mnist_mlp_bench", "tensorflow": "mlp", "pytorch": "torch_mnist.py", "libtorch": "mnist_mlp"}
+# Issue 17's targets (W1 against PyTorch 5x and LibTorch 4x, W3 3.5x, W4 1.5x ONNX Runtime), each also against
+# TensorFlow; issue 6's for the rest.
 WORKLOADS = {
     "W1": Workload("MNIST MLP training, batch 32 (Dense 128 relu, Dropout 0.2, Dense 10; Adam)", "train", MLP,
                    epochs=5, batch_size=32,
-                   targets=[Target("seconds_per_epoch", 5, ">= 5x, acc >= peer's", "pytorch", same_accuracy=True),
-                            Target("seconds_per_epoch", 3, ">= 3x, acc >= peer's", "libtorch", same_accuracy=True)]),
+                   targets=[Target("seconds_per_epoch", 5, ">= 5x, acc >= peer's", "tensorflow", same_accuracy=True),
+                            Target("seconds_per_epoch", 5, ">= 5x, acc >= peer's", "pytorch", same_accuracy=True),
+                            Target("seconds_per_epoch", 4, ">= 4x, acc >= peer's", "libtorch", same_accuracy=True)]),
     "W2": Workload("MNIST MLP training, batch 256", "train", MLP, epochs=5, batch_size=256,
-                   targets=[Target("seconds_per_epoch", 2, ">= 2x", "pytorch")]),
+                   targets=[Target("seconds_per_epoch", 2, ">= 2x", "tensorflow"),
+                            Target("seconds_per_epoch", 2, ">= 2x", "pytorch")]),
     "W3": Workload("Fashion-MNIST CNN training, batch 128 (Conv 32, pool, Conv 64, pool, Dropout 0.5, Dense 10)",
                    "train",
-                   {"nabla": "fashion_cnn_bench", "pytorch": "torch_fashion_cnn.py", "libtorch": "fashion_cnn"},
-                   epochs=1, batch_size=128, targets=[Target("seconds_per_epoch", 2, ">= 2x", "pytorch")]),
+                   {"nabla": "fashion_cnn_bench", "tensorflow": "cnn", "pytorch": "torch_fashion_cnn.py",
+                    "libtorch": "fashion_cnn"},
+                   epochs=1, batch_size=128, targets=[Target("seconds_per_epoch", 3.5, ">= 3.5x", "tensorflow"),
+                                                      Target("seconds_per_epoch", 3.5, ">= 3.5x", "pytorch")]),
     "W4": Workload("MNIST MLP inference (initial weights): batch-1 latency, batch-256 throughput", "inference",
-                   {"nabla": "mnist_infer_bench", "pytorch": "torch_mnist_infer.py", "libtorch": "mnist_infer"},
+                   {"nabla": "mnist_infer_bench", "tensorflow": "infer", "pytorch": "torch_mnist_infer.py",
+                    "libtorch": "mnist_infer", "onnxruntime": "ort_infer.cjs"},
                    batch_size=256, targets=[Target("latency_ms_median", 5, ">= 5x (1/5 the latency)", "pytorch"),
-                                            Target("throughput_samples_per_s", 1.5, ">= 1.5x", "pytorch")]),
+                                            Target("throughput_samples_per_s", 1.5, ">= 1.5x", "pytorch"),
+                                            Target("throughput_samples_per_s", 1.5, ">= 1.5x", "tensorflow"),
+                                            Target("throughput_samples_per_s", 1.5, ">= 1.5x", "onnxruntime")]),
     "W5": Workload("GEMM efficiency: the MLP's Dense forward + backward GEMMs vs the 1-thread 1024^3 sgemm peak "
                    "x threads", "gemm", {"nabla": "gemm_efficiency"},
                    targets=[Target("fraction_b256", 0.6, ">= 60%")]),
@@ -120,9 +153,14 @@ WORKLOADS = {
 def command(w, framework, threads):
     program = w.programs[framework]
     if framework == "nabla":
-        cmd = [os.path.join(BUILD, "bench", program)]
+        cmd = [os.path.join(build_dir(), "bench", program)]
     elif framework == "pytorch":
         cmd = [PYTHON, os.path.join(ROOT, "bench", program), "--threads", str(threads)]
+    elif framework == "tensorflow":
+        cmd = [VENV_PYTHON, os.path.join(ROOT, "bench", "tf_keras_bench.py"), program, "--threads", str(threads)]
+    elif framework == "onnxruntime":
+        return ["node", os.path.join(ROOT, "bench", program), "--side", "ort", "--threads", str(threads),
+                "--model", ORT_MODEL]
     else:
         cmd = [os.path.join(LIBTORCH_BUILD, program), "--threads", str(threads)]
     if w.epochs is not None:
@@ -177,11 +215,23 @@ def run_once(w, framework, threads):
     # OpenMP and the OpenBLAS Debian's torch does its GEMMs in).
     env = dict(os.environ, NABLA_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
                OPENBLAS_NUM_THREADS=str(threads))
+    if framework == "onnxruntime":
+        env["NODE_PATH"] = NODE_MODULES
     cmd = command(w, framework, threads)
     start = time.monotonic()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     others = OtherProcesses(proc.pid)
-    stdout, stderr = proc.communicate()
+    # Read both pipes, then reap the child with wait4 for its peak RSS (rusage.ru_maxrss, KiB).
+    streams = {}
+    readers = [threading.Thread(target=lambda k, f: streams.__setitem__(k, f.read()), args=(k, f))
+               for k, f in (("out", proc.stdout), ("err", proc.stderr))]
+    for t in readers:
+        t.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    for t in readers:
+        t.join()
+    stdout, stderr = streams["out"], streams["err"]
     wall, others_seconds = time.monotonic() - start, others.stop()
     if proc.returncode != 0:
         sys.exit(f"side_by_side: {' '.join(cmd)} failed ({proc.returncode}):\n{stderr[-4000:]}")
@@ -194,6 +244,7 @@ def run_once(w, framework, threads):
     # With 2 cores, a compile beside a 2-thread run makes it several times slower: such a run says nothing about
     # the frameworks.
     result["others_cpus"] = others_seconds / wall
+    result["peak_rss_mb"] = usage.ru_maxrss / 1024
     return result
 
 
@@ -207,7 +258,12 @@ def build(workloads, frameworks):
         return sorted({w.programs[framework] for w in workloads if framework in w.programs})
 
     if "nabla" in frameworks:
-        cmake_build(BUILD, ["cmake", "--preset", "bench"], targets("nabla"))
+        cmake_build(build_dir(), ["cmake", "--preset", PRESET], targets("nabla"))
+    if "onnxruntime" in frameworks and targets("onnxruntime"):
+        cmake_build(build_dir(), ["cmake", "--preset", PRESET], ["export_mlp_onnx"])
+        os.makedirs(os.path.dirname(ORT_MODEL), exist_ok=True)
+        subprocess.run([os.path.join(build_dir(), "bench", "export_mlp_onnx"), ORT_MODEL], check=True,
+                       stdout=subprocess.DEVNULL)
     if "libtorch" in frameworks and targets("libtorch"):
         cmake_build(LIBTORCH_BUILD, ["cmake", "-S", "bench/libtorch", "-B", LIBTORCH_BUILD, "-G", "Ninja",
                                      "-DCMAKE_BUILD_TYPE=Release"], targets("libtorch"))
@@ -279,7 +335,7 @@ def print_workload(name, rep, threads):
 
 
 def print_targets(report):
-    print("\nIssue 6's targets (ratio = how many times better nabla is, each framework at its fastest thread count:"
+    print("\nTargets (ratio = how many times better nabla is, each framework at its fastest thread count:"
           "\npeer time / nabla time for s/epoch and latency, nabla / peer for samples/s)")
     rows = []
     for name, rep in report["workloads"].items():
@@ -305,12 +361,19 @@ def main():
     ap.add_argument("--threads", default="1,2", help="comma-separated thread counts")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--epochs", type=int, help="epochs a run of each training workload (default: W1, W2 5; W3 1)")
+    ap.add_argument("--preset", default="release", choices=["release", "bench"],
+                    help="nabla's build: release (portable, the default) or bench (-march=native)")
     ap.add_argument("--no-build", action="store_true", help="use the programs already in build/")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "latest.json"))
     args = ap.parse_args()
     threads = [int(t) for t in args.threads.split(",")]
     names = [n.upper() for n in args.workloads.split(",")]
     frameworks = args.frameworks.split(",")
+    global PRESET
+    PRESET = args.preset
+    for f in [f for f in frameworks if f in FRAMEWORKS and not installed(f)]:
+        print(f"side_by_side: {f} is not installed (scripts/setup installs it); skipped", file=sys.stderr)
+        frameworks.remove(f)
     for n in names:
         if n not in WORKLOADS:
             sys.exit(f"side_by_side: unknown workload '{n}' (known: {', '.join(WORKLOADS)})")
@@ -320,14 +383,21 @@ def main():
     if not args.no_build:
         build([WORKLOADS[n] for n in names], frameworks)
     # Every program must be there before the first run, not discovered missing twenty minutes in.
-    programs = {command(WORKLOADS[n], f, 1)[1 if f == "pytorch" else 0] for n in names for f in frameworks
-                if f in WORKLOADS[n].programs}
+    programs = {command(WORKLOADS[n], f, 1)[1 if f in ("pytorch", "tensorflow", "onnxruntime") else 0]
+                for n in names for f in frameworks if f in WORKLOADS[n].programs}
+    if "onnxruntime" in frameworks and any("onnxruntime" in WORKLOADS[n].programs for n in names):
+        programs.add(ORT_MODEL)
     missing = sorted(p for p in programs if not os.path.exists(p))
     if missing:
         sys.exit("side_by_side: missing " + ", ".join(missing) + " (run without --no-build to build them)")
 
     start = time.monotonic()
+    with open("/proc/cpuinfo") as f:
+        cpuinfo = f.read()
+    features = sorted({w for w in cpuinfo.split() if w == "avx2" or w.startswith("avx512")})
+    model = next((ln.split(":", 1)[1].strip() for ln in cpuinfo.splitlines() if ln.startswith("model name")), "")
     report = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "machine": platform.node(),
+              "cpu": model, "cpu_features": features, "preset": PRESET,
               "cpus": os.cpu_count(), "threads": threads, "repeats": args.repeats, "workloads": {}}
     for n in names:
         w = WORKLOADS[n]
@@ -350,7 +420,8 @@ def main():
         report["workloads"][n] = summarize(w, fws, threads, raw)
     report["elapsed_seconds"] = time.monotonic() - start
 
-    print(f"\nmachine {report['machine']} ({report['cpus']} CPUs), {args.repeats} repeat(s)")
+    print(f"\nmachine {report['machine']} ({report['cpus']} CPUs, {report['cpu']}; {' '.join(features)}), "
+          f"nabla's {PRESET} build, {args.repeats} repeat(s)")
     for n, rep in report["workloads"].items():
         print_workload(n, rep, threads)
     print_targets(report)

@@ -18,10 +18,13 @@ def main():
     args = torch_mnist.parse_args(__doc__, "fashion-mnist", epochs=5, batch_size=128)
     torch = torch_mnist.import_torch(args)
     nn = torch.nn
-    model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),
-                          nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.5), nn.Linear(1600, 10))
-    torch_mnist.train_and_report("fashion_cnn", args, torch_mnist.glorot_init(model),
-                                 prepare=lambda x: x.unsqueeze(1))  # NCHW
+
+    def make_model():
+        return torch_mnist.glorot_init(nn.Sequential(
+            nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Dropout(0.5), nn.Linear(1600, 10)))
+
+    torch_mnist.train_and_report("fashion_cnn", args, make_model, prepare=lambda x: x.unsqueeze(1))  # NCHW
 
 
 if __name__ == "__main__":

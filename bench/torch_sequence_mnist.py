@@ -37,7 +37,7 @@ def main():
             y, _ = self.lstm(x)
             return self.head(y[:, -1])
 
-    torch_mnist.train_and_report("sequence_mnist", args, SequenceModel())
+    torch_mnist.train_and_report("sequence_mnist", args, SequenceModel)
 
 
 if __name__ == "__main__":

@@ -187,7 +187,9 @@ inline nlohmann::json result(const std::string& workload, const Args& a) {
 inline void print_result(const nlohmann::json& j) { std::cout << j.dump() << std::endl; }
 
 // Loads a.data, trains model on it and prints the result line; prepare reshapes the images.
-inline void train_and_report(const std::string& workload, const Args& a, torch::nn::Sequential model,
+// Loads the data, then builds the model (as the seed program and bench/torch_mnist.py: data first).
+inline void train_and_report(const std::string& workload, const Args& a,
+                             const std::function<torch::nn::Sequential()>& make_model,
                              const std::function<torch::Tensor(const torch::Tensor&)>& prepare =
                                  [](const torch::Tensor& x) { return x; }) {
   auto t0 = Clock::now();
@@ -195,6 +197,7 @@ inline void train_and_report(const std::string& workload, const Args& a, torch::
   d.x_train = prepare(d.x_train);
   d.x_test = prepare(d.x_test);
   double load_seconds = seconds_since(t0);
+  torch::nn::Sequential model = make_model();
   TrainResult r = train(model, d.x_train, d.y_train, a.batch_size, a.epochs);
   nlohmann::json j = result(workload, a);
   j["epoch_seconds"] = r.epoch_seconds;

@@ -8,9 +8,11 @@ int main(int argc, char** argv) {
   namespace nn = torch::nn;
   Args args = parse_args(argc, argv, "fashion-mnist", {.epochs = 5, .batch_size = 128});
   setup(args);
-  nn::Sequential model(nn::Conv2d(nn::Conv2dOptions(1, 32, 3)), nn::ReLU(), nn::MaxPool2d(nn::MaxPool2dOptions(2)),
-                       nn::Conv2d(nn::Conv2dOptions(32, 64, 3)), nn::ReLU(), nn::MaxPool2d(nn::MaxPool2dOptions(2)),
-                       nn::Flatten(), nn::Dropout(0.5), nn::Linear(1600, 10));
-  train_and_report("fashion_cnn", args, glorot_init(model),
-                   [](const torch::Tensor& x) { return x.unsqueeze(1); });  // NCHW
+  auto make_model = [] {
+    return glorot_init(nn::Sequential(
+        nn::Conv2d(nn::Conv2dOptions(1, 32, 3)), nn::ReLU(), nn::MaxPool2d(nn::MaxPool2dOptions(2)),
+        nn::Conv2d(nn::Conv2dOptions(32, 64, 3)), nn::ReLU(), nn::MaxPool2d(nn::MaxPool2dOptions(2)),
+        nn::Flatten(), nn::Dropout(0.5), nn::Linear(1600, 10)));
+  };
+  train_and_report("fashion_cnn", args, make_model, [](const torch::Tensor& x) { return x.unsqueeze(1); });  // NCHW
 }

@@ -7,5 +7,5 @@ int main(int argc, char** argv) {
   using namespace libtorch_bench;
   Args args = parse_args(argc, argv, "mnist", {.epochs = 5, .batch_size = 32});
   setup(args);
-  train_and_report("mnist_mlp", args, make_mlp());
+  train_and_report("mnist_mlp", args, make_mlp);
 }

@@ -7,6 +7,7 @@
 
 #include "bindings.h"
 #include "nabla/data/dataset.h"
+#include "nabla/data/text_vectorization.h"
 #include "py_ref.h"
 
 namespace py = pybind11;
@@ -126,6 +127,21 @@ void register_data(py::module_& m) {
       .def("cardinality", [](const D& ds) { return ds.get().cardinality(); })
       .def("stats", [](const D& ds) { return ds.get().stats().str(); })
       .def("__iter__", [](const D& ds) { return std::make_unique<PyIterator>(ds.get()); });
+
+  // What keras.layers.TextVectorization (python/nabla/keras/layers.py) runs: texts are Python str (UTF-8).
+  using data::TextVectorization;
+  py::class_<TextVectorization>(m, "TextVectorization")
+      .def(py::init([](int64_t max_tokens, int64_t length, std::string standardize) {
+             return TextVectorization({.max_tokens = max_tokens, .output_sequence_length = length,
+                                       .standardize = std::move(standardize)});
+           }),
+           py::arg("max_tokens"), py::arg("output_sequence_length"), py::arg("standardize"))
+      .def("adapt", &TextVectorization::adapt, py::call_guard<py::gil_scoped_release>())
+      .def("set_vocabulary", &TextVectorization::set_vocabulary)
+      .def("get_vocabulary", &TextVectorization::get_vocabulary)
+      .def("vocabulary_size", &TextVectorization::vocabulary_size)
+      .def("__call__", [](const TextVectorization& v, const std::vector<std::string>& texts) { return v(texts); },
+           py::call_guard<py::gil_scoped_release>());
 }
 
 }  // namespace nabla::python

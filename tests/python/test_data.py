@@ -71,3 +71,21 @@ def test_fit_on_dataset_with_python_map_and_validation_dataset():
     assert len(h.history["val_accuracy"]) == 8
     assert m.evaluate(val, verbose=0)[1] > 0.9
     assert m.predict(val, verbose=0).shape == (64, 2)
+
+
+def test_text_vectorization_as_keras():
+    from nabla.keras import layers
+    v = layers.TextVectorization(max_tokens=6, output_sequence_length=4)
+    v.adapt(np.array(["The cat sat.", "the dog", b"The CAT!"]))
+    assert v.get_vocabulary() == ["", "[UNK]", "the", "cat", "sat", "dog"]
+    assert v.get_vocabulary(include_special_tokens=False) == ["the", "cat", "sat", "dog"]
+    ids = v(["the dog sat on the mat", "cat"])
+    assert ids.dtype == np.int64 and ids.shape == (2, 4)
+    assert ids.tolist() == [[2, 5, 4, 1], [3, 0, 0, 0]]
+    w = layers.TextVectorization()
+    w.adapt(["x y z"])
+    assert w(["y", "z x"]).tolist() == [[3, 0], [4, 2]]
+    with pytest.raises(NotImplementedError):
+        layers.TextVectorization(output_mode="multi_hot")
+    with pytest.raises(ValueError, match="standardize"):
+        layers.TextVectorization(standardize="upper")

@@ -4,6 +4,8 @@ it), runs eagerly on arrays/tensors, and symbolically on Input() tensors (the fu
 import json
 import weakref
 
+import numpy as np
+
 from .. import _nabla
 from .._convert import as_tensor
 from ._serialize import check_known, serialized
@@ -187,6 +189,51 @@ _classes = {c._class_name: c for c in (Dense, Conv2D, MaxPooling2D, AveragePooli
                                        BatchNormalization, Embedding, Activation, ReLU, LeakyReLU, ELU, Softmax,
                                        Reshape, Permute, Masking, Add, Concatenate)}
 _classes["InputLayer"] = InputLayer
+
+
+def _texts(data):
+    """A list of str from a str, a list or a numpy array (of str or bytes)."""
+    if isinstance(data, (str, bytes)):
+        data = [data]
+    return [t.decode("utf-8") if isinstance(t, bytes) else str(t) for t in np.asarray(data, dtype=object).ravel()]
+
+
+class TextVectorization:
+    """keras.layers.TextVectorization with output_mode="int": adapt(texts) learns a vocabulary ("" padding id 0,
+    "[UNK]" id 1, then the tokens by frequency; max_tokens counts both), and calling it maps texts to an int64
+    numpy array [N, output_sequence_length] (the longest text's length when None). standardize is
+    "lower_and_strip_punctuation" (the default), "lower", "strip_punctuation" or None; the text splits on
+    whitespace. It runs before the model, on lists or numpy arrays of text (Keras also runs it inside a model or a
+    tf.data pipeline); the model starts at Embedding."""
+
+    def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation", split="whitespace", ngrams=None,
+                 output_mode="int", output_sequence_length=None, vocabulary=None, name=None, **kwargs):
+        del name, kwargs
+        if split != "whitespace" or ngrams is not None or output_mode != "int":
+            raise NotImplementedError("TextVectorization: nabla supports split='whitespace', ngrams=None and "
+                                      "output_mode='int'")
+        self._v = _nabla.TextVectorization(-1 if max_tokens is None else int(max_tokens),
+                                           -1 if output_sequence_length is None else int(output_sequence_length),
+                                           "none" if standardize is None else standardize)
+        if vocabulary is not None:
+            self.set_vocabulary(vocabulary)
+
+    def adapt(self, data, batch_size=None, steps=None):
+        del batch_size, steps
+        self._v.adapt(_texts(data))
+
+    def set_vocabulary(self, vocabulary):
+        self._v.set_vocabulary([str(t) for t in vocabulary])
+
+    def get_vocabulary(self, include_special_tokens=True):
+        v = self._v.get_vocabulary()
+        return v if include_special_tokens else v[2:]
+
+    def vocabulary_size(self):
+        return self._v.vocabulary_size()
+
+    def __call__(self, inputs):
+        return np.asarray(self._v(_texts(inputs)))
 
 
 def _class_for(type_name):
