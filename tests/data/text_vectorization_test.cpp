@@ -71,6 +71,7 @@ TEST(SentimentSentences, ParsesAndNamesWhatIsWrong) {
           {"entry 0 has no integer class"});  // only a last empty entry is skipped
   refused(R"([{"text": "a", "cla)", {"'f.json': not JSON (at byte"});
   refused(R"({"text": "a"})", {"expected a JSON array"});
+  refused(R"([{"text": "a", "class": 2222222222222222222e2222222222]})", {"'f.json': unreadable JSON"});  // fuzz
 }
 
 TEST(SentimentSentences, LoadsASeededSplitOfTheThreeFiles) {

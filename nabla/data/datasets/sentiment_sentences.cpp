@@ -17,6 +17,8 @@ std::vector<std::pair<std::string, int64_t>> parse_sentences(std::string_view te
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     throw IOError(nabla::detail::concat("'", file, "': not JSON (at byte ", e.byte, "): ", e.what()));
+  } catch (const nlohmann::json::exception& e) {  // a number out of range (found by sentiment_sentences_fuzz)
+    throw IOError(nabla::detail::concat("'", file, "': unreadable JSON: ", e.what()));
   }
   if (!j.is_array()) throw IOError(nabla::detail::concat("'", file, "': expected a JSON array of sentences"));
   std::vector<std::pair<std::string, int64_t>> out;
