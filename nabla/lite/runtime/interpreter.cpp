@@ -10,6 +10,7 @@
 #endif
 
 #include "nabla/core/error.h"
+#include "nabla/core/parallel.h"
 #include "nabla/kernels/dnnl_context.h"
 #include "nabla/kernels/int8_conv.h"
 #include "nabla/kernels/int8_matmul.h"
@@ -37,7 +38,7 @@ inline uint8_t to_u8(float v) {
   return uint8_t(int32_t(v));
 }
 
-void quantize(const float* x, int64_t n, QuantParams q, uint8_t* out) {
+void quantize_range(const float* x, int64_t n, QuantParams q, uint8_t* out) {
   const float inv = 1.f / q.scale, zp = float(q.zero_point);
   int64_t i = 0;
 #ifdef __SSE2__
@@ -58,6 +59,19 @@ void quantize(const float* x, int64_t n, QuantParams q, uint8_t* out) {
     v = v > -1e6f ? (v < 1e6f ? v : 1e6f) : -1e6f;  // NaN: -1e6, code 0 (as cvtps2dq's saturation gives)
     out[i] = to_u8(round_even(v) + zp);
   }
+}
+
+// The model input's quantization, over the threads from 64K values up: a batch of 256 MNIST images is 200K values,
+// ~30 us on one thread beside a ~150 us int8 GEMM that runs on all of them (measured: the MLP's batch-256
+// throughput at 2 threads went from 1.94x to 2.14x float32's).
+void quantize(const float* x, int64_t n, QuantParams q, uint8_t* out) {
+  constexpr int64_t kBlock = 4096;  // values per block (a multiple of the SIMD loop's 16)
+  const int64_t blocks = (n + kBlock - 1) / kBlock;
+  // Grain: the ~1M units of work per thread that threads_for asks for, reached from 16 blocks (64K values).
+  parallel_for(0, blocks, int64_t(1) << 17, [&](int64_t b0, int64_t b1) {
+    const int64_t begin = b0 * kBlock, end = std::min(n, b1 * kBlock);
+    quantize_range(x + begin, end - begin, q, out + begin);
+  });
 }
 
 void dequantize(const uint8_t* q, int64_t n, QuantParams p, float* out) {
