@@ -252,7 +252,7 @@ void restore_optimizer(Model& model, const std::vector<NamedTensor>& ow, const s
 
 }  // namespace
 
-json upgrade_keras2_model_config(const json& config, const std::string& where) {
+static json upgrade_keras2_model_config_unchecked(const json& config, const std::string& where) {
   if (!config.is_object() || !config.contains("class_name") || !config["class_name"].is_string() ||
       !config.contains("config") || !config["config"].is_object() || !config["config"].contains("layers") ||
       !config["config"]["layers"].is_array())
@@ -273,7 +273,7 @@ json upgrade_keras2_model_config(const json& config, const std::string& where) {
   return out;
 }
 
-std::shared_ptr<Model> build_keras2_model(const json& model_config, const std::string& where) {
+static std::shared_ptr<Model> build_keras2_model_unchecked(const json& model_config, const std::string& where) {
   json config = upgrade_keras2_model_config(model_config, where);
   // BatchNormalization axes recorded by the upgrade, checked against the built inputs below.
   std::map<std::string, int64_t> bn_axes;
@@ -301,7 +301,8 @@ std::shared_ptr<Model> build_keras2_model(const json& model_config, const std::s
   return model;
 }
 
-void compile_from_keras2_training_config(Model& model, const json& training_config, const std::string& where) {
+static void compile_from_keras2_training_config_unchecked(Model& model, const json& training_config,
+                                                        const std::string& where) {
   try {
     compile_from_training_config(model, training_config, where);
   } catch (const nlohmann::json::exception& e) {
@@ -325,6 +326,30 @@ std::shared_ptr<Model> load_legacy_keras_model(const std::string& path, bool com
     restore_optimizer(*model, f.optimizer_weights, where);
   }
   return model;
+}
+
+// The entry points: a JSON value of the wrong type anywhere in a config (nlohmann's type_error, found by
+// keras2_model_config_fuzz and tfjs_topology_fuzz: a layer "name" that is a list) is a ValueError naming the file,
+// like every other malformed config, never an exception of the JSON library.
+template <class F>
+auto json_errors_named(const std::string& where, F&& f) {
+  try {
+    return f();
+  } catch (const nlohmann::json::exception& e) {
+    throw ValueError(where + ": malformed config: " + e.what());
+  }
+}
+
+json upgrade_keras2_model_config(const json& config, const std::string& where) {
+  return json_errors_named(where, [&] { return upgrade_keras2_model_config_unchecked(config, where); });
+}
+
+std::shared_ptr<Model> build_keras2_model(const json& model_config, const std::string& where) {
+  return json_errors_named(where, [&] { return build_keras2_model_unchecked(model_config, where); });
+}
+
+void compile_from_keras2_training_config(Model& model, const json& training_config, const std::string& where) {
+  json_errors_named(where, [&] { compile_from_keras2_training_config_unchecked(model, training_config, where); });
 }
 
 }  // namespace nabla::io

@@ -199,7 +199,8 @@ std::shared_ptr<Model> load_tfjs_model(const std::string& path, bool compile) {
   return build_tfjs_model(t, "load_model: '" + file + "'", compile);
 }
 
-std::shared_ptr<Model> build_tfjs_model(const TfjsModel& t, const std::string& where, bool compile) {
+namespace {
+std::shared_ptr<Model> build_tfjs_model_unchecked(const TfjsModel& t, const std::string& where, bool compile) {
   if (t.format != "layers-model")
     throw ValueError(where + ": format is '" + t.format + "'; nabla reads TF.js Layers models (\"layers-model\"), "
                      "not graph models");
@@ -290,6 +291,17 @@ std::shared_ptr<Model> build_tfjs_model(const TfjsModel& t, const std::string& w
   opt.set_variables(ps, values);
   opt.set_learning_rate(lr);
   return model;
+}
+}  // namespace
+
+// A JSON value of the wrong type in the topology or the training config (found by tfjs_topology_fuzz) is a
+// ValueError naming the file.
+std::shared_ptr<Model> build_tfjs_model(const TfjsModel& t, const std::string& where, bool compile) {
+  try {
+    return build_tfjs_model_unchecked(t, where, compile);
+  } catch (const nlohmann::json::exception& e) {
+    throw ValueError(where + ": malformed model.json: " + e.what());
+  }
 }
 
 void save_tfjs_model(const Model& model, const std::string& path, bool include_optimizer) {

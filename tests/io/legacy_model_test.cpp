@@ -70,6 +70,13 @@ TEST(LegacyKerasModel, UpgradesKeras2Configs) {
       {"class_name": "BatchNormalization", "config": {"name": "bn", "axis": [1, 2], "batch_input_shape": [null, 2, 2]}}]}})");
   expect_error_contains<ValueError>([&] { io::upgrade_keras2_model_config(multi_axis, "bn.h5"); },
                                     {"bn.h5", "layer 'bn' (BatchNormalization)", "[1,2]"});
+  // A value of the wrong type (a layer name that is a list; keras2_model_config_fuzz, tfjs_topology_fuzz) is a
+  // ValueError naming the file, not the JSON library's type_error.
+  json list_name = json::parse(R"({"class_name": "Sequential", "config": {"name": "s", "layers": [
+      {"class_name": "Dense", "config": {"name": [null, 5], "units": 2, "batch_input_shape": [null, 3]}}]}})");
+  expect_error_contains<ValueError>([&] { io::upgrade_keras2_model_config(list_name, "list.h5"); },
+                                    {"list.h5", "malformed config"});
+  expect_error_contains<ValueError>([&] { io::build_keras2_model(list_name, "list.h5"); }, {"list.h5"});
 }
 
 TEST(LegacyKerasModel, BadFilesNameTheFileAndEntry) {
