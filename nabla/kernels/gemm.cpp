@@ -11,6 +11,7 @@
 
 #include "nabla/core/parallel.h"
 #include "nabla/kernels/dnnl_context.h"
+#include "nabla/kernels/sparse_gemm.h"
 
 namespace nabla::kernels {
 namespace {
@@ -150,6 +151,16 @@ void gemm(const Tensor& A, bool trans_a, const Tensor& B, bool trans_b, Tensor& 
     return;
   }
   NABLA_CHECK(A.dtype() == f32, "gemm supports float32 and float64, got ", dtype_name(A.dtype()));
+  if (bias.defined())
+    NABLA_CHECK_SHAPE(bias.numel() == n && bias.is_contiguous(), "gemm: bias has shape ", bias.shape().str(),
+                      ", expected (", n, ",)");
+  // A mostly-zero A (MNIST pixels, one-hot rows) costs only its non-zeros; narrow outputs and small products
+  // stay with oneDNN, where scanning A would cost more than it saves.
+  if (n >= 16 && double(m) * double(n) * double(k) >= 65536.0 && (mb.s_c == 1 || k == 1) &&
+      gemm_skipping_zeros(a.data<float>(), m, k, ma.s_r, ma.s_c, b.data<float>(), k == 1 ? n : mb.s_r,
+                          C.data<float>(), n, bias.defined() ? bias.data<float>() : nullptr,
+                          act == FusedActivation::relu, accumulate))
+    return;
   Key key{m, n, k, ma.s_r, ma.s_c, mb.s_r, mb.s_c,
           (bias.defined() ? 1 : 0) | (act == FusedActivation::relu ? 2 : 0) | (accumulate ? 4 : 0), 0};
   const int want = gemm_threads(m, n, k);
@@ -174,11 +185,7 @@ void gemm(const Tensor& A, bool trans_a, const Tensor& B, bool trans_b, Tensor& 
   e.b.set_data_handle(const_cast<void*>(static_cast<const void*>(b.data<float>())));
   e.c.set_data_handle(C.data<float>());
   DnnlThreads threads(key.threads);
-  if (bias.defined()) {
-    NABLA_CHECK_SHAPE(bias.numel() == n && bias.is_contiguous(), "gemm: bias has shape ", bias.shape().str(),
-                      ", expected (", n, ",)");
-    e.bias.set_data_handle(const_cast<void*>(static_cast<const void*>(bias.data<float>())));
-  }
+  if (bias.defined()) e.bias.set_data_handle(const_cast<void*>(static_cast<const void*>(bias.data<float>())));
   const auto start = probe ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
   e.prim.execute(dnnl_stream(), e.args);
   if (probe && phase >= 2) {
