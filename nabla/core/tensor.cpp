@@ -3,6 +3,7 @@
 #include <cmath>
 #include <ostream>
 
+#include "nabla/core/parallel.h"
 #include "nabla/core/random.h"
 #include "nabla/core/strided.h"
 #include "nabla/core/tensor_print.h"
@@ -101,11 +102,15 @@ void strided_convert(const Tensor& dst, const Tensor& src) {
       D* d = static_cast<D*>(dst.raw_data());
       const S* s = static_cast<const S*>(src.raw_data());
       if (dst.is_contiguous() && src.is_contiguous()) {
-        if constexpr (std::is_same_v<D, S>) {
-          std::memcpy(d, s, dst.nbytes());
-        } else {
-          for (int64_t i = 0, n = dst.numel(); i < n; ++i) d[i] = D(s[i]);
-        }
+        // Whole datasets pass through here (images.to(f32), numpy's float64 into a model): split over the threads,
+        // each element converted alone, so the result is the same at every thread count.
+        parallel_for(0, dst.numel(), int64_t(sizeof(D) + sizeof(S)), [&](int64_t b, int64_t e) {
+          if constexpr (std::is_same_v<D, S>) {
+            std::memcpy(d + b, s + b, size_t(e - b) * sizeof(D));
+          } else {
+            for (int64_t i = b; i < e; ++i) d[i] = D(s[i]);
+          }
+        });
       } else {
         StridedIter<2> it{dst.shape(), {dst.strides(), src.strides()}};
         it.for_each([&](const std::array<int64_t, 2>& o) { d[o[0]] = D(s[o[1]]); });

@@ -1,8 +1,12 @@
 #include "nabla/train/data_adapter.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstring>
+#include <type_traits>
 
+#include "nabla/core/parallel.h"
 #include "nabla/core/random.h"
 #include "nabla/data/imbalance/labels.h"
 #include "nabla/ops/shape_ops.h"
@@ -31,18 +35,61 @@ void check_rows(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, co
                       ys[i].shape().str(), ")");
 }
 
+namespace {
+
+// Whether x[0, n) holds a NaN or an Inf, from the exponent bits: a loop without early exit that the compiler
+// vectorizes (fit checks whole datasets: 47M MNIST values).
+template <class T>
+bool has_non_finite(const T* x, int64_t n) {
+  using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+  constexpr Bits exponent = sizeof(T) == 4 ? Bits(0x7f800000u) : Bits(0x7ff0000000000000ull);
+  Bits any = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    Bits b;
+    std::memcpy(&b, x + i, sizeof b);
+    any |= Bits((b & exponent) == exponent);
+  }
+  return any != 0;
+}
+
+}  // namespace
+
 void check_finite(const Tensor& t, const char* what) {
   if (!is_floating(t.dtype())) return;
   Tensor c = t.contiguous();
   int64_t per = c.dim() && c.size(0) ? c.numel() / c.size(0) : 1;
   NABLA_DISPATCH_FLOAT(c.dtype(), T, {
     const T* p = c.data<T>();
-    for (int64_t i = 0; i < c.numel(); ++i)
-      if (!std::isfinite(p[i]))
-        throw ValueError(detail::concat("fit: ", what, " contains ", std::isnan(p[i]) ? "NaN" : "Inf",
-                                        " at sample ", i / per, " (flat index ", i, "); nabla does not train on "
-                                        "non-finite data — clean or impute it first"));
+    constexpr int64_t kBlock = 1 << 16;
+    const int64_t n = c.numel(), blocks = (n + kBlock - 1) / kBlock;
+    std::atomic<int64_t> first_bad{blocks};  // the lowest block holding a non-finite value
+    parallel_for(0, blocks, kBlock * int64_t(sizeof(T)), [&](int64_t b, int64_t e) {
+      for (int64_t k = b; k < e && k < first_bad.load(std::memory_order_relaxed); ++k)
+        if (has_non_finite(p + k * kBlock, std::min(kBlock, n - k * kBlock))) {
+          int64_t cur = first_bad.load();
+          while (k < cur && !first_bad.compare_exchange_weak(cur, k)) {
+          }
+          break;
+        }
+    });
+    if (first_bad.load() < blocks)
+      for (int64_t i = first_bad.load() * kBlock; i < n; ++i)
+        if (!std::isfinite(p[i]))
+          throw ValueError(detail::concat("fit: ", what, " contains ", std::isnan(p[i]) ? "NaN" : "Inf",
+                                          " at sample ", i / per, " (flat index ", i, "); nabla does not train on "
+                                          "non-finite data — clean or impute it first"));
   });
+}
+
+DType input_float_dtype(const std::vector<Tensor>& weights) {
+  for (const Tensor& w : weights)
+    if (is_floating(w.dtype())) return w.dtype();
+  return f32;
+}
+
+void cast_floating(std::vector<Tensor>& xs, DType dtype) {
+  for (Tensor& x : xs)
+    if (is_floating(x.dtype()) && x.dtype() != dtype) x = x.to(dtype);
 }
 
 TensorAdapter::TensorAdapter(std::vector<Tensor> xs, std::vector<Tensor> ys, Tensor sample_weight,
@@ -87,7 +134,7 @@ void TensorAdapter::next(Batch& b) {
   if (shuffle_) {
     std::span<const int64_t> idx(order_.data() + begin, size_t(end - begin));
     b.xs.resize(xs_.size());
-    for (size_t i = 0; i < xs_.size(); ++i) b.xs[i] = data::gather_rows(xs_[i], idx);
+    for (size_t i = 0; i < xs_.size(); ++i) b.xs[i] = data::gather_rows(xs_[i], idx, cast_);
     b.ys.resize(ys_.size());
     for (size_t i = 0; i < ys_.size(); ++i) b.ys[i] = data::gather_rows(ys_[i], idx);
     b.sw = sw_.defined() ? data::gather_rows(sw_, idx) : Tensor();
@@ -96,6 +143,7 @@ void TensorAdapter::next(Batch& b) {
     b.ys = slice_rows(ys_, begin, end);
     b.sw = sw_.defined() ? slice(sw_, 0, begin, end) : Tensor();
   }
+  if (cast_) cast_floating(b.xs, *cast_);
 }
 
 void TensorAdapter::set_position(std::vector<int64_t> order, int64_t cursor) {

@@ -32,6 +32,11 @@ std::vector<Tensor> slice_rows(const std::vector<Tensor>& ts, int64_t begin, int
 void check_rows(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, const char* who);
 // Throws if a float tensor holds NaN or Inf, naming the sample and the position within it.
 void check_finite(const Tensor& t, const char* what);
+// The float dtype a model's inputs are given in: its weights' (float64 for a model built in float64), else float32,
+// as Keras casts inputs to floatx.
+DType input_float_dtype(const std::vector<Tensor>& weights);
+// xs with every floating tensor of another dtype converted to `dtype`.
+void cast_floating(std::vector<Tensor>& xs, DType dtype);
 
 // Tensors in memory, batch_size rows at a time. Unshuffled batches are views (slices); shuffled ones gather
 // their rows from a permutation drawn afresh at the start of each pass (one copy of the batch's rows, no
@@ -43,6 +48,9 @@ class TensorAdapter {
   int64_t num_batches() const { return (n_ + batch_size_ * replicas_ - 1) / (batch_size_ * replicas_); }
   // The next batch; at the end of the data it starts a new pass (fit counts steps; evaluate uses one pass).
   void next(Batch& b);
+  // Floating inputs of another dtype are converted batch by batch (numpy's float64 into a float32 model), never as
+  // a whole: no second copy of the data, and the conversion's cost spreads over the steps.
+  void cast_inputs_to(DType dtype) { cast_ = dtype; }
   // Where the data stands: the pass's order and the next row (BackupAndRestore saves and restores them).
   const std::vector<int64_t>& order() const { return order_; }
   int64_t cursor() const { return cursor_; }
@@ -75,6 +83,7 @@ class TensorAdapter {
   int64_t cursor_ = 0;
   int replica_ = 0, replicas_ = 1;
   std::optional<uint64_t> seed_;  // sharded: the shared shuffle seed
+  std::optional<DType> cast_;
   uint64_t pass_ = 0;
 };
 

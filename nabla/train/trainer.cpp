@@ -69,6 +69,7 @@ History Model::fit(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys,
   }
   detail::TensorAdapter data(std::move(train.xs), std::move(train.ys), std::move(train.sample_weight),
                              opts.batch_size, opts.shuffle);
+  data.cast_inputs_to(detail::input_float_dtype(weights()));
   if (data_parallel_)  // each replica reads its part of every global batch
     data.shard(data_parallel_->replica_id(), data_parallel_->num_replicas(), data_parallel_->shared_seed());
   const int64_t steps = opts.steps_per_epoch > 0 ? opts.steps_per_epoch : data.num_batches();
@@ -279,7 +280,9 @@ EvalResult Model::evaluate(const std::vector<Tensor>& xs, const std::vector<Tens
   detail::check_rows(xs, ys, "evaluate");
   if (opts.batch_size <= 0)
     throw ValueError(detail::concat("evaluate: batch_size must be positive, got ", opts.batch_size));
+  build_if_possible();
   detail::TensorAdapter data(xs, ys, opts.sample_weight, opts.batch_size, false);
+  data.cast_inputs_to(detail::input_float_dtype(weights()));
   int64_t left = data.num_batches();  // one pass
   return run_evaluate([&](Batch& b) { return left-- > 0 && (data.next(b), true); }, data.num_batches(), opts);
 }
@@ -331,10 +334,13 @@ std::vector<Tensor> Model::predict(const std::vector<Tensor>& xs, PredictOptions
   const int64_t n = rows(xs[0]);
   for (size_t i = 1; i < xs.size(); ++i)
     NABLA_CHECK_SHAPE(rows(xs[i]) == n, "predict: input 0 has ", n, " samples but input ", i, " has ", rows(xs[i]));
+  build_if_possible();
+  const DType input_dtype = detail::input_float_dtype(weights());
   int64_t pos = 0;
   return predict_batches([&](std::vector<Tensor>& batch) {
     if (pos >= n) return false;
     batch = detail::slice_rows(xs, pos, std::min(pos + opts.batch_size, n));
+    detail::cast_floating(batch, input_dtype);
     pos += opts.batch_size;
     return true;
   }, (n + opts.batch_size - 1) / opts.batch_size, opts);

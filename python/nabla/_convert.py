@@ -16,6 +16,8 @@ def as_tensor(x, cast_float64=True, model_input=False):
         return x
     a = np.asarray(x)
     if a.dtype == np.float64 and cast_float64:
+        if a.flags.writeable and a.flags.c_contiguous:
+            return from_numpy(a).float()  # converted on nabla's threads, without the GIL (astype takes one core)
         a = a.astype(np.float32)
     elif model_input and a.dtype in (np.uint8, np.bool_, np.int8, np.int16, np.uint16, np.float16):
         a = a.astype(np.float32)
@@ -28,11 +30,14 @@ def as_tensor(x, cast_float64=True, model_input=False):
     return from_numpy(a)
 
 
-def as_tensors(xs, model_input=False):
-    """A list of tensors from one array or a list/tuple of them (several model inputs or outputs)."""
+def as_tensors(xs, model_input=False, per_batch_cast=False):
+    """A list of tensors from one array or a list/tuple of them (several model inputs or outputs).
+
+    per_batch_cast: float64 arrays stay float64, zero-copy; fit, evaluate and predict convert each batch to the
+    model's float32 (no second copy of a whole dataset)."""
     if isinstance(xs, (list, tuple)):
-        return [as_tensor(x, model_input=model_input) for x in xs]
-    return [as_tensor(xs, model_input=model_input)]
+        return [as_tensor(x, cast_float64=not per_batch_cast, model_input=model_input) for x in xs]
+    return [as_tensor(xs, cast_float64=not per_batch_cast, model_input=model_input)]
 
 
 def to_numpy(t):

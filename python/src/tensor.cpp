@@ -114,8 +114,14 @@ Tensor to_tensor(const py::object& o) {
   if (py::isinstance<Tensor>(o)) return o.cast<Tensor>();
   py::array a = py::array::ensure(o);
   if (!a) throw py::type_error("expected a numpy array or a nabla Tensor, got " + std::string(py::str(o.get_type())));
-  if (a.dtype().equal(py::dtype::of<double>())) a = a.attr("astype")(py::dtype::of<float>());
-  else if (a.dtype().attr("kind").cast<std::string>() == "b") a = a.attr("astype")(py::dtype::of<uint8_t>());
+  if (a.dtype().equal(py::dtype::of<double>())) {
+    if (!a.writeable() || !(a.flags() & py::array::c_style))
+      a = py::array::ensure(a.attr("copy")(), py::array::c_style);
+    Tensor wide = from_numpy(a);
+    py::gil_scoped_release nogil;
+    return wide.to(f32);  // on nabla's threads (numpy's astype runs on one)
+  }
+  if (a.dtype().attr("kind").cast<std::string>() == "b") a = a.attr("astype")(py::dtype::of<uint8_t>());
   if (!a.writeable()) a = a.attr("copy")();
   return from_numpy(a);
 }
@@ -143,6 +149,8 @@ void register_tensor(py::module_& m) {
       .def("mean", [](const Tensor& t) { return t.mean(); })
       .def("reshape", [](const Tensor& t, const std::vector<int64_t>& s) { return t.reshape(to_shape(s)); })
       .def("clone", &Tensor::clone)
+      .def("float", [](const Tensor& t) { return t.to(f32); }, py::call_guard<py::gil_scoped_release>(),
+           "A float32 copy (self when already float32), as torch.Tensor.float()")
       .def("detach", &Tensor::detach)
       .def_property("requires_grad", &Tensor::requires_grad,
                     [](Tensor& t, bool on) { t.requires_grad_(on); })

@@ -44,6 +44,26 @@ def test_sequential_fit_evaluate_predict():
     assert m.evaluate(x, y, verbose=0, return_dict=True).keys() == {"loss", "accuracy"}
 
 
+def test_float64_arrays_train_like_their_float32_copy():
+    """numpy's float64 (images / 255.0) goes in without a float32 copy of the whole array: fit, evaluate and predict
+    convert batch by batch, and the results are those of the float32 data."""
+    x32, y = blobs(256)
+    x64 = x32.astype(np.float64)
+    runs = []
+    for x in (x64, x32):
+        nabla.random.set_seed(3)
+        m = small_model()
+        h = m.fit(x, y, epochs=2, batch_size=32, verbose=0, validation_data=(x, y))
+        runs.append((h.history, m.evaluate(x, y, verbose=0), m.predict(x, verbose=0)))
+    assert runs[0][0] == runs[1][0]
+    assert runs[0][1] == runs[1][1]
+    assert runs[0][2].dtype == np.float32
+    np.testing.assert_array_equal(runs[0][2], runs[1][2])
+    t = nabla.from_numpy(x64)
+    assert t.dtype == "float64" and t.float().dtype == "float32"
+    np.testing.assert_array_equal(np.asarray(t.float()), x32)
+
+
 def test_on_batch_results_in_keras_order():
     x, y = blobs(64)
     m = small_model()

@@ -31,8 +31,9 @@ Generator generator_for(std::optional<uint64_t> random_state);
 // k indices drawn from pool: with replacement, or a uniformly random k-subset (partial Fisher-Yates).
 std::vector<int64_t> draw(const std::vector<int64_t>& pool, int64_t k, bool replace, Generator& g);
 // Rows idx of t, copied into a fresh contiguous tensor: the one non-differentiable row gather, for data/ and
-// for fit's shuffled batches (ops/take_rows is the differentiable op, above data/).
-Tensor gather_rows(const Tensor& t, std::span<const int64_t> idx);
+// for fit's shuffled batches (ops/take_rows is the differentiable op, above data/). With `as`, floating rows are
+// converted to that dtype as they are copied (fit's float64 data into a float32 model, in one pass).
+Tensor gather_rows(const Tensor& t, std::span<const int64_t> idx, std::optional<DType> as = std::nullopt);
 // Fisher-Yates over v with g: the one shuffle of index lists (fit's per-epoch order, splits, resampling).
 void shuffle_in_place(std::span<int64_t> v, Generator& g);
 // sklearn's _approximate_mode: n split over classes in proportion to counts — floors, then the remainder to

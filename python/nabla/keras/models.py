@@ -160,7 +160,7 @@ class Model:
                     raise ValueError("fit: validation_data with sample weights (x, y, w) is not supported; "
                                      "give (x, y)")
                 vx, vy = validation_data
-                o.set_validation_data(as_tensors(vx, model_input=True), as_tensors(vy))
+                o.set_validation_data(as_tensors(vx, model_input=True, per_batch_cast=True), as_tensors(vy))
         dataset = _is_dataset(x)
         steps = None if dataset else -(-len(np.asarray(x[0] if isinstance(x, (list, tuple)) else x)) // o.batch_size)
         hist, cbs = self._callbacks(callbacks, {"verbose": o.verbose, "epochs": o.epochs, "steps": steps})
@@ -172,7 +172,7 @@ class Model:
         else:
             if y is None:
                 raise ValueError("fit: y (the targets) is required with array inputs")
-            epoch, values = self._m.fit(as_tensors(x, model_input=True), as_tensors(y), o, val_ds)
+            epoch, values = self._m.fit(as_tensors(x, model_input=True, per_batch_cast=True), as_tensors(y), o, val_ds)
         hist.epoch, hist.history = list(epoch), {k: list(v) for k, v in values.items()}
         self.history = hist
         return hist
@@ -185,8 +185,8 @@ class Model:
             values = self._m.evaluate_dataset(x._ds, _verbose(verbose), cbs)
         else:
             sw = as_tensor(sample_weight) if sample_weight is not None else None
-            values = self._m.evaluate(as_tensors(x, model_input=True), as_tensors(y), int(batch_size or 32),
-                                      _verbose(verbose), sw, cbs)
+            values = self._m.evaluate(as_tensors(x, model_input=True, per_batch_cast=True), as_tensors(y),
+                                      int(batch_size or 32), _verbose(verbose), sw, cbs)
         if return_dict:
             return dict(values)
         out = [v for _, v in values]
@@ -197,7 +197,8 @@ class Model:
         if _is_dataset(x):
             outs = self._m.predict_dataset(x._ds, _verbose(verbose, 0))
         else:
-            outs = self._m.predict(as_tensors(x, model_input=True), int(batch_size or 32), _verbose(verbose, 0))
+            outs = self._m.predict(as_tensors(x, model_input=True, per_batch_cast=True), int(batch_size or 32),
+                                  _verbose(verbose, 0))
         arrays = [np.asarray(t) for t in outs]
         return arrays if self._multi_output else arrays[0]
 
