@@ -156,8 +156,8 @@ void gemm(const Tensor& A, bool trans_a, const Tensor& B, bool trans_b, Tensor& 
                       ", expected (", n, ",)");
   // A mostly-zero A (MNIST pixels, one-hot rows) costs only its non-zeros; narrow outputs and small products
   // stay with oneDNN, where scanning A would cost more than it saves.
-  if (n >= 16 && double(m) * double(n) * double(k) >= 65536.0 && (mb.s_c == 1 || k == 1) &&
-      gemm_skipping_zeros(a.data<float>(), m, k, ma.s_r, ma.s_c, b.data<float>(), k == 1 ? n : mb.s_r,
+  if (n >= 16 && double(m) * double(n) * double(k) >= 65536.0 && mb.s_c == 1 &&  // B's rows contiguous
+      gemm_skipping_zeros(a.data<float>(), m, k, ma.s_r, ma.s_c, b.data<float>(), mb.s_r,
                           C.data<float>(), n, bias.defined() ? bias.data<float>() : nullptr,
                           act == FusedActivation::relu, accumulate))
     return;

@@ -141,6 +141,21 @@ TEST_P(ZeroSkipping, SameBitsAtEveryThreadCount) {
   EXPECT_EQ(std::memcmp(t1.data<float>(), t4.data<float>(), size_t(t1.nbytes())), 0);
 }
 
+// Strided operands as views hand them over: B = a column of a wider matrix, read transposed (k = 1, column stride
+// 300), and A = the first 784 columns of wider rows.
+TEST_P(ZeroSkipping, StridedViewsMatchDenseGemm) {
+  Generator g(21);
+  Tensor wide = Tensor::uniform({128, 300}, -1, 1, f32, &g);
+  Tensor col = slice(wide, 1, 7, 8);  // [128, 1], strides (300, 1)
+  Tensor a1 = sparse({600, 1}, 0.2, 22);
+  expect_close(run_gemm(a1, false, col.t(), Tensor(), FusedActivation::none, Tensor(), true),
+               run_gemm(a1, false, col.t(), Tensor(), FusedActivation::none, Tensor(), false), "k = 1, strided B");
+  Tensor rows = slice(sparse({32, 800}, 0.19, 23), 1, 0, 784);  // [32, 784], row stride 800
+  Tensor b = Tensor::uniform({784, 128}, -1, 1, f32, &g);
+  expect_close(run_gemm(rows, false, b, Tensor(), FusedActivation::none, Tensor(), true),
+               run_gemm(rows, false, b, Tensor(), FusedActivation::none, Tensor(), false), "row-strided A");
+}
+
 INSTANTIATE_TEST_SUITE_P(Kernels, ZeroSkipping, ::testing::Values(true, false),
                          [](const ::testing::TestParamInfo<bool>& i) { return i.param ? "avx2" : "portable"; });
 
