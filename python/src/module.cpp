@@ -14,7 +14,7 @@ void register_errors(py::module_& m) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const debug::NumericsError& e) {
-      invalid_argument(e.what());
+      PyErr_SetString(invalid_argument.ptr(), e.what());  // py::exception's operator() is deprecated in pybind11 3
     } catch (const nabla::IOError& e) {
       PyErr_SetString(PyExc_IOError, e.what());
     } catch (const nabla::ShapeError& e) {

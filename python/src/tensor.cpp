@@ -113,7 +113,7 @@ py::array to_numpy(const Tensor& t) { return view_of(py::cast(t)); }
 Tensor to_tensor(const py::object& o) {
   if (py::isinstance<Tensor>(o)) return o.cast<Tensor>();
   py::array a = py::array::ensure(o);
-  if (!a) throw py::type_error("expected a numpy array or a nabla Tensor, got " + std::string(py::str(o.get_type())));
+  if (!a) throw py::type_error("expected a numpy array or a nabla Tensor, got " + std::string(py::str(py::type::handle_of(o))));
   if (a.dtype().equal(py::dtype::of<double>())) {
     if (!a.writeable() || !(a.flags() & py::array::c_style))
       a = py::array::ensure(a.attr("copy")(), py::array::c_style);
