@@ -142,8 +142,8 @@ void TensorAdapter::next(Batch& b) {
     b.xs = slice_rows(xs_, begin, end);
     b.ys = slice_rows(ys_, begin, end);
     b.sw = sw_.defined() ? slice(sw_, 0, begin, end) : Tensor();
+    if (cast_) cast_floating(b.xs, *cast_);  // shuffled rows were converted as they were gathered
   }
-  if (cast_) cast_floating(b.xs, *cast_);
 }
 
 void TensorAdapter::set_position(std::vector<int64_t> order, int64_t cursor) {
