@@ -92,6 +92,38 @@ def weights_corpora():
     put("weights_fuzz", "truncated", weights(entries, blob)[:-5])
 
 
+def nan_dump(tensors, header_extra=None):
+    entries, blob = [], b""
+    for name, shape, values in tensors:
+        entries.append({"name": name, "dtype": "float32", "shape": shape, "offset": len(blob), "nbytes": 4 * len(values)})
+        blob += struct.pack("<%df" % len(values), *values)
+    h = {"format": "nabla-nan-dump", "version": 1, "model": "sequential", "epoch": 0, "step": 3, "optimizer": "adam",
+         "iterations": 3, "learning_rate": 0.001, "rng": ["1", "2", "3", "18446744073709551615"], "tensors": entries}
+    if header_extra:
+        h.update(header_extra)
+    hj = json.dumps(h, separators=(",", ":")).encode()
+    return b"NABLANAN" + struct.pack("<Q", len(hj)) + hj + blob
+
+
+def nan_dump_corpora():
+    # The model of fuzz/nan_dump_fuzz.cpp: Dense(4, relu) on 3 inputs, then Dense(2), Adam (slots m then v).
+    params = [("dense/kernel", [3, 4]), ("dense/bias", [4]), ("dense_1/kernel", [4, 2]), ("dense_1/bias", [2])]
+    def n(shape):
+        r = 1
+        for d in shape:
+            r *= d
+        return r
+    batch = [("x", [2, 3], [0.5, -1.0, 2.0, 0.0, 1.5, -0.25]), ("y", [2, 2], [1.0, 0.0, 0.0, 1.0])]
+    weights = [("weight:" + name, shape, [0.125 * (i % 5 - 2) for i in range(n(shape))]) for name, shape in params]
+    state = [("optimizer_state:%d" % i, shape, [0.01] * n(shape)) for i, (_, shape) in enumerate(params + params)]
+    put("nan_dump_fuzz", "no_optimizer_state", nan_dump(batch + weights))
+    put("nan_dump_fuzz", "adam_state", nan_dump(batch + weights + state))
+    put("nan_dump_fuzz", "nan_in_batch", nan_dump([("x", [1, 3], [float("nan"), 1.0, 2.0]), ("y", [1, 2], [0.0, 1.0])]
+                                                  + weights, {"learning_rate": None}))
+    put("nan_dump_fuzz", "sample_weight", nan_dump(batch + [("sample_weight", [2], [1.0, 0.5])] + weights))
+    put("nan_dump_fuzz", "truncated", nan_dump(batch + weights)[:-7])
+
+
 def shape_corpora():
     # rank of x, x's dims (mod 4), rank of the target, the target's dims (see fuzz/shape_fuzz.cpp).
     put("shape_fuzz", "reshape_2x3_to_3x2", bytes([2, 2, 3, 2, 3, 2]))
@@ -108,3 +140,4 @@ if __name__ == "__main__":
     text_corpora()
     weights_corpora()
     shape_corpora()
+    nan_dump_corpora()

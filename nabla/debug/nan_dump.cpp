@@ -1,6 +1,8 @@
 #include "nabla/debug/nan_dump.h"
 
 #include <atomic>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -8,6 +10,7 @@
 #include <unistd.h>
 
 #include "nabla/autograd/grad_mode.h"
+#include "nabla/core/atomic_file.h"
 #include "nabla/debug/numerics_mode.h"
 #include "nabla/train/model.h"
 #include "nabla/train/weights_io.h"
@@ -72,56 +75,126 @@ std::string write_nan_dump(const StepSnapshot& s, const std::string& dir) {
                       {"step", s.step}, {"optimizer", s.optimizer}, {"iterations", s.iterations},
                       {"learning_rate", s.learning_rate}, {"rng", rng}, {"tensors", tensors}};
   std::string hs = h.dump();
-  std::ofstream f(path, std::ios::binary);
-  if (!f) throw IOError("write_nan_dump: cannot open '" + path + "' for writing");
-  uint64_t hl = hs.size();
-  f.write(kMagic, sizeof kMagic);
-  f.write(reinterpret_cast<const char*>(&hl), sizeof hl);
-  f.write(hs.data(), std::streamsize(hs.size()));
-  for (auto& [n, t] : all) f.write(static_cast<const char*>(t.raw_data()), std::streamsize(t.nbytes()));
-  if (!f) throw IOError("write_nan_dump: write to '" + path + "' failed");
+  // Written to a temporary name and renamed, so a crash mid-dump leaves no half file to replay.
+  AtomicFile out(path);
+  {
+    std::ofstream f(out.temp_path(), std::ios::binary);
+    if (!f) throw IOError("write_nan_dump: cannot open '" + out.temp_path() + "' for writing");
+    uint64_t hl = hs.size();
+    f.write(kMagic, sizeof kMagic);
+    f.write(reinterpret_cast<const char*>(&hl), sizeof hl);
+    f.write(hs.data(), std::streamsize(hs.size()));
+    for (auto& [n, t] : all) f.write(static_cast<const char*>(t.raw_data()), std::streamsize(t.nbytes()));
+    f.close();
+    if (!f) throw IOError("write_nan_dump: write to '" + out.temp_path() + "' failed");
+  }
+  out.commit();
   return path;
 }
 
 StepSnapshot read_nan_dump(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw IOError("read_nan_dump: cannot open '" + path + "'");
+  f.seekg(0, std::ios::end);
+  const uint64_t file_size = uint64_t(std::streamoff(f.tellg()));
+  f.seekg(0);
   char magic[8];
   uint64_t hl = 0;
   f.read(magic, sizeof magic);
   f.read(reinterpret_cast<char*>(&hl), sizeof hl);
-  if (!f || std::memcmp(magic, kMagic, sizeof magic) != 0 || hl > (1u << 30))
+  if (!f || std::memcmp(magic, kMagic, sizeof magic) != 0 || hl > file_size - 16)
     throw IOError("read_nan_dump: '" + path + "' is not a nabla NaN dump");
   std::string hs(hl, '\0');
   f.read(hs.data(), std::streamsize(hl));
-  auto h = nlohmann::json::parse(hs);
-  const std::streamoff base = f.tellg();
+  const uint64_t base = 16 + hl, data_size = file_size - base;
+  // A dump may come from someone else's machine (a bug report): every header field is checked for presence and
+  // JSON type, and every tensor for lying inside the file, so a damaged dump is an IOError naming the file and
+  // the field, never a JSON library exception or an out-of-range conversion (fuzz/nan_dump_fuzz.cpp).
+  auto bad = [&](const std::string& why) { return IOError("read_nan_dump: '" + path + "' is corrupt: " + why); };
+  auto field = [&](const nlohmann::json& o, const char* key) -> const nlohmann::json& {
+    if (!o.is_object() || !o.contains(key)) throw bad(std::string("no \"") + key + "\"");
+    return o[key];
+  };
+  auto text = [&](const nlohmann::json& o, const char* key) {
+    const auto& v = field(o, key);
+    if (!v.is_string()) throw bad(std::string("\"") + key + "\" is " + v.dump() + ", not a string");
+    return v.get<std::string>();
+  };
+  auto integer = [&](const nlohmann::json& o, const char* key, int64_t lo, int64_t hi) {
+    const auto& v = field(o, key);
+    if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX)) ||
+        v.get<int64_t>() < lo || v.get<int64_t>() > hi)
+      throw bad(std::string("\"") + key + "\" is " + v.dump() + ", not an integer in [" + std::to_string(lo) +
+                ", " + std::to_string(hi) + "]");
+    return v.get<int64_t>();
+  };
+  nlohmann::json h;
+  try {
+    h = nlohmann::json::parse(hs);
+  } catch (const nlohmann::json::exception& e) {
+    throw bad(std::string("header is not JSON: ") + e.what());
+  }
   StepSnapshot s;
-  s.model_name = h.at("model").get<std::string>();
-  s.epoch = h.at("epoch").get<int>();
-  s.step = h.at("step").get<int64_t>();
-  s.optimizer = h.at("optimizer").get<std::string>();
-  s.iterations = h.at("iterations").get<int64_t>();
-  s.learning_rate = h.at("learning_rate").get<double>();
-  for (size_t i = 0; i < 4; ++i) s.rng[i] = std::stoull(h.at("rng").at(i).get<std::string>());
-  for (const auto& e : h.at("tensors")) {
-    Tensor t = Tensor::empty(Shape(e.at("shape").get<std::vector<int64_t>>()),
-                             dtype_named(e.at("dtype").get<std::string>(), path));
-    f.seekg(base + std::streamoff(e.at("offset").get<uint64_t>()));
-    f.read(static_cast<char*>(t.raw_data()), std::streamsize(t.nbytes()));
+  s.model_name = text(h, "model");
+  s.epoch = int(integer(h, "epoch", 0, INT32_MAX));
+  s.step = integer(h, "step", 0, INT64_MAX);
+  s.optimizer = text(h, "optimizer");
+  s.iterations = integer(h, "iterations", 0, INT64_MAX);
+  const auto& lr = field(h, "learning_rate");
+  // JSON has no NaN: a NaN learning rate was written as null.
+  if (!lr.is_number() && !lr.is_null()) throw bad("\"learning_rate\" is " + lr.dump() + ", not a number");
+  s.learning_rate = lr.is_null() ? std::nan("") : lr.get<double>();
+  const auto& rng = field(h, "rng");
+  if (!rng.is_array() || rng.size() != 4) throw bad("\"rng\" is not a list of 4 states");
+  for (size_t i = 0; i < 4; ++i) {
+    const auto& r = rng[i];
+    const std::string digits = r.is_string() ? r.get<std::string>() : "";
+    if (digits.empty() || digits.size() > 20 || digits.find_first_not_of("0123456789") != std::string::npos)
+      throw bad("\"rng\" entry " + std::to_string(i) + " is " + r.dump() + ", not a decimal 64-bit state");
+    errno = 0;
+    s.rng[i] = std::strtoull(digits.c_str(), nullptr, 10);
+    if (errno == ERANGE) throw bad("\"rng\" entry " + std::to_string(i) + " is larger than 64 bits");
+  }
+  const auto& tensors = field(h, "tensors");
+  if (!tensors.is_array()) throw bad("\"tensors\" is not a list");
+  for (const auto& e : tensors) {
+    const std::string name = text(e, "name");
+    const auto& shape = field(e, "shape");
+    if (!shape.is_array() || shape.size() > size_t(Shape::kMaxDims))
+      throw bad("tensor '" + name + "' has shape " + shape.dump() + ", not a list of at most 8 sizes");
+    Shape dims;
+    uint64_t numel = 1;
+    for (const auto& d : shape) {
+      if (!d.is_number_unsigned() || d.get<uint64_t>() > data_size)
+        throw bad("tensor '" + name + "' has shape " + shape.dump() + ", larger than the file");
+      numel *= d.get<uint64_t>();
+      if (numel > data_size) throw bad("tensor '" + name + "' has shape " + shape.dump() + ", larger than the file");
+      dims.push_back(int64_t(d.get<uint64_t>()));
+    }
+    const DType dt = dtype_named(text(e, "dtype"), path);
+    const auto offset = uint64_t(integer(e, "offset", 0, INT64_MAX));
+    const uint64_t nbytes = numel * uint64_t(dtype_size(dt));
+    if (offset > data_size || nbytes > data_size - offset)
+      throw IOError("read_nan_dump: '" + path + "' is truncated: tensor '" + name + "' needs bytes " +
+                    std::to_string(base + offset) + ".." + std::to_string(base + offset + nbytes) + " of " +
+                    std::to_string(file_size));
+    Tensor t = Tensor::empty(dims, dt);
+    f.seekg(std::streamoff(base + offset));
+    f.read(static_cast<char*>(t.raw_data()), std::streamsize(nbytes));
     if (!f) throw IOError("read_nan_dump: '" + path + "' is truncated");
-    std::string n = e.at("name").get<std::string>();
-    if (n == "x") s.x = t;
-    else if (n == "y") s.y = t;
-    else if (n == "sample_weight") s.sample_weight = t;
-    else if (n.rfind("weight:", 0) == 0) s.weights.emplace_back(n.substr(7), t);
-    else if (n.rfind("optimizer_state:", 0) == 0) s.optimizer_state.push_back(t);
+    if (name == "x") s.x = t;
+    else if (name == "y") s.y = t;
+    else if (name == "sample_weight") s.sample_weight = t;
+    else if (name.rfind("weight:", 0) == 0) s.weights.emplace_back(name.substr(7), t);
+    else if (name.rfind("optimizer_state:", 0) == 0) s.optimizer_state.push_back(t);
   }
   return s;
 }
 
 ReplayResult replay_step(const std::string& path, Model& model) {
   StepSnapshot s = read_nan_dump(path);
+  if (!s.x.defined() || !s.y.defined())
+    throw IOError("replay_step: '" + path + "' has no batch (tensors \"x\" and \"y\")");
   optim::Optimizer& opt = model.optimizer();
   NABLA_CHECK(opt.name() == s.optimizer, "replay_step: the dump was made with optimizer '", s.optimizer,
               "' but the model is compiled with '", opt.name(), "'");

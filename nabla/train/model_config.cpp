@@ -160,6 +160,9 @@ std::shared_ptr<Functional> Functional::from_config(const json& c) {
       NABLA_CHECK(!(h[0].is_string() && mask_ops.count(h[0].get<std::string>())), who, ": operation '",
                   h[0].dump(), "' (", h[0].is_string() ? mask_ops[h[0].get<std::string>()] : "", ") is used as a ",
                   "layer's input; nabla reads Keras operations in a graph only where they compute masks");
+      // Node and tensor indices must be JSON integers: converting 1e70 to an integer is undefined.
+      NABLA_CHECK(h[0].is_string() && h[1].is_number_unsigned() && h[2].is_number_integer(), who,
+                  ": keras_history must be [layer name, node index, tensor index], got ", h.dump());
       NABLA_CHECK(h[2].get<int64_t>() == 0, who, ": nabla layers have one output, got tensor index ", h[2].dump());
       r.emplace_back(h[0].get<std::string>(), h[1].get<size_t>());
     };
@@ -217,7 +220,8 @@ std::shared_ptr<Functional> Functional::from_config(const json& c) {
       list.push_back(c[key]);
     std::vector<KerasTensor> r;
     for (const json& e : list) {
-      NABLA_CHECK(e.is_array() && e.size() == 3 && e[0].is_string(), who, ": bad entry in ", key, ": ", e.dump());
+      NABLA_CHECK(e.is_array() && e.size() == 3 && e[0].is_string() && e[1].is_number_unsigned(), who,
+                  ": bad entry in ", key, ": ", e.dump());
       auto k = std::make_pair(e[0].get<std::string>(), e[1].get<size_t>());
       NABLA_CHECK(made.count(k), who, ": ", key, " names '", k.first, "' node ", k.second, ", which does not exist");
       r.push_back(made.at(k));

@@ -127,7 +127,8 @@ void load_weights(Model& model, const std::string& path) {
   };
   try {
     nlohmann::json header = nlohmann::json::parse(h);
-    if (!header.is_object() || header.value("format", "") != "nabla-weights" || header.value("version", 0) != 1)
+    if (!header.is_object() || header.value("format", "") != "nabla-weights" ||
+        header.value("version", nlohmann::json()) != nlohmann::json(1))
       throw IOError("load_weights: '" + path + "' is not a version-1 nabla weights file");
     const auto& list = header.at("weights");
     if (!list.is_array()) throw malformed("\"weights\" is not a list");

@@ -44,7 +44,8 @@ class PyCallback : public callbacks::Callback {
  private:
   void call(const char* hook, Logs& logs, std::optional<int64_t> index = std::nullopt) {
     if (!hooks_.count(hook)) return;
-    py::gil_scoped_acquire gil;
+    ThreadGil gil;
+    if (!gil.ok()) return;
     py::dict d = to_dict(logs);
     py::object fn = obj_.get().attr(hook);
     if (index)

@@ -94,16 +94,16 @@ void register_data(py::module_& m) {
       .def("map", [](const D& ds, py::function fn, bool unpack, int64_t num_parallel_calls, bool deterministic) {
         PyRef f(std::move(fn));
         return D(ds.get().map([f, unpack](Element e) -> Element {
-          if (!python_alive()) throw Error("nabla.data: the Python interpreter is shutting down");
-          py::gil_scoped_acquire gil;
+          ThreadGil gil;
+          if (!gil.ok()) throw Error("nabla.data: the Python interpreter is shutting down");
           return element_of(call_with(f, e, unpack));
         }, num_parallel_calls, deterministic));
       }, py::arg("fn"), py::arg("unpack"), py::arg("num_parallel_calls") = 0, py::arg("deterministic") = true)
       .def("filter", [](const D& ds, py::function fn, bool unpack) {
         PyRef f(std::move(fn));
         return D(ds.get().filter([f, unpack](const Element& e) {
-          if (!python_alive()) throw Error("nabla.data: the Python interpreter is shutting down");
-          py::gil_scoped_acquire gil;
+          ThreadGil gil;
+          if (!gil.ok()) throw Error("nabla.data: the Python interpreter is shutting down");
           return py::bool_(call_with(f, e, unpack)).cast<bool>();
         }));
       })

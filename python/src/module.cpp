@@ -1,5 +1,6 @@
 // The _nabla extension module: C++ errors become the Python exceptions Keras raises.
 #include "bindings.h"
+#include "py_ref.h"
 
 #include "nabla/core/error.h"
 #include "nabla/debug/check_numerics.h"
@@ -30,6 +31,8 @@ void register_errors(py::module_& m) {
 
 PYBIND11_MODULE(_nabla, m) {
   m.doc() = "nabla C++ core";
+  // Before finalization begins, stop nabla's threads from taking the GIL (see ThreadGil in py_ref.h).
+  py::module_::import("atexit").attr("register")(py::cpp_function([] { nabla::python::close_thread_gil(); }));
   nabla::python::register_errors(m);
   nabla::python::register_tensor(m);
   nabla::python::register_layers(m);

@@ -84,9 +84,8 @@ Tensor from_numpy(py::array a) {
     s->data = pooled;
     s->nbytes = 0;
     delete s;
-    if (!python_alive()) return;  // at exit: the array goes with the process
-    py::gil_scoped_acquire gil;
-    Py_DECREF(owner);
+    ThreadGil gil;
+    if (gil.ok()) Py_DECREF(owner);  // else at exit: the array goes with the process
   });
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = std::move(storage);

@@ -1,5 +1,10 @@
 #include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <nlohmann/json.hpp>
 
 #include "debug/debug_test_util.h"
 #include "nabla/debug/nan_dump.h"
@@ -163,6 +168,59 @@ TEST(NanDump, FitWritesADumpOfTheFailingStepAndReplayReproducesIt) {
   // the restored weights are those before the failing step
   auto a = named_weights(*fresh), b = named_weights(*m);
   testing::expect_close(a[0].second, s.weights[0].second);
+}
+
+
+// A damaged dump (a bug report's attachment) is an IOError naming the file and the field, never a JSON library
+// exception or an out-of-range conversion; a dump that is not damaged still reads. Found by fuzz/nan_dump_fuzz.cpp.
+TEST(NanDump, DamagedDumpsAreIOErrorsNamingTheField) {
+  debug::StepSnapshot snap;
+  snap.model_name = "m";
+  snap.optimizer = "adam";
+  snap.learning_rate = std::nan("");  // JSON has no NaN: written as null, read back as NaN
+  snap.x = Tensor::from_vector(std::vector<float>{1, 2, 3, 4}, Shape{2, 2});
+  snap.y = Tensor::from_vector(std::vector<float>{1, 0}, Shape{2, 1});
+  const std::string dir = testing::temp_dir();
+  const std::string path = debug::write_nan_dump(snap, dir);
+  EXPECT_TRUE(std::isnan(debug::read_nan_dump(path).learning_rate));
+  std::string bytes;
+  {
+    std::ifstream f(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(f), {});
+  }
+  uint64_t hl = 0;
+  std::memcpy(&hl, bytes.data() + 8, 8);
+  const nlohmann::json header = nlohmann::json::parse(bytes.substr(16, hl));
+  const std::string data = bytes.substr(16 + hl);
+  auto write_with = [&](const std::function<void(nlohmann::json&)>& change) {
+    nlohmann::json h = header;
+    change(h);
+    const std::string hs = h.dump();
+    const uint64_t n = hs.size();
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f.write(bytes.data(), 8).write(reinterpret_cast<const char*>(&n), 8).write(hs.data(), std::streamsize(n));
+    f.write(data.data(), std::streamsize(data.size()));
+  };
+  auto damaged = [&](const std::function<void(nlohmann::json&)>& change, const std::string& detail) {
+    write_with(change);
+    testing::expect_error_contains<IOError>([&] { debug::read_nan_dump(path); }, {path, detail});
+  };
+  damaged([](auto& h) { h["epoch"] = 1.22222e70; }, "\"epoch\" is 1.22222e+70, not an integer");
+  damaged([](auto& h) { h["step"] = -3; }, "\"step\" is -3");
+  damaged([](auto& h) { h.erase("optimizer"); }, "no \"optimizer\"");
+  damaged([](auto& h) { h["rng"][2] = "12x"; }, "\"rng\" entry 2");
+  damaged([](auto& h) { h["rng"][0] = "99999999999999999999"; }, "larger than 64 bits");
+  damaged([](auto& h) { h["tensors"][0]["shape"] = {2, 1e300}; }, "tensor 'x' has shape");
+  damaged([](auto& h) { h["tensors"][0]["shape"] = {4096, 4096}; }, "larger than the file");
+  damaged([](auto& h) { h["tensors"][1]["offset"] = 18446744073709551615ull; }, "not an integer in");
+  damaged([](auto& h) { h["tensors"][1]["offset"] = 20; }, "truncated: tensor 'y' needs bytes");
+  damaged([](auto& h) { h["tensors"][1]["dtype"] = 32; }, "\"dtype\" is 32, not a string");
+  write_with([](auto& h) { h["tensors"] = nlohmann::json::array(); });  // reads, but replay needs a batch
+  EXPECT_FALSE(debug::read_nan_dump(path).x.defined());
+  auto model = std::make_unique<Sequential>(std::vector<nn::LayerPtr>{layers::Dense(1, "", {.input_shape = {2}})});
+  model->compile("adam", "mse");
+  testing::expect_error_contains<IOError>([&] { debug::replay_step(path, *model); }, {path, "has no batch"});
+  std::filesystem::remove(path);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "nabla/train/metrics/keras_precision_recall.h"
 #include "nabla/nn/advanced_activations.h"
 #include "nabla/train/model_config.h"
+#include "test_util.h"
 
 using namespace nabla;
 using json = nlohmann::json;
@@ -262,4 +263,21 @@ TEST(KerasConfig, Models) {
   auto shared = named(layers::Dense(4), "sh");
   Functional fun2(x, apply_layer(shared, apply_layer(shared, x)), "fun2");
   check("functional_shared", serialize_model(fun2));
+}
+
+// Node and tensor indices that are not JSON integers are refused with the entry named (reading 1e70 as an index
+// was undefined behaviour).
+TEST(KerasConfig, FunctionalIndicesMustBeIntegers) {
+  auto x = Input({4}, "x");
+  Functional fun(x, apply_layer(named(layers::Dense(2), "d"), x), "f");
+  const json good = serialize_model(fun);
+  ASSERT_NO_THROW(deserialize_model(good));
+  json bad_history = good;
+  for (json& l : bad_history["config"]["layers"])
+    if (l["name"] == "d") l["inbound_nodes"][0]["args"][0]["config"]["keras_history"][1] = 1.22222e70;
+  nabla::testing::expect_error_contains<Error>([&] { deserialize_model(bad_history); },
+                                        {"keras_history must be [layer name, node index, tensor index]", "1.22222e+70"});
+  json bad_output = good;
+  bad_output["config"]["output_layers"][1] = -1.5;
+  nabla::testing::expect_error_contains<Error>([&] { deserialize_model(bad_output); }, {"bad entry in output_layers", "-1.5"});
 }
