@@ -158,23 +158,37 @@ void backward_weights_im2col(const Tensor& x, const Tensor& gy, Tensor& gw, Tens
   }
 }
 
-// Which float32 path a pass takes. Measured on the Fashion-MNIST CNN's two convolutions (batch 128, one
-// thread, CPU ms, oneDNN incl. reorders vs im2col): forward 2.6 vs 5.7 and 8.3 vs 13.5, backward data 9.1 vs
-// 10.5, backward weights 13.2 vs 9.3 and 12.4 vs 10.4; so oneDNN except for the weight gradient.
-// NABLA_CONV_IMPL=im2col|onednn overrides, for measurements.
-bool use_im2col(Kind pass) {
-  static const std::string env = std::getenv("NABLA_CONV_IMPL") ? std::getenv("NABLA_CONV_IMPL") : "";
-  if (env == "im2col") return true;
-  if (env == "onednn") return false;
-  return pass == kBackwardWeights;
+// Which float32 path a pass takes, and in which layout oneDNN works. Measured on the Fashion-MNIST CNN's two
+// convolutions (batch 128, one thread, ms a step, oneDNN 2.6 on Zen 4 with its AVX-512 kernels / limited to AVX2
+// by ONEDNN_MAX_CPU_ISA=AVX2; "blocked" includes the reorders from and to nhwc):
+//   conv 1 (1 -> 32 channels, 28x28): forward blocked 1.65 / 1.8, nhwc 1.08 / 0.64; weight gradient im2col 1.5,
+//     blocked 1.7 / 7.0, nhwc 1.14 / 2.24;
+//   conv 2 (32 -> 64, 13x13): forward blocked 5.7 / 6.9, nhwc 5.6 / 7.3; data gradient blocked 6.1 / 8.2, nhwc
+//     6.1 / 7.2; weight gradient im2col 10.0 (its copies alone 2.8), blocked 6.6 / 8.8, nhwc 6.8 / 8.4.
+// A whole epoch at two threads (the step's passes overlap differently than one by one): blocked for the forward
+// and data-gradient passes 7.57 s, nhwc for all 7.28 s (three runs each; AVX2: 9.47 vs 9.03). So every pass in
+// nhwc, with no reorder of activations. Where oneDNN has no jit kernel for nhwc it runs its gemm-based
+// convolution (seen on AVX2 for some backward shapes: 10-50x slower), so such a primitive is rebuilt blocked
+// (see lookup). NABLA_CONV_IMPL or set_conv_impl() chooses one path for every pass, for measurements and tests.
+enum class Path { im2col, blocked, nhwc };
+Path path_named(const std::string& impl) {
+  if (impl == "im2col") return Path::im2col;
+  if (impl == "blocked") return Path::blocked;
+  NABLA_CHECK_VALUE(impl.empty() || impl == "nhwc", "NABLA_CONV_IMPL / set_conv_impl: unknown implementation '", impl,
+              "' (expected nhwc, blocked or im2col)");
+  return Path::nhwc;
 }
+std::atomic<Path>& chosen_path() {
+  static std::atomic<Path> p{path_named(std::getenv("NABLA_CONV_IMPL") ? std::getenv("NABLA_CONV_IMPL") : "")};
+  return p;
+}
+Path conv_path() { return chosen_path().load(std::memory_order_relaxed); }
 
 // ---------------------------------------------------------------------------------------------------------------
-// oneDNN (float32). Tensors stay in Keras's layouts (nhwc / hwio), but the primitives are created with
-// format "any": given nhwc directly, oneDNN 2.6 on AVX2 falls back to its slow gemm-based convolution (measured
-// 10-50x slower on the Fashion-MNIST CNN's backward passes), whereas with blocked formats it uses its jit
-// kernels, and reordering to and from them costs little. Primitives, reorders and the blocked buffers are
-// created once per (geometry, threads); tensors are rebound per call.
+// oneDNN (float32). Tensors stay in Keras's layouts (nhwc / hwio); a primitive works either on them directly
+// (Path::nhwc) or in the blocked layouts it chooses (format "any"), with reorders to and from them (see
+// conv_path). Weights are always left to oneDNN's choice (their reorders are small). Primitives, reorders and
+// the blocked buffers are created once per (geometry, path, threads); tensors are rebound per call.
 
 using Key = std::array<int64_t, 20>;
 struct KeyHash {
@@ -194,6 +208,7 @@ struct Slot {
 };
 struct Entry {
   dnnl::primitive prim;
+  bool slow = false;  // oneDNN's gemm-based or reference implementation
   std::vector<Slot> slots;
   std::unordered_map<int, dnnl::memory> args;
 };
@@ -258,15 +273,20 @@ void add_slot(Entry& e, int arg, const dnnl::memory::desc& user, const dnnl::mem
   e.slots.push_back(std::move(s));
 }
 
-Entry& lookup(const Conv2DGeometry& g, Kind kind, bool bias, bool relu, int threads) {
-  thread_local std::unordered_map<Key, Entry, KeyHash> cache;
-  Key key = make_key(g, kind, (bias ? 1 : 0) | (relu ? 2 : 0), threads);
-  auto it = cache.find(key);
-  if (it != cache.end()) return it->second;
+// A primitive in nhwc that oneDNN can only run with its gemm-based or reference convolution.
+bool slow_impl(const dnnl::primitive_desc_base& pd) {
+  const std::string impl = pd.impl_info_str();
+  return impl.find("gemm") != std::string::npos || impl.find("ref") != std::string::npos;
+}
+
+Entry make_entry(const Conv2DGeometry& g, Kind kind, bool bias, bool relu, bool nhwc) {
   using namespace dnnl;
   auto& eng = dnnl_engine();
-  DnnlThreads scope(threads);
   Descs d = descs(g, bias);
+  if (nhwc) {
+    d.any_src = d.src;
+    d.any_dst = d.dst;
+  }
   Entry e;
   if (kind == kForward) {
     auto pd = forward_pd(d, bias, relu);
@@ -275,6 +295,7 @@ Entry& lookup(const Conv2DGeometry& g, Kind kind, bool bias, bool relu, int thre
     add_slot(e, DNNL_ARG_WEIGHTS, d.wei, pd.weights_desc(), false);
     if (bias) add_slot(e, DNNL_ARG_BIAS, d.bias, pd.bias_desc(), false);
     add_slot(e, DNNL_ARG_DST, d.dst, pd.dst_desc(), true);
+    e.slow = slow_impl(pd);
   } else if (kind == kBackwardData) {
     auto hint = forward_pd(d, false, false);
     convolution_backward_data::desc desc(algorithm::convolution_direct, d.any_src, d.any_wei, d.any_dst, d.strides,
@@ -284,6 +305,7 @@ Entry& lookup(const Conv2DGeometry& g, Kind kind, bool bias, bool relu, int thre
     add_slot(e, DNNL_ARG_DIFF_DST, d.dst, pd.diff_dst_desc(), false);
     add_slot(e, DNNL_ARG_WEIGHTS, d.wei, pd.weights_desc(), false);
     add_slot(e, DNNL_ARG_DIFF_SRC, d.src, pd.diff_src_desc(), true);
+    e.slow = slow_impl(pd);
   } else {
     auto hint = forward_pd(d, bias, false);
     auto desc = bias ? convolution_backward_weights::desc(algorithm::convolution_direct, d.any_src, d.any_wei, d.bias,
@@ -296,8 +318,21 @@ Entry& lookup(const Conv2DGeometry& g, Kind kind, bool bias, bool relu, int thre
     add_slot(e, DNNL_ARG_DIFF_DST, d.dst, pd.diff_dst_desc(), false);
     add_slot(e, DNNL_ARG_DIFF_WEIGHTS, d.wei, pd.diff_weights_desc(), true);
     if (bias) add_slot(e, DNNL_ARG_DIFF_BIAS, d.bias, pd.diff_bias_desc(), true);
+    e.slow = slow_impl(pd);
   }
   g_created++;
+  return e;
+}
+
+Entry& lookup(const Conv2DGeometry& g, Kind kind, bool bias, bool relu, int threads, Path path) {
+  thread_local std::unordered_map<Key, Entry, KeyHash> cache;
+  const bool nhwc = path == Path::nhwc;
+  Key key = make_key(g, kind, (bias ? 1 : 0) | (relu ? 2 : 0) | (nhwc ? 4 : 0), threads);
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  DnnlThreads scope(threads);
+  Entry e = make_entry(g, kind, bias, relu, nhwc);
+  if (nhwc && e.slow) e = make_entry(g, kind, bias, relu, false);
   return cache.emplace(key, std::move(e)).first->second;
 }
 
@@ -324,14 +359,17 @@ void check_f32(const char* what, std::initializer_list<const Tensor*> ts) {
 
 int64_t conv_primitives_created() { return g_created.load(); }
 
+void set_conv_impl(const std::string& impl) { chosen_path().store(path_named(impl)); }
+
 void conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y, const Conv2DGeometry& g,
                     FusedActivation act) {
   if (y.numel() == 0) return;
   if (x.dtype() == f64) return forward_im2col<double>(x, w, b, y, g, act);
   check_f32("conv2d_forward", {&x, &w, &b, &y});
-  if (use_im2col(kForward)) return forward_im2col<float>(x, w, b, y, g, act);
+  const Path path = conv_path();
+  if (path == Path::im2col) return forward_im2col<float>(x, w, b, y, g, act);
   int nt = conv_threads(g);
-  Entry& e = lookup(g, kForward, b.defined(), act == FusedActivation::relu, nt);
+  Entry& e = lookup(g, kForward, b.defined(), act == FusedActivation::relu, nt, path);
   bind(e, DNNL_ARG_SRC, x);
   bind(e, DNNL_ARG_WEIGHTS, w);
   bind(e, DNNL_ARG_DST, y);
@@ -347,9 +385,10 @@ void conv2d_backward_data(const Tensor& gy, const Tensor& w, Tensor& gx, const C
   }
   if (gy.dtype() == f64) return backward_data_im2col<double>(gy, w, gx, g);
   check_f32("conv2d_backward_data", {&gy, &w, &gx});
-  if (use_im2col(kBackwardData)) return backward_data_im2col<float>(gy, w, gx, g);
+  const Path path = conv_path();
+  if (path == Path::im2col) return backward_data_im2col<float>(gy, w, gx, g);
   int nt = conv_threads(g);
-  Entry& e = lookup(g, kBackwardData, false, false, nt);
+  Entry& e = lookup(g, kBackwardData, false, false, nt, path);
   bind(e, DNNL_ARG_DIFF_DST, gy);
   bind(e, DNNL_ARG_WEIGHTS, w);
   bind(e, DNNL_ARG_DIFF_SRC, gx);
@@ -364,9 +403,10 @@ void conv2d_backward_weights(const Tensor& x, const Tensor& gy, Tensor& gw, Tens
   }
   if (x.dtype() == f64) return backward_weights_im2col<double>(x, gy, gw, gb, g);
   check_f32("conv2d_backward_weights", {&x, &gy, &gw, gb});
-  if (use_im2col(kBackwardWeights)) return backward_weights_im2col<float>(x, gy, gw, gb, g);
+  const Path path = conv_path();
+  if (path == Path::im2col) return backward_weights_im2col<float>(x, gy, gw, gb, g);
   int nt = conv_threads(g);
-  Entry& e = lookup(g, kBackwardWeights, gb != nullptr, false, nt);
+  Entry& e = lookup(g, kBackwardWeights, gb != nullptr, false, nt, path);
   bind(e, DNNL_ARG_SRC, x);
   bind(e, DNNL_ARG_DIFF_DST, gy);
   bind(e, DNNL_ARG_DIFF_WEIGHTS, gw);

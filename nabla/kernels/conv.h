@@ -1,4 +1,5 @@
 #pragma once
+#include <string>
 // 2-d convolution kernels in Keras's layouts: input NHWC [n, h, w, c], kernel HWIO [kh, kw, c, o], output NHWC
 // [n, oh, ow, o]. float32 runs on oneDNN's convolution primitives (cached per shape); float64 (gradient checks)
 // runs as im2col + GEMM on OpenBLAS. All tensors passed here are contiguous. No autograd here.
@@ -24,6 +25,12 @@ void conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y
 void conv2d_backward_data(const Tensor& gy, const Tensor& w, Tensor& gx, const Conv2DGeometry& g);
 // gw = dL/dw and, when gb is given, gb = dL/db.
 void conv2d_backward_weights(const Tensor& x, const Tensor& gy, Tensor& gw, Tensor* gb, const Conv2DGeometry& g);
+
+// Which implementation float32 convolutions use: "nhwc" (the default: oneDNN working on nhwc/hwio tensors
+// directly), "blocked" (oneDNN in its blocked layouts, with reorders around each pass) or "im2col" (im2col and
+// one GEMM per pass). The environment variable NABLA_CONV_IMPL sets the starting value. For measurements and
+// tests; every path computes the same convolution to float precision.
+void set_conv_impl(const std::string& impl);
 
 // Number of oneDNN convolution primitives created so far (steady-state training creates none).
 int64_t conv_primitives_created();

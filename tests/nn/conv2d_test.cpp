@@ -74,8 +74,15 @@ TEST(Conv2D, Gradcheck) {
       {{2, 4, 5, 2}, {3, 3, 2, 3}, {3}});
 }
 
-// oneDNN's backward primitives (float32) agree with the float64 im2col path that the gradchecks verify.
-TEST(Conv2D, Float32BackwardMatchesFloat64) {
+// Every float32 path (oneDNN on nhwc, oneDNN blocked, im2col + GEMM) agrees, forward and backward, with the
+// float64 im2col path that the gradchecks verify.
+class Conv2DPaths : public ::testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override { kernels::set_conv_impl(GetParam()); }
+  void TearDown() override { kernels::set_conv_impl("nhwc"); }
+};
+
+TEST_P(Conv2DPaths, Float32MatchesFloat64) {
   Generator gen(5);
   for (const Case& k : kCases) {
     for (bool relu : {false, true}) {
@@ -90,8 +97,16 @@ TEST(Conv2D, Float32BackwardMatchesFloat64) {
         grads[dt == f32] = {in[0].grad(), in[1].grad(), in[2].grad()};
       }
       for (int i = 0; i < 3; ++i) testing::expect_close(grads[1][i], grads[0][i], 1e-4, 1e-4);
+      testing::expect_close(conv2d(x.to(f32), w.to(f32), b.to(f32), a), conv2d(x, w, b, a), 1e-4, 1e-4);
     }
   }
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, Conv2DPaths, ::testing::Values("nhwc", "blocked", "im2col"),
+                         [](const auto& info) { return std::string(info.param); });
+
+TEST(Conv2D, UnknownImplementationIsRefused) {
+  testing::expect_error_contains<ValueError>([] { kernels::set_conv_impl("winograd"); }, {"'winograd'", "nhwc"});
 }
 
 TEST(Conv2D, SteadyStateCreatesNoPrimitives) {
