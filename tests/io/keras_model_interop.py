@@ -129,7 +129,10 @@ def keras_to_nabla(name, rng):
     check(diff <= 1e-5, f"keras {name}: nabla predicts as Keras (max diff {diff:.2e})")
     m.fit(feed(xs), y, epochs=1, batch_size=8, shuffle=False, verbose=0)
     diff = np.abs(from_json(r["after"]) - m.predict(feed(xs), verbose=0)).max()
-    check(diff <= 1e-4, f"keras {name}: one more epoch in nabla and in Keras agree (max diff {diff:.2e})")
+    # An epoch of Adam at lr 0.01 with BatchNormalization amplifies float summation order: nabla's own conv paths
+    # (oneDNN's weight gradient, or im2col + GEMM; kernels::set_conv_impl) end this epoch 1.6e-4 apart.
+    tol = 5e-4 if name == "cnn" else 1e-4
+    check(diff <= tol, f"keras {name}: one more epoch in nabla and in Keras agree (max diff {diff:.2e})")
     check(r["iterations"] == int(m.optimizer.iterations.numpy()), f"keras {name}: iterations {r['iterations']}")
 
 
