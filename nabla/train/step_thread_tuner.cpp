@@ -43,7 +43,7 @@ int StepThreadTuner::threads() const {
 }
 
 void StepThreadTuner::start_probe() {
-  phase_ = Phase::configured;
+  phase_ = Phase::one;
   warmed_ = false;
   settled_ = 0;
   times_configured_.clear();
@@ -58,20 +58,28 @@ void StepThreadTuner::before_step() {
 void StepThreadTuner::after_step(double seconds) {
   if (!active_) return;
   if (probing()) {
-    if (!warmed_) {  // one untimed step at the configured count; at 1 thread, until the spinning workers rest
+    std::vector<double>& times = phase_ == Phase::configured ? times_configured_ : times_one_;
+    if (!warmed_) {  // at 1 thread, untimed until the spinning workers rest; one untimed step at the configured count
       settled_ += seconds;
       warmed_ = phase_ == Phase::configured || settled_ >= kSettleSeconds;
-      return;
+      // Unless the untimed configured step alone took longer than the whole 1-thread block: it has lost already.
+      // Beside a busy process it waits 25-35 ms for the worker (traced); at idle it takes about one step.
+      const bool lost_already = phase_ == Phase::configured && seconds > kProbeSteps * mean(times_one_);
+      if (!lost_already) return;
     }
-    std::vector<double>& times = phase_ == Phase::configured ? times_configured_ : times_one_;
     times.push_back(seconds);
-    if (int(times.size()) < kProbeSteps) return;
-    if (phase_ == Phase::configured) {
-      phase_ = Phase::one;
+    if (phase_ == Phase::one) {
+      if (int(times.size()) < kProbeSteps) return;
+      phase_ = Phase::configured;
       warmed_ = false;
-      settled_ = 0;
       return;
     }
+    // The configured block ends as soon as it can no longer win: under contention its steps wait scheduler time
+    // slices (4-15 ms each, traced at fit start) for the worker on the busy core, and a whole block of them cost
+    // W1's first epoch 0.46 s instead of 0.31 s.
+    double sum = 0;
+    for (double t : times) sum += t;
+    if (int(times.size()) < kProbeSteps && sum <= kProbeSteps * mean(times_one_)) return;
     // The steps that made the last window slow down ran at the configured count: their mean counts too (a block
     // of a few steps can miss the rare long waits that window caught).
     const double mc = std::max(mean(times_configured_), evidence_), m1 = mean(times_one_);
@@ -90,8 +98,11 @@ void StepThreadTuner::after_step(double seconds) {
   if (int(window_.size()) == kWindow) {
     const double wm = mean(window_);
     window_.clear();
-    if (wm > kSlowdown * chosen_mean_) {
-      evidence_ = chosen_ == configured_ ? wm : 0;
+    // Only at the configured count: steps slowing down at 1 thread (another process now shares its core) would
+    // not run faster on more threads, and each probe then costs a time slice or two (traced: a cascade of such
+    // probes made a 2-epoch fit 0.2 s slower). The periodic probe still finds an idle machine again.
+    if (chosen_ == configured_ && wm > kSlowdown * chosen_mean_) {
+      evidence_ = wm;
       return start_probe();
     }
   }

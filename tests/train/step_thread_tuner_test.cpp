@@ -96,13 +96,75 @@ TEST(StepThreadTuner, JudgesByTheMeanSoRareLongWaitsCount) {
   set_num_threads(old);
 }
 
+// The probe times 1 thread first; the configured block then stops as soon as its steps have taken longer than the
+// whole 1-thread block (it can no longer win), instead of paying for 8 steps that each wait a time slice.
+TEST(StepThreadTuner, TheConfiguredBlockStopsOnceItCannotWin) {
+  const int old = get_num_threads();
+  set_num_threads(2);
+  {
+    StepThreadTuner t(2, true);
+    EXPECT_EQ(t.threads(), 1);
+    run(t, 1 + StepThreadTuner::kProbeSteps, [](int) { return 1.0; });  // settling, then 8 timed: 8.0 in all
+    EXPECT_EQ(t.threads(), 2);
+    run(t, 1 + 2, [](int) { return 3.0; });  // the untimed step, then 6.0: it could still win
+    EXPECT_TRUE(t.probing());
+    run(t, 1, [](int) { return 3.0; });  // 9.0 > 8.0
+    EXPECT_FALSE(t.probing());
+    EXPECT_EQ(t.threads(), 1);
+  }
+  set_num_threads(old);
+}
+
+// Beside a busy process the first 2-thread step waits 25-35 ms for the worker: when that untimed step alone took
+// longer than the whole 1-thread block, the probe ends there.
+TEST(StepThreadTuner, AnUntimedConfiguredStepThatLostAlreadyEndsTheProbe) {
+  const int old = get_num_threads();
+  set_num_threads(2);
+  {
+    StepThreadTuner t(2, true);
+    run(t, 1 + StepThreadTuner::kProbeSteps, [](int) { return 1.0; });
+    ASSERT_EQ(t.threads(), 2);
+    run(t, 1, [](int) { return 8.5; });
+    EXPECT_FALSE(t.probing());
+    EXPECT_EQ(t.threads(), 1);
+  }
+  {
+    StepThreadTuner t(2, true);  // a slow first step that did not lose the block is not timed
+    run(t, 1 + StepThreadTuner::kProbeSteps, [](int) { return 1.0; });
+    run(t, 1, [](int) { return 5.0; });
+    EXPECT_TRUE(t.probing());
+    run(t, StepThreadTuner::kProbeSteps, [](int n) { return n == 1 ? 1.0 : 0.6; });
+    EXPECT_EQ(t.threads(), 2);
+  }
+  set_num_threads(old);
+}
+
+// Steps slowing down at 1 thread (another process now shares its core) would not run faster on more threads: no
+// probe, whose 2-thread steps would each wait a time slice; the periodic one still comes.
+TEST(StepThreadTuner, SlowerStepsAtOneThreadDoNotTriggerAProbe) {
+  const int old = get_num_threads();
+  set_num_threads(2);
+  {
+    StepThreadTuner t(2, true);
+    run(t, kProbe, [](int n) { return n == 1 ? 1.0 : 2.6; });
+    ASSERT_EQ(t.threads(), 1);
+    run(t, 4 * StepThreadTuner::kWindow, [](int n) { return n == 1 ? 2.0 : 5.2; });
+    EXPECT_FALSE(t.probing());
+    run(t, int(t.reprobe_every()) - 4 * StepThreadTuner::kWindow, [](int n) { return n == 1 ? 2.0 : 5.2; });
+    EXPECT_TRUE(t.probing());
+  }
+  set_num_threads(old);
+}
+
 // The first 1-thread steps after 2-thread ones run beside OpenMP workers that still spin: the block is timed only
-// after kSettleSeconds.
+// after kSettleSeconds (here the probe after a first one that chose 2 threads).
 TEST(StepThreadTuner, TimesOneThreadOnlyAfterTheWorkersSettle) {
   const int old = get_num_threads();
   set_num_threads(2);
   {
     StepThreadTuner t(2, true);
+    run(t, kProbe, [](int n) { return n == 1 ? 0.006 : 0.0045; });  // the first probe keeps 2 threads
+    ASSERT_EQ(t.threads(), 2);
     int since_two = 0;
     auto seconds = [&](int n) {  // ms-scale steps: 1 thread 1.0 ms, but 3.0 ms for two steps after a 2-thread one
       if (n != 1) {
@@ -111,6 +173,8 @@ TEST(StepThreadTuner, TimesOneThreadOnlyAfterTheWorkersSettle) {
       }
       return ++since_two <= 2 ? 0.003 : 0.001;
     };
+    run(t, int(t.reprobe_every()) - 1, seconds);
+    ASSERT_EQ(t.threads(), 2);
     for (int i = 0; i < 40 && (i == 0 || t.probing()); ++i) {
       t.before_step();
       t.after_step(seconds(get_num_threads()));
