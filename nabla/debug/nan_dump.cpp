@@ -134,6 +134,8 @@ StepSnapshot read_nan_dump(const std::string& path) {
   } catch (const nlohmann::json::exception& e) {
     throw bad(std::string("header is not JSON: ") + e.what());
   }
+  if (text(h, "format") != "nabla-nan-dump" || field(h, "version") != nlohmann::json(1))
+    throw bad("the header is not that of a version-1 nabla NaN dump");
   StepSnapshot s;
   s.model_name = text(h, "model");
   s.epoch = int(integer(h, "epoch", 0, INT32_MAX));

@@ -62,9 +62,11 @@ void StepThreadTuner::after_step(double seconds) {
     if (!warmed_) {  // at 1 thread, untimed until the spinning workers rest; one untimed step at the configured count
       settled_ += seconds;
       warmed_ = phase_ == Phase::configured || settled_ >= kSettleSeconds;
-      // Unless the untimed configured step alone took longer than the whole 1-thread block: it has lost already.
-      // Beside a busy process it waits 25-35 ms for the worker (traced); at idle it takes about one step.
-      const bool lost_already = phase_ == Phase::configured && seconds > kProbeSteps * mean(times_one_);
+      // Unless the untimed configured step alone took longer than the whole 1-thread block, and than kLostAlready:
+      // it has lost already. Beside a busy process it waits 20-35 ms for the worker (traced); at idle it takes
+      // 0.1-0.6 ms on W1 (a 1-thread step 0.13), its thread count's first primitives included.
+      const bool lost_already = phase_ == Phase::configured &&
+                                seconds > std::max(kProbeSteps * mean(times_one_), kLostAlreadySeconds);
       if (!lost_already) return;
     }
     times.push_back(seconds);

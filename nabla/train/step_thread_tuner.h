@@ -27,6 +27,7 @@ class StepThreadTuner {
   static constexpr int64_t kReprobeEvery = 1000;  // doubling, up to 16x, while 1 thread keeps winning
   static constexpr int kWindow = 32;            // steps whose mean is watched for a slowdown
   static constexpr double kSlowdown = 1.5;
+  static constexpr double kLostAlreadySeconds = 0.002;  // an untimed configured step at least this long may end a probe
 
   // configured: the thread count set by the user (get_num_threads() when fit starts).
   StepThreadTuner(int configured, bool enabled);

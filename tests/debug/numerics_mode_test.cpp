@@ -207,6 +207,8 @@ TEST(NanDump, DamagedDumpsAreIOErrorsNamingTheField) {
   };
   damaged([](auto& h) { h["epoch"] = 1.22222e70; }, "\"epoch\" is 1.22222e+70, not an integer");
   damaged([](auto& h) { h["step"] = -3; }, "\"step\" is -3");
+  damaged([](auto& h) { h["version"] = 2; }, "not that of a version-1 nabla NaN dump");
+  damaged([](auto& h) { h = nlohmann::json::array({1, 2}); }, "no \"format\"");
   damaged([](auto& h) { h.erase("optimizer"); }, "no \"optimizer\"");
   damaged([](auto& h) { h["rng"][2] = "12x"; }, "\"rng\" entry 2");
   damaged([](auto& h) { h["rng"][0] = "99999999999999999999"; }, "larger than 64 bits");

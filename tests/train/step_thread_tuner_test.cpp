@@ -136,6 +136,20 @@ TEST(StepThreadTuner, AnUntimedConfiguredStepThatLostAlreadyEndsTheProbe) {
     run(t, StepThreadTuner::kProbeSteps, [](int n) { return n == 1 ? 1.0 : 0.6; });
     EXPECT_EQ(t.threads(), 2);
   }
+  {
+    // Nor one shorter than kLostAlreadySeconds (its count's first primitives are made then, at idle).
+    StepThreadTuner u(2, true);
+    for (int i = 0; i < 60 && u.threads() == 1; ++i) {
+      u.before_step();
+      u.after_step(0.0001);  // 1-thread steps of 0.1 ms: settling takes 50 of them, then 8 timed
+    }
+    ASSERT_EQ(u.threads(), 2);
+    run(u, 1, [](int) { return 0.0015; });  // > 8 x 0.1 ms, < 2 ms
+    EXPECT_TRUE(u.probing());
+    run(u, StepThreadTuner::kProbeSteps, [](int n) { return n == 1 ? 0.0001 : 0.00006; });
+    EXPECT_FALSE(u.probing());
+    EXPECT_EQ(u.threads(), 2);
+  }
   set_num_threads(old);
 }
 
