@@ -4,6 +4,7 @@ edge cases), so that libFuzzer starts from the formats' real structure. Rerun af
 the files are committed. Usage: fuzz/make_corpus.py"""
 import gzip
 import json
+import math
 import os
 import struct
 
@@ -64,24 +65,34 @@ def text_corpora():
     put("text_line_fuzz", "binary", b"\x00\x00\xff\xfe\n\x80\x00\n")
 
 
+def framed(magic, header, blob):
+    """nabla's weight and NaN-dump files: 8 magic bytes, the JSON header's length, the header, the tensor bytes."""
+    hj = json.dumps(header, separators=(",", ":")).encode()
+    return magic + struct.pack("<Q", len(hj)) + hj + blob
+
+
+def float32_tensors(tensors):
+    """(name, shape, values) triples -> the header's tensor entries and the packed float32 bytes."""
+    entries, blob = [], b""
+    for name, shape, values in tensors:
+        entries.append({"name": name, "dtype": "float32", "shape": shape, "offset": len(blob), "nbytes": 4 * len(values)})
+        blob += struct.pack("<%df" % len(values), *values)
+    return entries, blob
+
+
+# The model of fuzz/weights_fuzz.cpp and fuzz/nan_dump_fuzz.cpp: Dense(4) on 3 inputs, then Dense(2).
+DENSE_4_2 = [("dense/kernel", [3, 4]), ("dense/bias", [4]), ("dense_1/kernel", [4, 2]), ("dense_1/bias", [2])]
+
+
 def weights(entries, blob, header_extra=None, version=1):
     h = {"format": "nabla-weights", "version": version, "model": "sequential", "weights": entries}
-    if header_extra:
-        h.update(header_extra)
-    hj = json.dumps(h, separators=(",", ":")).encode()
-    return b"NABLAW01" + struct.pack("<Q", len(hj)) + hj + blob
+    h.update(header_extra or {})
+    return framed(b"NABLAW01", h, blob)
 
 
 def weights_corpora():
-    # The model of fuzz/weights_fuzz.cpp: Dense(4) on 3 inputs, then Dense(2).
-    shapes = [("dense/kernel", [3, 4]), ("dense/bias", [4]), ("dense_1/kernel", [4, 2]), ("dense_1/bias", [2])]
-    entries, blob = [], b""
-    for name, shape in shapes:
-        n = 1
-        for d in shape:
-            n *= d
-        entries.append({"name": name, "dtype": "float32", "shape": shape, "offset": len(blob), "nbytes": 4 * n})
-        blob += struct.pack("<%df" % n, *[0.25 * i for i in range(n)])
+    entries, blob = float32_tensors([(name, shape, [0.25 * i for i in range(math.prod(shape))])
+                                     for name, shape in DENSE_4_2])
     put("weights_fuzz", "valid", weights(entries, blob))
     put("weights_fuzz", "with_config", weights(entries, blob, {"config": {"layers": [
         {"name": "dense", "type": "Dense", "config": "units=4", "output_shape": [-1, 4]}],
@@ -93,35 +104,26 @@ def weights_corpora():
 
 
 def nan_dump(tensors, header_extra=None):
-    entries, blob = [], b""
-    for name, shape, values in tensors:
-        entries.append({"name": name, "dtype": "float32", "shape": shape, "offset": len(blob), "nbytes": 4 * len(values)})
-        blob += struct.pack("<%df" % len(values), *values)
+    entries, blob = float32_tensors(tensors)
     h = {"format": "nabla-nan-dump", "version": 1, "model": "sequential", "epoch": 0, "step": 3, "optimizer": "adam",
          "iterations": 3, "learning_rate": 0.001, "rng": ["1", "2", "3", "18446744073709551615"], "tensors": entries}
-    if header_extra:
-        h.update(header_extra)
-    hj = json.dumps(h, separators=(",", ":")).encode()
-    return b"NABLANAN" + struct.pack("<Q", len(hj)) + hj + blob
+    h.update(header_extra or {})
+    return framed(b"NABLANAN", h, blob)
 
 
 def nan_dump_corpora():
-    # The model of fuzz/nan_dump_fuzz.cpp: Dense(4, relu) on 3 inputs, then Dense(2), Adam (slots m then v).
-    params = [("dense/kernel", [3, 4]), ("dense/bias", [4]), ("dense_1/kernel", [4, 2]), ("dense_1/bias", [2])]
-    def n(shape):
-        r = 1
-        for d in shape:
-            r *= d
-        return r
+    # Adam's state: the m slots of every parameter, then the v slots.
     batch = [("x", [2, 3], [0.5, -1.0, 2.0, 0.0, 1.5, -0.25]), ("y", [2, 2], [1.0, 0.0, 0.0, 1.0])]
-    weights = [("weight:" + name, shape, [0.125 * (i % 5 - 2) for i in range(n(shape))]) for name, shape in params]
-    state = [("optimizer_state:%d" % i, shape, [0.01] * n(shape)) for i, (_, shape) in enumerate(params + params)]
-    put("nan_dump_fuzz", "no_optimizer_state", nan_dump(batch + weights))
-    put("nan_dump_fuzz", "adam_state", nan_dump(batch + weights + state))
+    weight_tensors = [("weight:" + name, shape, [0.125 * (i % 5 - 2) for i in range(math.prod(shape))])
+                      for name, shape in DENSE_4_2]
+    state = [("optimizer_state:%d" % i, shape, [0.01] * math.prod(shape))
+             for i, (_, shape) in enumerate(DENSE_4_2 + DENSE_4_2)]
+    put("nan_dump_fuzz", "no_optimizer_state", nan_dump(batch + weight_tensors))
+    put("nan_dump_fuzz", "adam_state", nan_dump(batch + weight_tensors + state))
     put("nan_dump_fuzz", "nan_in_batch", nan_dump([("x", [1, 3], [float("nan"), 1.0, 2.0]), ("y", [1, 2], [0.0, 1.0])]
-                                                  + weights, {"learning_rate": None}))
-    put("nan_dump_fuzz", "sample_weight", nan_dump(batch + [("sample_weight", [2], [1.0, 0.5])] + weights))
-    put("nan_dump_fuzz", "truncated", nan_dump(batch + weights)[:-7])
+                                                  + weight_tensors, {"learning_rate": None}))
+    put("nan_dump_fuzz", "sample_weight", nan_dump(batch + [("sample_weight", [2], [1.0, 0.5])] + weight_tensors))
+    put("nan_dump_fuzz", "truncated", nan_dump(batch + weight_tensors)[:-7])
 
 
 def shape_corpora():

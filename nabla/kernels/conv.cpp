@@ -174,8 +174,8 @@ enum class Path { im2col, blocked, nhwc };
 Path path_named(const std::string& impl) {
   if (impl == "im2col") return Path::im2col;
   if (impl == "blocked") return Path::blocked;
-  NABLA_CHECK_VALUE(impl.empty() || impl == "nhwc", "NABLA_CONV_IMPL / set_conv_impl: unknown implementation '", impl,
-              "' (expected nhwc, blocked or im2col)");
+  NABLA_CHECK_VALUE(impl.empty() || impl == "nhwc", "NABLA_CONV_IMPL / set_conv_impl: unknown implementation '",
+                    impl, "' (expected nhwc, blocked or im2col)");
   return Path::nhwc;
 }
 std::atomic<Path>& chosen_path() {

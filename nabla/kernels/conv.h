@@ -1,8 +1,9 @@
 #pragma once
-#include <string>
 // 2-d convolution kernels in Keras's layouts: input NHWC [n, h, w, c], kernel HWIO [kh, kw, c, o], output NHWC
 // [n, oh, ow, o]. float32 runs on oneDNN's convolution primitives (cached per shape); float64 (gradient checks)
 // runs as im2col + GEMM on OpenBLAS. All tensors passed here are contiguous. No autograd here.
+#include <string>
+
 #include "nabla/core/tensor.h"
 #include "nabla/kernels/fused_activation.h"
 

@@ -9,11 +9,12 @@
 namespace nabla::detail {
 namespace {
 
-double mean(const std::vector<double>& v) {
+double total(const std::vector<double>& v) {
   double sum = 0;
   for (double x : v) sum += x;
-  return v.empty() ? 0.0 : sum / double(v.size());
+  return sum;
 }
+double mean(const std::vector<double>& v) { return v.empty() ? 0.0 : total(v) / double(v.size()); }
 
 bool enabled_by_env() {
   const char* v = std::getenv("NABLA_ADAPTIVE_THREADS");
@@ -66,7 +67,7 @@ void StepThreadTuner::after_step(double seconds) {
       // it has lost already. Beside a busy process it waits 20-35 ms for the worker (traced); at idle it takes
       // 0.1-0.6 ms on W1 (a 1-thread step 0.13), its thread count's first primitives included.
       const bool lost_already = phase_ == Phase::configured &&
-                                seconds > std::max(kProbeSteps * mean(times_one_), kLostAlreadySeconds);
+                                seconds > std::max(total(times_one_), kLostAlreadySeconds);
       if (!lost_already) return;
     }
     times.push_back(seconds);
@@ -77,11 +78,9 @@ void StepThreadTuner::after_step(double seconds) {
       return;
     }
     // The configured block ends as soon as it can no longer win: under contention its steps wait scheduler time
-    // slices (4-15 ms each, traced at fit start) for the worker on the busy core, and a whole block of them cost
+    // slices (8-35 ms each, traced at fit start) for the worker on the busy core, and a whole block of them cost
     // W1's first epoch 0.46 s instead of 0.31 s.
-    double sum = 0;
-    for (double t : times) sum += t;
-    if (int(times.size()) < kProbeSteps && sum <= kProbeSteps * mean(times_one_)) return;
+    if (int(times.size()) < kProbeSteps && total(times) <= total(times_one_)) return;
     // The steps that made the last window slow down ran at the configured count: their mean counts too (a block
     // of a few steps can miss the rare long waits that window caught).
     const double mc = std::max(mean(times_configured_), evidence_), m1 = mean(times_one_);

@@ -10,7 +10,7 @@
 // under contention most 2-thread steps are fast and a few wait a whole time slice for a descheduled worker, so the
 // mean (what an epoch costs) shows it where a median does not. 1 thread goes first so that the configured block
 // can stop as soon as its steps have taken longer than the 1-thread block (it can no longer win): at fit start
-// beside a busy process every 2-thread step can wait 4-15 ms. The 1-thread block starts timing only once
+// beside a busy process every 2-thread step can wait 8-35 ms. The 1-thread block starts timing only once
 // kSettleSeconds have passed: OpenMP's idle workers keep spinning for a few ms after the last parallel region and
 // would slow the first 1-thread steps down (alternating single steps made 1 thread look as slow as 2). A block of
 // 8 steps can still miss the waits (a busy process takes its time slice every few ms); the 32-step window after

@@ -15,7 +15,7 @@ namespace nabla::python {
 // The GIL for code that may run on nabla's own threads (pipeline workers, a prefetch running ahead, the deleters
 // of tensors that share numpy memory). When the interpreter exits, a thread that takes the GIL is ended by Python
 // with pthread_exit, and that unwinding through C++ aborts the process ("FATAL: exception not rethrown"). Checking
-// Py_IsFinalizing() before taking the GIL leaves a window (a flaky abort in 3 of 100 runs of
+// Py_IsFinalizing() before taking the GIL leaves a window (a flaky abort in 2 of 60 runs of
 // tests/python/smoke_venv.py), so the module registers an atexit hook, which runs before finalization begins:
 // close_thread_gil() shuts this gate and waits, without the GIL, for the holders inside it to leave. From then on
 // ThreadGil takes nothing and ok() is false: callers skip their Python work (a reference is left to the process's

@@ -20,9 +20,20 @@ void run(StepThreadTuner& t, int steps, F seconds_at) {
 
 constexpr int kProbe = 2 * (StepThreadTuner::kProbeSteps + 1);
 
+// Sets the thread count for a test and gives the previous one back at its end.
+class ThreadCount {
+ public:
+  explicit ThreadCount(int n) : old_(get_num_threads()) { set_num_threads(n); }
+  ~ThreadCount() { set_num_threads(old_); }
+  ThreadCount(const ThreadCount&) = delete;
+  ThreadCount& operator=(const ThreadCount&) = delete;
+
+ private:
+  int old_;
+};
+
 TEST(StepThreadTuner, DoesNothingAtOneThreadOrWhenDisabled) {
-  const int old = get_num_threads();
-  set_num_threads(1);
+  ThreadCount threads(1);
   {
     StepThreadTuner t;
     EXPECT_FALSE(t.active());
@@ -34,12 +45,10 @@ TEST(StepThreadTuner, DoesNothingAtOneThreadOrWhenDisabled) {
     run(t, 50, [](int) { return 1.0; });
     EXPECT_EQ(get_num_threads(), 4);
   }
-  set_num_threads(old);
 }
 
 TEST(StepThreadTuner, KeepsTheFasterCountAndGivesTheConfiguredOneBack) {
-  const int old = get_num_threads();
-  set_num_threads(2);
+  ThreadCount threads(2);
   {
     StepThreadTuner t(2, true);
     ASSERT_TRUE(t.active() && t.probing());
@@ -55,12 +64,10 @@ TEST(StepThreadTuner, KeepsTheFasterCountAndGivesTheConfiguredOneBack) {
     run(t, kProbe, [](int n) { return n == 1 ? 1.0 : 0.6; });  // idle: 2 threads are faster
     EXPECT_EQ(t.threads(), 2);
   }
-  set_num_threads(old);
 }
 
 TEST(StepThreadTuner, ProbesAgainWhenStepsSlowDownOrAfterAWhile) {
-  const int old = get_num_threads();
-  set_num_threads(2);
+  ThreadCount threads(2);
   {
     StepThreadTuner t(2, true);
     run(t, kProbe, [](int n) { return n == 1 ? 1.0 : 0.6; });
@@ -78,14 +85,12 @@ TEST(StepThreadTuner, ProbesAgainWhenStepsSlowDownOrAfterAWhile) {
     EXPECT_EQ(t.threads(), 2);
     EXPECT_EQ(t.reprobe_every(), StepThreadTuner::kReprobeEvery);
   }
-  set_num_threads(old);
 }
 
 // Under contention most 2-thread steps are fast and a few wait a time slice for a descheduled worker: the mean
 // shows it (a median kept 2 threads and ran 2.8x slower than 1 thread beside a busy process).
 TEST(StepThreadTuner, JudgesByTheMeanSoRareLongWaitsCount) {
-  const int old = get_num_threads();
-  set_num_threads(2);
+  ThreadCount threads(2);
   {
     StepThreadTuner t(2, true);
     int k = 0;
@@ -93,14 +98,12 @@ TEST(StepThreadTuner, JudgesByTheMeanSoRareLongWaitsCount) {
     EXPECT_FALSE(t.probing());
     EXPECT_EQ(t.threads(), 1);
   }
-  set_num_threads(old);
 }
 
 // The probe times 1 thread first; the configured block then stops as soon as its steps have taken longer than the
 // whole 1-thread block (it can no longer win), instead of paying for 8 steps that each wait a time slice.
 TEST(StepThreadTuner, TheConfiguredBlockStopsOnceItCannotWin) {
-  const int old = get_num_threads();
-  set_num_threads(2);
+  ThreadCount threads(2);
   {
     StepThreadTuner t(2, true);
     EXPECT_EQ(t.threads(), 1);
@@ -112,14 +115,12 @@ TEST(StepThreadTuner, TheConfiguredBlockStopsOnceItCannotWin) {
     EXPECT_FALSE(t.probing());
     EXPECT_EQ(t.threads(), 1);
   }
-  set_num_threads(old);
 }
 
 // Beside a busy process the first 2-thread step waits 25-35 ms for the worker: when that untimed step alone took
 // longer than the whole 1-thread block, the probe ends there.
 TEST(StepThreadTuner, AnUntimedConfiguredStepThatLostAlreadyEndsTheProbe) {
-  const int old = get_num_threads();
-  set_num_threads(2);
+  ThreadCount threads(2);
   {
     StepThreadTuner t(2, true);
     run(t, 1 + StepThreadTuner::kProbeSteps, [](int) { return 1.0; });
@@ -150,14 +151,12 @@ TEST(StepThreadTuner, AnUntimedConfiguredStepThatLostAlreadyEndsTheProbe) {
     EXPECT_FALSE(u.probing());
     EXPECT_EQ(u.threads(), 2);
   }
-  set_num_threads(old);
 }
 
 // Steps slowing down at 1 thread (another process now shares its core) would not run faster on more threads: no
 // probe, whose 2-thread steps would each wait a time slice; the periodic one still comes.
 TEST(StepThreadTuner, SlowerStepsAtOneThreadDoNotTriggerAProbe) {
-  const int old = get_num_threads();
-  set_num_threads(2);
+  ThreadCount threads(2);
   {
     StepThreadTuner t(2, true);
     run(t, kProbe, [](int n) { return n == 1 ? 1.0 : 2.6; });
@@ -167,14 +166,12 @@ TEST(StepThreadTuner, SlowerStepsAtOneThreadDoNotTriggerAProbe) {
     run(t, int(t.reprobe_every()) - 4 * StepThreadTuner::kWindow, [](int n) { return n == 1 ? 2.0 : 5.2; });
     EXPECT_TRUE(t.probing());
   }
-  set_num_threads(old);
 }
 
 // The first 1-thread steps after 2-thread ones run beside OpenMP workers that still spin: the block is timed only
 // after kSettleSeconds (here the probe after a first one that chose 2 threads).
 TEST(StepThreadTuner, TimesOneThreadOnlyAfterTheWorkersSettle) {
-  const int old = get_num_threads();
-  set_num_threads(2);
+  ThreadCount threads(2);
   {
     StepThreadTuner t(2, true);
     run(t, kProbe, [](int n) { return n == 1 ? 0.006 : 0.0045; });  // the first probe keeps 2 threads
@@ -196,14 +193,12 @@ TEST(StepThreadTuner, TimesOneThreadOnlyAfterTheWorkersSettle) {
     EXPECT_FALSE(t.probing());
     EXPECT_EQ(t.threads(), 1);
   }
-  set_num_threads(old);
 }
 
 // A probe's block at 2 threads happens to miss the long waits; the window after it does not, and the probe that
 // window triggers moves to 1 thread and stays there.
 TEST(StepThreadTuner, AWindowThatCaughtLongWaitsOutweighsAQuietBlock) {
-  const int old = get_num_threads();
-  set_num_threads(2);
+  ThreadCount threads(2);
   {
     StepThreadTuner t(2, true);
     run(t, kProbe, [](int n) { return n == 1 ? 1.0 : 0.6; });  // a quiet probe: 2 threads
@@ -215,7 +210,6 @@ TEST(StepThreadTuner, AWindowThatCaughtLongWaitsOutweighsAQuietBlock) {
     run(t, 500, contended);
     EXPECT_EQ(t.threads(), 1);
   }
-  set_num_threads(old);
 }
 
 }  // namespace
