@@ -27,13 +27,18 @@ void conv2d_backward_data(const Tensor& gy, const Tensor& w, Tensor& gx, const C
 // gw = dL/dw and, when gb is given, gb = dL/db.
 void conv2d_backward_weights(const Tensor& x, const Tensor& gy, Tensor& gw, Tensor* gb, const Conv2DGeometry& g);
 
-// Which implementation float32 convolutions use: "nhwc" (the default: oneDNN working on nhwc/hwio tensors
-// directly), "blocked" (oneDNN in its blocked layouts, with reorders around each pass) or "im2col" (im2col and
-// one GEMM per pass). The environment variable NABLA_CONV_IMPL sets the starting value. For measurements and
+// Which implementation float32 convolutions use: "winograd" (the default: oneDNN's Winograd convolution for
+// the forward and weight-gradient passes of 3x3 stride-1 convolutions with channels in blocks of 16 where
+// oneDNN has it, i.e. on AVX-512; otherwise as "nhwc"), "nhwc" (oneDNN's direct convolution working on
+// nhwc/hwio tensors directly), "blocked" (oneDNN in its blocked layouts, with reorders around each pass) or
+// "im2col" (im2col and one GEMM per pass). The environment variable NABLA_CONV_IMPL sets the starting value. For measurements and
 // tests; every path computes the same convolution to float precision.
 void set_conv_impl(const std::string& impl);
 
-// Number of oneDNN convolution primitives created so far (steady-state training creates none).
+// Number of oneDNN convolution primitives created so far (steady-state training creates none), and how many
+// of them are Winograd convolutions; whether this machine has oneDNN's Winograd kernels (AVX-512 only).
 int64_t conv_primitives_created();
+int64_t conv_winograd_primitives_created();
+bool conv_winograd_available();
 
 }  // namespace nabla::kernels

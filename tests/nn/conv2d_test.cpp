@@ -46,6 +46,13 @@ const std::vector<Case> kCases = {
     {{1, 8, 7, 2}, {2, 3, 2, 2}, {1, 1}, {2, 2}, Padding::valid},
     {{1, 6, 7, 2}, {3, 3, 2, 2}, {1, 1}, {2, 3}, Padding::same},
 };
+// Shapes oneDNN's Winograd kernels take (3x3, stride 1, channels in blocks of 16), beside two they refuse.
+const std::vector<Case> kWinogradCases = {
+    {{2, 9, 10, 16}, {3, 3, 16, 32}, {1, 1}, {1, 1}, Padding::valid},
+    {{3, 13, 13, 32}, {3, 3, 32, 16}, {1, 1}, {1, 1}, Padding::same},
+    {{2, 9, 10, 16}, {3, 3, 16, 16}, {2, 2}, {1, 1}, Padding::valid},
+    {{2, 7, 7, 16}, {5, 5, 16, 16}, {1, 1}, {1, 1}, Padding::same},
+};
 
 TEST(Conv2D, ForwardMatchesDirectDefinition) {
   Generator gen(3);
@@ -79,12 +86,14 @@ TEST(Conv2D, Gradcheck) {
 class Conv2DPaths : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override { kernels::set_conv_impl(GetParam()); }
-  void TearDown() override { kernels::set_conv_impl("nhwc"); }
+  void TearDown() override { kernels::set_conv_impl(""); }
 };
 
 TEST_P(Conv2DPaths, Float32MatchesFloat64) {
   Generator gen(5);
-  for (const Case& k : kCases) {
+  std::vector<Case> cases = kCases;
+  cases.insert(cases.end(), kWinogradCases.begin(), kWinogradCases.end());
+  for (const Case& k : cases) {
     for (bool relu : {false, true}) {
       Tensor x = Tensor::uniform(k.x, -1, 1, f64, &gen), w = Tensor::uniform(k.w, -1, 1, f64, &gen);
       Tensor b = Tensor::uniform({k.w[3]}, -1, 1, f64, &gen);
@@ -102,11 +111,11 @@ TEST_P(Conv2DPaths, Float32MatchesFloat64) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Kernels, Conv2DPaths, ::testing::Values("nhwc", "blocked", "im2col"),
+INSTANTIATE_TEST_SUITE_P(Kernels, Conv2DPaths, ::testing::Values("winograd", "nhwc", "blocked", "im2col"),
                          [](const auto& info) { return std::string(info.param); });
 
 TEST(Conv2D, UnknownImplementationIsRefused) {
-  testing::expect_error_contains<ValueError>([] { kernels::set_conv_impl("winograd"); }, {"'winograd'", "nhwc"});
+  testing::expect_error_contains<ValueError>([] { kernels::set_conv_impl("fft"); }, {"'fft'", "nhwc"});
 }
 
 TEST(Conv2D, SteadyStateCreatesNoPrimitives) {
@@ -152,6 +161,25 @@ TEST(Conv2D, ClearErrors) {
                                              {"rank 4", "(5, 5, 3)"});
   testing::expect_error_contains<ValueError>([&] { conv2d(x, Tensor::zeros({3, 3, 3, 4}), Tensor(), {1, 1}, "full"); },
                                              {"padding", "full"});
+}
+
+// The default path runs 3x3 stride-1 convolutions with channels in blocks of 16 as Winograd where oneDNN has
+// those kernels (AVX-512), and leaves every other shape to the direct convolution.
+TEST(Conv2D, WinogradWhereItPays) {
+  kernels::set_conv_impl("");
+  auto winograd_primitives = [](Shape xs, Shape ws, Conv2DArgs a) {
+    int64_t before = kernels::conv_winograd_primitives_created();
+    Tensor x = Tensor::ones(xs).requires_grad_(), w = Tensor::ones(ws).requires_grad_();
+    Tensor b = Tensor::ones({ws[3]}).requires_grad_();
+    conv2d(x, w, b, a).sum().backward();
+    return kernels::conv_winograd_primitives_created() - before;
+  };
+  const int64_t fits = kernels::conv_winograd_available() ? 2 : 0;  // forward and weight gradient
+  EXPECT_EQ(winograd_primitives({4, 9, 9, 16}, {3, 3, 16, 32}, {}), fits);
+  EXPECT_EQ(winograd_primitives({4, 9, 9, 32}, {3, 3, 32, 16}, {{1, 1}, Padding::same}), fits);
+  EXPECT_EQ(winograd_primitives({4, 9, 9, 1}, {3, 3, 1, 32}, {}), 0);    // one input channel
+  EXPECT_EQ(winograd_primitives({4, 9, 9, 16}, {3, 3, 16, 8}, {}), 0);   // 8 output channels
+  EXPECT_EQ(winograd_primitives({4, 9, 9, 16}, {3, 3, 16, 16}, {{2, 2}}), 0);  // stride 2: oneDNN refuses
 }
 
 TEST(Conv2DLayer, ShapesWeightsAndErrors) {
