@@ -14,6 +14,7 @@ namespace {
 std::atomic<OpObserver*> g_observer{nullptr};
 
 thread_local bool t_in_backward = false;
+thread_local Node* t_running = nullptr;  // the node whose backward runs (relu mask fusion)
 thread_local LeafGradHook* t_leaf_hook = nullptr;
 
 std::shared_ptr<const std::string>& scope_slot() {
@@ -143,8 +144,21 @@ void backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
       if (in && !in->grad_fn && --leaf_edges[in.get()] == 0) hook->on_leaf_grad_ready(*in);
   };
 
+  // Gradient contributions each node will receive: one per edge from a node in this pass, one for the root.
+  for (Node* n : order) {
+    n->consumers = 0;
+    n->relu_applied = false;
+  }
+  for (Node* n : order)
+    for (const auto& in : n->inputs)
+      if (in && in->grad_fn) ++in->grad_fn->consumers;
+  ++root.grad_fn()->consumers;
+
   root.grad_fn()->grad = seed;
   OpObserver* obs = op_observer();
+  struct Running {  // clears the running node on exceptions too
+    ~Running() { t_running = nullptr; }
+  } running_scope;
   GradList grads;
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     Node* n = *it;
@@ -157,7 +171,9 @@ void backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
       continue;
     }
     grads.assign(n->inputs.size(), Tensor());
+    t_running = n;
     n->backward(g, grads);
+    t_running = nullptr;
     if (obs) obs->on_backward(*n, grads);
     for (size_t k = 0; k < n->inputs.size(); ++k) {
       TensorImpl* in = n->inputs[k].get();
@@ -176,6 +192,23 @@ void backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
     }
   }
 }
+
+namespace {
+Node* producer_of_input(size_t k) {
+  if (!t_running || k >= t_running->inputs.size() || !t_running->inputs[k]) return nullptr;
+  return t_running->inputs[k]->grad_fn.get();
+}
+}  // namespace
+
+bool sole_relu_input(size_t k) {
+  Node* p = producer_of_input(k);
+  return p && p->relu_output && p->consumers == 1 && !op_observer();
+}
+void relu_mask_applied(size_t k) {
+  NABLA_CHECK(sole_relu_input(k), "relu_mask_applied: input ", k, " is not the sole use of a relu output");
+  producer_of_input(k)->relu_applied = true;
+}
+bool relu_already_applied() { return t_running && t_running->relu_applied; }
 
 }  // namespace nabla::autograd
 

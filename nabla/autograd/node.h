@@ -25,6 +25,11 @@ struct Node {
   Shape out_shape;
   Tensor grad;                                    // dL/d(output), accumulated while backward runs
   bool released = false;
+  // A relu fused into this op (conv2d_relu, dense relu): its backward applies relu's mask to the incoming
+  // gradient, unless the one consumer of its output already did (see sole_relu_input / relu_mask_applied).
+  bool relu_output = false;
+  int consumers = 0;          // gradient contributions expected in the running backward pass
+  bool relu_applied = false;  // the gradient received was already masked by relu
 };
 
 // Observer hooks, installed by debug/ (numerics checking): called after every op's forward and backward.
@@ -76,6 +81,23 @@ Tensor record(Tensor out, const char* name, std::initializer_list<const Tensor*>
 
 // Runs backward from root. grad defaults to ones for a one-element root.
 void backward(const Tensor& root, const Tensor& grad = Tensor(), bool retain_graph = false);
+
+// Fusing a relu's gradient into the next op's backward, for ops whose gradient is cheaper to mask on their side
+// (max pooling masks its pooled gradient, a quarter of the size, instead of the producer masking the full one).
+// Valid only while a node's backward runs, about that node's input k:
+// - sole_relu_input(k): the input is the output of an op with a fused relu, and this node's gradient is the only
+//   one it will receive in this pass (one consumer, not the root, no observer watching gradients);
+// - relu_mask_applied(k): this node applied relu's mask (where the input is <= 0, gradient 0) to the gradient
+//   it sends to input k, so the producer skips its own mask;
+// - relu_already_applied(): the running node's incoming gradient was masked that way.
+bool sole_relu_input(size_t k);
+// Marks `out` (just recorded) as the output of an op whose backward honours relu_already_applied().
+inline Tensor relu_output(Tensor out) {
+  if (out.grad_fn()) out.grad_fn()->relu_output = true;
+  return out;
+}
+void relu_mask_applied(size_t k);
+bool relu_already_applied();
 
 // Adds g into t's .grad (allocating it on first use).
 void accumulate_grad(TensorImpl& leaf, const Tensor& g);

@@ -57,11 +57,11 @@ Tensor conv2d(const Tensor& x0, const Tensor& w0, const Tensor& b0, const Conv2D
   bool relu = args.activation == FusedActivation::relu;
   Tensor y = make_tensor(Shape{g.n, g.oh, g.ow, g.o}, x.dtype());
   kernels::conv2d_forward(x, w, b, y, g, args.activation);
-  return record(y, relu ? "conv2d_relu" : "conv2d", {&x0, &w0, &b0}, [&] {
+  Tensor out = record(y, relu ? "conv2d_relu" : "conv2d", {&x0, &w0, &b0}, [&] {
     return [x = w0.requires_grad() || (b0.defined() && b0.requires_grad()) ? x.detach() : Tensor(), w = w.detach(),
             yr = relu ? y.detach() : Tensor(), g, gx = x0.requires_grad(), gw = w0.requires_grad(),
             gb = b0.defined() && b0.requires_grad()](const Tensor& g0, GradList& gi) {
-      Tensor gy = yr.defined() ? kernels::relu_grad(g0, yr) : g0.contiguous();
+      Tensor gy = yr.defined() && !autograd::relu_already_applied() ? kernels::relu_grad(g0, yr) : g0.contiguous();
       if (gx) {
         gi[0] = make_tensor(x.shape(), x.dtype());
         kernels::conv2d_backward_data(gy, w, gi[0], g);
@@ -75,6 +75,7 @@ Tensor conv2d(const Tensor& x0, const Tensor& w0, const Tensor& b0, const Conv2D
       }
     };
   });
+  return relu ? autograd::relu_output(out) : out;
 }
 
 Tensor conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias, std::array<int64_t, 2> strides,

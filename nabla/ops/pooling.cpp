@@ -4,6 +4,7 @@
 
 #include "nabla/autograd/node.h"
 #include "nabla/core/parallel.h"
+#include "nabla/kernels/elementwise.h"
 
 namespace nabla {
 
@@ -230,8 +231,12 @@ Tensor max_pool2d(const Tensor& x0, const Pool2DArgs& args) {
     NABLA_DISPATCH_FLOAT(x.dtype(), T,
                          max_forward<T>(x.data<T>(), y.data<T>(), need_grad ? idx.data<int32_t>() : nullptr, g));
   return record(y, "max_pool2d", {&x0}, [&] {
-    return [idx, g, dt = x.dtype()](const Tensor& g0, GradList& gi) {
-      Tensor gy = g0.contiguous();
+    return [idx, y = y.detach(), g, dt = x.dtype()](const Tensor& g0, GradList& gi) {
+      // After a fused relu (Conv2D(activation="relu") -> MaxPooling2D), relu's mask at each window's winner is
+      // the pooled value's sign: masking the pooled gradient here (a quarter of the elements) gives the producer's
+      // masked gradient bit for bit, and the producer skips its full-size mask.
+      const bool fuse_relu = autograd::sole_relu_input(0);
+      Tensor gy = fuse_relu ? kernels::relu_grad(g0, y) : g0.contiguous();
       Tensor gx = make_tensor(Shape{g.n, g.h, g.w, g.c}, dt);
       const int32_t* ip = idx.data<int32_t>();
       NABLA_DISPATCH_FLOAT(dt, T, {
@@ -242,6 +247,7 @@ Tensor max_pool2d(const Tensor& x0, const Pool2DArgs& args) {
         });
       });
       gi[0] = gx;
+      if (fuse_relu) autograd::relu_mask_applied(0);
     };
   });
 }
