@@ -210,11 +210,20 @@ class OtherProcesses:
         return sum(t - self.start.get(pid, 0.0) for pid, t in self.last.items())
 
 
+# --isa avx2: an AVX2-only machine, emulated on an AVX-512 one by limiting every library that picks its kernels at
+# run time: oneDNN (nabla's convolutions and GEMMs, PyTorch's mkldnn, TensorFlow's oneDNN), PyTorch/LibTorch's
+# ATen kernels and OpenBLAS. nabla's own loops have no AVX-512 code. ONNX Runtime's MLAS has no such switch, so
+# it is left out of an emulated run; TensorFlow's Eigen kernels are what its wheel was compiled for.
+ISA_LIMIT_ENV = {"avx2": {"ONEDNN_MAX_CPU_ISA": "AVX2", "DNNL_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2",
+                          "OPENBLAS_CORETYPE": "Haswell"}}
+ISA = "native"
+
+
 def run_once(w, framework, threads):
     # One thread count for every runtime a side might use (nabla's OpenMP and OpenBLAS for float64; torch's
     # OpenMP and the OpenBLAS Debian's torch does its GEMMs in).
     env = dict(os.environ, NABLA_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
-               OPENBLAS_NUM_THREADS=str(threads))
+               OPENBLAS_NUM_THREADS=str(threads), **ISA_LIMIT_ENV.get(ISA, {}))
     if framework == "onnxruntime":
         env["NODE_PATH"] = NODE_MODULES
     cmd = command(w, framework, threads)
@@ -364,13 +373,20 @@ def main():
     ap.add_argument("--preset", default="release", choices=["release", "bench"],
                     help="nabla's build: release (portable, the default) or bench (-march=native)")
     ap.add_argument("--no-build", action="store_true", help="use the programs already in build/")
+    ap.add_argument("--isa", default="native", choices=["native", "avx2"],
+                    help="avx2: limit every framework's run-time kernel choice to AVX2 (an AVX2-only machine, "
+                         "emulated; ONNX Runtime is skipped)")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "latest.json"))
     args = ap.parse_args()
     threads = [int(t) for t in args.threads.split(",")]
     names = [n.upper() for n in args.workloads.split(",")]
     frameworks = args.frameworks.split(",")
-    global PRESET
+    global PRESET, ISA
     PRESET = args.preset
+    ISA = args.isa
+    if ISA != "native" and "onnxruntime" in frameworks:
+        print("side_by_side: ONNX Runtime cannot be limited to AVX2; skipped in this run", file=sys.stderr)
+        frameworks.remove("onnxruntime")
     for f in [f for f in frameworks if f in FRAMEWORKS and not installed(f)]:
         print(f"side_by_side: {f} is not installed (scripts/setup installs it); skipped", file=sys.stderr)
         frameworks.remove(f)
@@ -397,7 +413,8 @@ def main():
     features = sorted({w for w in cpuinfo.split() if w == "avx2" or w.startswith("avx512")})
     model = next((ln.split(":", 1)[1].strip() for ln in cpuinfo.splitlines() if ln.startswith("model name")), "")
     report = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "machine": platform.node(),
-              "cpu": model, "cpu_features": features, "preset": PRESET,
+              "cpu": model, "cpu_features": features, "preset": PRESET, "isa_limit": ISA,
+              "isa_limit_env": ISA_LIMIT_ENV.get(ISA, {}),
               "cpus": os.cpu_count(), "threads": threads, "repeats": args.repeats, "workloads": {}}
     for n in names:
         w = WORKLOADS[n]
@@ -421,7 +438,9 @@ def main():
     report["elapsed_seconds"] = time.monotonic() - start
 
     print(f"\nmachine {report['machine']} ({report['cpus']} CPUs, {report['cpu']}; {' '.join(features)}), "
-          f"nabla's {PRESET} build, {args.repeats} repeat(s)")
+          f"nabla's {PRESET} build, {args.repeats} repeat(s)"
+          + (f"; every framework limited to {ISA.upper()} ({' '.join(f'{k}={v}' for k, v in ISA_LIMIT_ENV[ISA].items())})"
+             if ISA != "native" else ""))
     for n, rep in report["workloads"].items():
         print_workload(n, rep, threads)
     print_targets(report)
