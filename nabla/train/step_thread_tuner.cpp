@@ -1,8 +1,15 @@
 #include "nabla/train/step_thread_tuner.h"
 
+#include <dirent.h>
+#include <sched.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <limits>
+#include <sstream>
 
 #include "nabla/core/parallel.h"
 
@@ -23,12 +30,57 @@ bool enabled_by_env() {
 
 }  // namespace
 
-StepThreadTuner::StepThreadTuner(int configured, bool enabled)
-    : configured_(configured), active_(enabled && configured > 1), chosen_(configured) {
+StepThreadTuner::StepThreadTuner(int configured, bool enabled, IdleCpus idle_cpus)
+    : configured_(configured), active_(enabled && configured > 1), chosen_(configured),
+      idle_cpus_(std::move(idle_cpus)) {
   if (active_) start_probe();
 }
 
-StepThreadTuner::StepThreadTuner() : StepThreadTuner(get_num_threads(), enabled_by_env()) {}
+StepThreadTuner::StepThreadTuner() : StepThreadTuner(get_num_threads(), enabled_by_env(), system_idle_cpus) {}
+
+int StepThreadTuner::idle_cpus(const std::string& loadavg, int online, int own_running) {
+  std::istringstream in(loadavg);
+  std::string a, b, c, tasks;
+  if (online < 1 || !(in >> a >> b >> c >> tasks)) return -1;
+  const size_t slash = tasks.find('/');
+  if (slash == std::string::npos || slash == 0) return -1;
+  int running = 0;
+  for (size_t i = 0; i < slash; ++i) {
+    if (tasks[i] < '0' || tasks[i] > '9' || running > 1000000) return -1;
+    running = running * 10 + (tasks[i] - '0');
+  }
+  return std::max(0, online - std::max(0, running - own_running));
+}
+
+int StepThreadTuner::system_idle_cpus() {
+  static const int online = [] {
+    const long n = sysconf(_SC_NPROCESSORS_ONLN);
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (n < 1 || sched_getaffinity(0, sizeof set, &set) != 0 || CPU_COUNT(&set) != n) return -1;
+    return int(n);
+  }();
+  if (online < 1) return -1;
+  std::ifstream f("/proc/loadavg");
+  std::string text;
+  if (!std::getline(f, text)) return -1;
+  // This process's other running threads: OpenMP workers still spinning after the last parallel region (they do
+  // for ~10 ms, longer than kSettleSeconds) are running tasks, but the cores they hold are ours to use.
+  int own = 0;
+  if (DIR* dir = opendir("/proc/self/task")) {
+    const std::string self = std::to_string(gettid());
+    while (const dirent* e = readdir(dir)) {
+      if (e->d_name[0] == '.' || self == e->d_name) continue;
+      std::ifstream stat(std::string("/proc/self/task/") + e->d_name + "/stat");
+      std::string line;
+      std::getline(stat, line);
+      const size_t paren = line.rfind(')');  // the state follows the name, which may hold spaces and parentheses
+      own += paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'R';
+    }
+    closedir(dir);
+  }
+  return idle_cpus(text, online, own);
+}
 
 StepThreadTuner::~StepThreadTuner() {
   if (active_) set_num_threads(configured_);
@@ -50,6 +102,18 @@ void StepThreadTuner::start_probe() {
   times_configured_.clear();
   times_one_.clear();
   window_.clear();
+  samples_ = busy_samples_ = 0;
+  found_busy_ = false;
+}
+
+void StepThreadTuner::end_probe(double mean_configured, double mean_one) {
+  chosen_ = mean_one < mean_configured ? 1 : configured_;
+  // While 1 thread keeps winning, probe half as often each time (up to every 16000 steps): each probe spends
+  // steps at the configured count, which under steady contention is what made short fits 1.2x slower.
+  reprobe_every_ = chosen_ == 1 ? std::min(2 * reprobe_every_, 16 * kReprobeEvery) : kReprobeEvery;
+  chosen_mean_ = std::min(mean_configured, mean_one);
+  phase_ = Phase::none;
+  since_probe_ = 0;
 }
 
 void StepThreadTuner::before_step() {
@@ -72,7 +136,19 @@ void StepThreadTuner::after_step(double seconds) {
     }
     times.push_back(seconds);
     if (phase_ == Phase::one) {
+      if (const int idle = idle_cpus_ ? idle_cpus_() : -1; idle >= 0) {
+        ++samples_;
+        busy_samples_ += idle == 0;
+      }
       if (int(times.size()) < kProbeSteps) return;
+      if (samples_ > 0 && 4 * busy_samples_ >= 3 * samples_) {  // no free core for most of the block
+        evidence_ = 0;
+        const int64_t every = reprobe_every_;
+        end_probe(std::numeric_limits<double>::infinity(), mean(times_one_));
+        reprobe_every_ = every;
+        found_busy_ = true;
+        return;
+      }
       phase_ = Phase::configured;
       warmed_ = false;
       return;
@@ -83,16 +159,9 @@ void StepThreadTuner::after_step(double seconds) {
     if (int(times.size()) < kProbeSteps && total(times) <= total(times_one_)) return;
     // The steps that made the last window slow down ran at the configured count: their mean counts too (a block
     // of a few steps can miss the rare long waits that window caught).
-    const double mc = std::max(mean(times_configured_), evidence_), m1 = mean(times_one_);
+    const double mc = std::max(mean(times_configured_), evidence_);
     evidence_ = 0;
-    chosen_ = m1 < mc ? 1 : configured_;
-    // While 1 thread keeps winning, probe half as often each time (up to every 16000 steps): each probe spends
-    // steps at the configured count, which under steady contention is what made short fits 1.2x slower.
-    reprobe_every_ = chosen_ == 1 ? std::min(2 * reprobe_every_, 16 * kReprobeEvery) : kReprobeEvery;
-    chosen_mean_ = std::min(mc, m1);
-    phase_ = Phase::none;
-    since_probe_ = 0;
-    return;
+    return end_probe(mc, mean(times_one_));
   }
   ++since_probe_;
   window_.push_back(seconds);
@@ -107,7 +176,7 @@ void StepThreadTuner::after_step(double seconds) {
       return start_probe();
     }
   }
-  if (since_probe_ >= reprobe_every_) start_probe();
+  if (since_probe_ >= (found_busy_ ? kBusyRecheck : reprobe_every_)) start_probe();
 }
 
 }  // namespace nabla::detail

@@ -15,7 +15,18 @@
 // would slow the first 1-thread steps down (alternating single steps made 1 thread look as slow as 2). A block of
 // 8 steps can still miss the waits (a busy process takes its time slice every few ms); the 32-step window after
 // the probe catches them, and the probe it triggers counts that window's mean for the configured count.
+//
+// Before that configured block, the probe asks the system whether a core is free at all (idle_cpus: online CPUs
+// less other processes' running tasks, from /proc/loadavg and /proc/self/task, sampled at each timed 1-thread
+// step). When most samples show none, a
+// busy process holds the other core(s) and the configured block would only wait for it: 1 thread wins without it.
+// The first configured step beside a busy process waits one scheduler time slice (20-35 ms traced), ~5% of a
+// 2-epoch W1 fit, which was what kept the busy case at 1.12x of 1 thread. Such a probe costs only its 1-thread
+// block, so the next one comes after kBusyRecheck steps: at fit start the kernel's own work after a dataset load
+// sometimes looks like a busy CPU (1 in 6 fits at idle), and 1 thread would otherwise stay for 2000 steps.
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <vector>
 
 namespace nabla::detail {
@@ -28,9 +39,12 @@ class StepThreadTuner {
   static constexpr int kWindow = 32;            // steps whose mean is watched for a slowdown
   static constexpr double kSlowdown = 1.5;
   static constexpr double kLostAlreadySeconds = 0.002;  // an untimed configured step at least this long may end a probe
+  static constexpr int64_t kBusyRecheck = 256;  // steps to the next probe after one that found no idle CPU
 
+  // CPUs idle right now, or -1 when unknown (then every probe runs its configured block).
+  using IdleCpus = std::function<int()>;
   // configured: the thread count set by the user (get_num_threads() when fit starts).
-  StepThreadTuner(int configured, bool enabled);
+  StepThreadTuner(int configured, bool enabled, IdleCpus idle_cpus = {});
   StepThreadTuner();  // configured = get_num_threads(), enabled unless NABLA_ADAPTIVE_THREADS=0
   ~StepThreadTuner();  // gives the configured count back
   StepThreadTuner(const StepThreadTuner&) = delete;
@@ -43,9 +57,18 @@ class StepThreadTuner {
   int threads() const;  // the count the next step runs with
   int64_t reprobe_every() const { return reprobe_every_; }  // steps from one probe to the next
 
+  // Idle CPUs from /proc/loadavg's "running/total" field: online CPUs less running tasks (the caller, running,
+  // counts) other than own_running (this process's other running threads), never below 0; -1 when the text is
+  // malformed or online < 1.
+  static int idle_cpus(const std::string& loadavg, int online, int own_running = 0);
+  // The same for this machine; -1 when this process may not run on every online CPU (a container's cpuset: the
+  // machine-wide count then says nothing about its CPUs) or /proc/loadavg cannot be read.
+  static int system_idle_cpus();
+
  private:
   enum class Phase { none, configured, one };
   void start_probe();
+  void end_probe(double mean_configured, double mean_one);
   int configured_;
   bool active_;
   int chosen_;
@@ -57,6 +80,9 @@ class StepThreadTuner {
   double evidence_ = 0;  // the mean of the window that triggered this probe, when it ran at the configured count
   int64_t since_probe_ = 0;
   int64_t reprobe_every_ = kReprobeEvery;
+  IdleCpus idle_cpus_;
+  int samples_ = 0, busy_samples_ = 0;  // idle_cpus readings in this probe's 1-thread block, and those with none
+  bool found_busy_ = false;  // the last probe found no idle CPU: the next one comes after kBusyRecheck steps
 };
 
 }  // namespace nabla::detail

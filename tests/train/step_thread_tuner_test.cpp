@@ -212,5 +212,59 @@ TEST(StepThreadTuner, AWindowThatCaughtLongWaitsOutweighsAQuietBlock) {
   }
 }
 
+// Beside a busy process the configured block's first step waits a whole time slice. When the system shows no idle
+// CPU during most of the 1-thread block, the probe ends there with 1 thread and runs no configured step.
+TEST(StepThreadTuner, NoIdleCpuMeansOneThreadWithoutTryingTheConfiguredCount) {
+  ThreadCount threads(2);
+  {
+    int idle = 0;
+    StepThreadTuner t(2, true, [&] { return idle; });
+    int configured_steps = 0;
+    run(t, 1 + StepThreadTuner::kProbeSteps, [&](int n) { return n == 1 ? 1.0 : (++configured_steps, 0.6); });
+    EXPECT_FALSE(t.probing());
+    EXPECT_EQ(t.threads(), 1);
+    EXPECT_EQ(configured_steps, 0);
+    EXPECT_EQ(t.reprobe_every(), StepThreadTuner::kReprobeEvery);
+    // Such a probe costs only its 1-thread block: the next one comes after kBusyRecheck steps.
+    run(t, int(StepThreadTuner::kBusyRecheck) - 1, [](int n) { return n == 1 ? 1.0 : 0.6; });
+    EXPECT_FALSE(t.probing());
+    run(t, 1, [](int n) { return n == 1 ? 1.0 : 0.6; });
+    EXPECT_TRUE(t.probing());
+    run(t, 1 + StepThreadTuner::kProbeSteps, [&](int n) { return n == 1 ? 1.0 : (++configured_steps, 0.6); });
+    EXPECT_FALSE(t.probing());
+    EXPECT_EQ(configured_steps, 0);
+    // The busy process ends: the next probe sees an idle CPU, times the configured count and takes it.
+    idle = 1;
+    run(t, int(StepThreadTuner::kBusyRecheck) + kProbe, [](int n) { return n == 1 ? 1.0 : 0.6; });
+    EXPECT_EQ(t.threads(), 2);
+  }
+  {
+    // A free CPU in most samples (a short task woke once), or no reading at all: the configured block runs.
+    int k = 0;
+    StepThreadTuner t(2, true, [&] { return ++k == 3 ? 0 : 1; });
+    run(t, kProbe, [](int n) { return n == 1 ? 1.0 : 0.6; });
+    EXPECT_EQ(t.threads(), 2);
+    StepThreadTuner u(2, true, [] { return -1; });
+    run(u, kProbe, [](int n) { return n == 1 ? 1.0 : 0.6; });
+    EXPECT_EQ(u.threads(), 2);
+  }
+}
+
+TEST(StepThreadTuner, IdleCpusFromLoadavg) {
+  EXPECT_EQ(StepThreadTuner::idle_cpus("0.25 0.95 1.09 1/85 29340\n", 2), 1);
+  EXPECT_EQ(StepThreadTuner::idle_cpus("2.01 1.50 0.90 2/91 29341", 2), 0);
+  EXPECT_EQ(StepThreadTuner::idle_cpus("2.01 1.50 0.90 5/91 29341", 2), 0);  // never below 0
+  EXPECT_EQ(StepThreadTuner::idle_cpus("0.00 0.00 0.00 3/400 1", 64), 61);
+  // This process's spinning OpenMP worker runs too, on a core that is ours to use.
+  EXPECT_EQ(StepThreadTuner::idle_cpus("1.00 1.00 1.00 2/88 31505", 2, 1), 1);
+  EXPECT_EQ(StepThreadTuner::idle_cpus("1.00 1.00 1.00 3/88 31505", 2, 1), 0);
+  for (const char* bad : {"", "0.1 0.2 0.3", "0.1 0.2 0.3 /85 1", "0.1 0.2 0.3 x/85 1", "0.1 0.2 0.3 12 1",
+                          "0.1 0.2 0.3 99999999999/85 1"})
+    EXPECT_EQ(StepThreadTuner::idle_cpus(bad, 2), -1) << bad;
+  EXPECT_EQ(StepThreadTuner::idle_cpus("0.25 0.95 1.09 1/85 29340", 0), -1);
+  const int here = StepThreadTuner::system_idle_cpus();  // this machine: -1 only in a restricted cpuset
+  EXPECT_GE(here, -1);
+}
+
 }  // namespace
 }  // namespace nabla
