@@ -198,8 +198,9 @@ Path conv_path() { return chosen_path().load(std::memory_order_relaxed); }
 // ---------------------------------------------------------------------------------------------------------------
 // oneDNN (float32). Tensors stay in Keras's layouts (nhwc / hwio); a primitive works either on them directly
 // (Path::nhwc) or in the blocked layouts it chooses (format "any"), with reorders to and from them (see
-// conv_path; Winograd always works blocked). Weights are always left to oneDNN's choice (their reorders are small). Primitives, reorders and
-// the blocked buffers are created once per (geometry, path, threads); tensors are rebound per call.
+// conv_path; Winograd always works blocked). Weights are always left to oneDNN's choice (their reorders are
+// small). Primitives, reorders and the blocked buffers are created once per (geometry, path, threads); tensors
+// are rebound per call.
 
 using Key = std::array<int64_t, 20>;
 struct KeyHash {
@@ -337,8 +338,7 @@ Entry make_entry(const Conv2DGeometry& g, Kind kind, bool bias, bool relu, bool 
 
 Entry& lookup(const Conv2DGeometry& g, Kind kind, bool bias, bool relu, int threads, Path path) {
   thread_local std::unordered_map<Key, Entry, KeyHash> cache;
-  const bool nhwc = path == Path::nhwc;
-  Key key = make_key(g, kind, (bias ? 1 : 0) | (relu ? 2 : 0) | (nhwc ? 4 : 0) | (int(path) << 3), threads);
+  Key key = make_key(g, kind, (bias ? 1 : 0) | (relu ? 2 : 0) | (int(path) << 2), threads);
   auto it = cache.find(key);
   if (it != cache.end()) return it->second;
   DnnlThreads scope(threads);
@@ -350,9 +350,9 @@ Entry& lookup(const Conv2DGeometry& g, Kind kind, bool bias, bool relu, int thre
     } catch (const dnnl::error&) {
     }
   }
-  const bool on_nhwc = nhwc || path == Path::winograd;
-  Entry e = make_entry(g, kind, bias, relu, on_nhwc);
-  if (on_nhwc && e.slow) e = make_entry(g, kind, bias, relu, false);
+  const bool nhwc = path != Path::blocked;  // nhwc or winograd (im2col never gets here)
+  Entry e = make_entry(g, kind, bias, relu, nhwc);
+  if (nhwc && e.slow) e = make_entry(g, kind, bias, relu, false);
   return cache.emplace(key, std::move(e)).first->second;
 }
 

@@ -31,8 +31,8 @@ void conv2d_backward_weights(const Tensor& x, const Tensor& gy, Tensor& gw, Tens
 // the forward and weight-gradient passes of 3x3 stride-1 convolutions with channels in blocks of 16 where
 // oneDNN has it, i.e. on AVX-512; otherwise as "nhwc"), "nhwc" (oneDNN's direct convolution working on
 // nhwc/hwio tensors directly), "blocked" (oneDNN in its blocked layouts, with reorders around each pass) or
-// "im2col" (im2col and one GEMM per pass). The environment variable NABLA_CONV_IMPL sets the starting value. For measurements and
-// tests; every path computes the same convolution to float precision.
+// "im2col" (im2col and one GEMM per pass). The environment variable NABLA_CONV_IMPL sets the starting value.
+// For measurements and tests; every path computes the same convolution to float precision.
 void set_conv_impl(const std::string& impl);
 
 // Number of oneDNN convolution primitives created so far (steady-state training creates none), and how many

@@ -56,7 +56,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b, FusedActivation
       }
     });
   }
-  Tensor y = record(out, relu ? "linear_relu" : "linear", {&x, &w, &b}, [&] {
+  Tensor result = record(out, relu ? "linear_relu" : "linear", {&x, &w, &b}, [&] {
     return [x = x.detach(), w = w.detach(), y = relu ? out.detach() : Tensor(), gx = x.requires_grad(),
             gw = w.requires_grad(), gb = b.defined() && b.requires_grad()](const Tensor& g0, GradList& gi) {
       Tensor g = y.defined() && !autograd::relu_already_applied() ? kernels::relu_grad(g0, y) : g0.contiguous();
@@ -71,7 +71,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b, FusedActivation
       if (gb) gi[2] = kernels::sum_to(g, Shape{w.size(1)});
     };
   });
-  return relu ? autograd::relu_output(y) : y;
+  return relu ? autograd::relu_output(result) : result;
 }
 
 }  // namespace nabla

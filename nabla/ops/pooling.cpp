@@ -231,11 +231,12 @@ Tensor max_pool2d(const Tensor& x0, const Pool2DArgs& args) {
     NABLA_DISPATCH_FLOAT(x.dtype(), T,
                          max_forward<T>(x.data<T>(), y.data<T>(), need_grad ? idx.data<int32_t>() : nullptr, g));
   return record(y, "max_pool2d", {&x0}, [&] {
-    return [idx, y = y.detach(), g, dt = x.dtype()](const Tensor& g0, GradList& gi) {
-      // After a fused relu (Conv2D(activation="relu") -> MaxPooling2D), relu's mask at each window's winner is
-      // the pooled value's sign: masking the pooled gradient here (a quarter of the elements) gives the producer's
-      // masked gradient bit for bit, and the producer skips its full-size mask.
-      const bool fuse_relu = autograd::sole_relu_input(0);
+    // After a fused relu (Conv2D(activation="relu") -> MaxPooling2D), relu's mask at each window's winner is the
+    // pooled value's sign: masking the pooled gradient here (a quarter of the elements) gives the producer's
+    // masked gradient bit for bit, and the producer skips its full-size mask. Only then is the output kept.
+    const bool after_relu = x0.grad_fn() && x0.grad_fn()->relu_output;
+    return [idx, y = after_relu ? y.detach() : Tensor(), g, dt = x.dtype()](const Tensor& g0, GradList& gi) {
+      const bool fuse_relu = y.defined() && autograd::sole_relu_input(0);
       Tensor gy = fuse_relu ? kernels::relu_grad(g0, y) : g0.contiguous();
       Tensor gx = make_tensor(Shape{g.n, g.h, g.w, g.c}, dt);
       const int32_t* ip = idx.data<int32_t>();

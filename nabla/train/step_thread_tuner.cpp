@@ -103,14 +103,17 @@ void StepThreadTuner::start_probe() {
   times_one_.clear();
   window_.clear();
   samples_ = busy_samples_ = 0;
-  found_busy_ = false;
 }
 
-void StepThreadTuner::end_probe(double mean_configured, double mean_one) {
+void StepThreadTuner::end_probe(double mean_configured, double mean_one, bool found_busy) {
   chosen_ = mean_one < mean_configured ? 1 : configured_;
   // While 1 thread keeps winning, probe half as often each time (up to every 16000 steps): each probe spends
-  // steps at the configured count, which under steady contention is what made short fits 1.2x slower.
-  reprobe_every_ = chosen_ == 1 ? std::min(2 * reprobe_every_, 16 * kReprobeEvery) : kReprobeEvery;
+  // steps at the configured count, which under steady contention is what made short fits 1.2x slower. A probe
+  // that found no free CPU spent none, and leaves the interval as it was (the next one comes after kBusyRecheck).
+  if (!found_busy)
+    reprobe_every_ = chosen_ == 1 ? std::min(2 * reprobe_every_, 16 * kReprobeEvery) : kReprobeEvery;
+  found_busy_ = found_busy;
+  evidence_ = 0;
   chosen_mean_ = std::min(mean_configured, mean_one);
   phase_ = Phase::none;
   since_probe_ = 0;
@@ -141,14 +144,8 @@ void StepThreadTuner::after_step(double seconds) {
         busy_samples_ += idle == 0;
       }
       if (int(times.size()) < kProbeSteps) return;
-      if (samples_ > 0 && 4 * busy_samples_ >= 3 * samples_) {  // no free core for most of the block
-        evidence_ = 0;
-        const int64_t every = reprobe_every_;
-        end_probe(std::numeric_limits<double>::infinity(), mean(times_one_));
-        reprobe_every_ = every;
-        found_busy_ = true;
-        return;
-      }
+      if (samples_ > 0 && 4 * busy_samples_ >= 3 * samples_)  // no free core for most of the block
+        return end_probe(std::numeric_limits<double>::infinity(), mean(times_one_), /*found_busy=*/true);
       phase_ = Phase::configured;
       warmed_ = false;
       return;
@@ -159,9 +156,7 @@ void StepThreadTuner::after_step(double seconds) {
     if (int(times.size()) < kProbeSteps && total(times) <= total(times_one_)) return;
     // The steps that made the last window slow down ran at the configured count: their mean counts too (a block
     // of a few steps can miss the rare long waits that window caught).
-    const double mc = std::max(mean(times_configured_), evidence_);
-    evidence_ = 0;
-    return end_probe(mc, mean(times_one_));
+    return end_probe(std::max(mean(times_configured_), evidence_), mean(times_one_));
   }
   ++since_probe_;
   window_.push_back(seconds);

@@ -68,7 +68,7 @@ class StepThreadTuner {
  private:
   enum class Phase { none, configured, one };
   void start_probe();
-  void end_probe(double mean_configured, double mean_one);
+  void end_probe(double mean_configured, double mean_one, bool found_busy = false);
   int configured_;
   bool active_;
   int chosen_;
