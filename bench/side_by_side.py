@@ -212,10 +212,10 @@ class OtherProcesses:
 
 # --isa avx2: an AVX2-only machine, emulated on an AVX-512 one by limiting every library that picks its kernels at
 # run time: oneDNN (nabla's convolutions and GEMMs, PyTorch's mkldnn, TensorFlow's oneDNN), PyTorch/LibTorch's
-# ATen kernels and OpenBLAS. nabla's own loops have no AVX-512 code. ONNX Runtime's MLAS has no such switch, so
+# ATen kernels, OpenBLAS and nabla's own kernels (NABLA_MAX_CPU_ISA). ONNX Runtime's MLAS has no such switch, so
 # it is left out of an emulated run; TensorFlow's Eigen kernels are what its wheel was compiled for.
-ISA_LIMIT_ENV = {"avx2": {"ONEDNN_MAX_CPU_ISA": "AVX2", "DNNL_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2",
-                          "OPENBLAS_CORETYPE": "Haswell"}}
+ISA_LIMIT_ENV = {"avx2": {"NABLA_MAX_CPU_ISA": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2", "DNNL_MAX_CPU_ISA": "AVX2",
+                          "ATEN_CPU_CAPABILITY": "avx2", "OPENBLAS_CORETYPE": "Haswell"}}
 ISA = "native"
 
 

@@ -10,6 +10,8 @@
 // skipped (a dense GEMM would give NaN there); a NaN or Inf in A itself is a non-zero and propagates.
 #include <cstdint>
 
+#include "nabla/core/cpu_isa.h"
+
 namespace nabla::kernels {
 
 // A is used sparsely when at most this fraction of its values is non-zero. Measured break-even on a 2-vCPU AMD
@@ -27,8 +29,9 @@ void set_zero_skipping(bool on);
 bool zero_skipping();
 
 namespace detail {
-// For tests: false runs the portable scalar kernels even where AVX2 and FMA are available; true restores them.
-void use_avx2_for_zero_skipping(bool on);
+// For tests: runs the kernels of at most `most` (CpuIsa::portable: the scalar ones) and returns the level now in
+// use, which is lower where the CPU or NABLA_MAX_CPU_ISA allows less; cpu_isa() restores the default.
+CpuIsa limit_zero_skipping_isa(CpuIsa most);
 }  // namespace detail
 
 }  // namespace nabla::kernels

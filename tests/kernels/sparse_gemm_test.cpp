@@ -3,9 +3,12 @@
 #include "nabla/kernels/sparse_gemm.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <utility>
+#include <vector>
 
 #include "nabla/kernels/gemm.h"
 #include "test_util.h"
@@ -50,10 +53,13 @@ void expect_close(const Tensor& got, const Tensor& want, const std::string& what
     ASSERT_NEAR(g[i], w[i], 1e-5f * (1.0f + std::fabs(w[i]))) << what << " at flat index " << i;
 }
 
-class ZeroSkipping : public ::testing::TestWithParam<bool> {  // the parameter: AVX2 kernels or portable ones
+class ZeroSkipping : public ::testing::TestWithParam<CpuIsa> {  // the parameter: which kernels run
  protected:
-  void SetUp() override { kernels::detail::use_avx2_for_zero_skipping(GetParam()); }
-  void TearDown() override { kernels::detail::use_avx2_for_zero_skipping(true); }
+  void SetUp() override {
+    if (kernels::detail::limit_zero_skipping_isa(GetParam()) != GetParam())
+      GTEST_SKIP() << "this CPU (or NABLA_MAX_CPU_ISA) has no " << cpu_isa_name(GetParam());
+  }
+  void TearDown() override { kernels::detail::limit_zero_skipping_isa(cpu_isa()); }
 };
 
 TEST_P(ZeroSkipping, MatchesDenseGemmOverShapesAndEpilogues) {
@@ -156,8 +162,41 @@ TEST_P(ZeroSkipping, StridedViewsMatchDenseGemm) {
                run_gemm(rows, false, b, Tensor(), FusedActivation::none, Tensor(), false), "row-strided A");
 }
 
-INSTANTIATE_TEST_SUITE_P(Kernels, ZeroSkipping, ::testing::Values(true, false),
-                         [](const ::testing::TestParamInfo<bool>& i) { return i.param ? "avx2" : "portable"; });
+INSTANTIATE_TEST_SUITE_P(Kernels, ZeroSkipping, ::testing::Values(CpuIsa::avx512, CpuIsa::avx2, CpuIsa::portable),
+                         [](const ::testing::TestParamInfo<CpuIsa>& i) { return cpu_isa_name(i.param); });
+
+// The AVX2 and AVX-512 kernels compute each C element as the same chain of FMAs, so an AVX2 machine and an
+// AVX-512 one train to the same bits (the portable kernels round each product and sum apart: not compared). n = 150 takes the AVX-512 kernels through their 128-wide block, a 16-wide one and the
+// AVX2 tail; k = 201 leaves a tail after both vector widths of the non-zero listing.
+TEST(ZeroSkippingLevels, Avx2AndAvx512GiveTheSameBits) {
+  Tensor a = sparse({40, 201}, 0.2, 30);
+  Tensor x = sparse({37, 201}, 0.2, 31);
+  Generator g(32);
+  Tensor b = Tensor::uniform({201, 150}, -1, 1, f32, &g);
+  Tensor gy = Tensor::uniform({37, 150}, -1, 1, f32, &g);
+  Tensor bias = Tensor::uniform({150}, -1, 1, f32, &g);
+  std::vector<std::pair<Tensor, Tensor>> results;
+  std::vector<CpuIsa> levels;
+  for (CpuIsa isa : {CpuIsa::avx2, CpuIsa::avx512}) {
+    if (kernels::detail::limit_zero_skipping_isa(isa) != isa) continue;
+    levels.push_back(isa);
+    results.emplace_back(run_gemm(a, false, b, bias, FusedActivation::relu, Tensor(), true),
+                         run_gemm(x, true, gy, Tensor(), FusedActivation::none, Tensor(), true));
+  }
+  kernels::detail::limit_zero_skipping_isa(cpu_isa());
+  if (results.size() < 2) GTEST_SKIP() << "this CPU (or NABLA_MAX_CPU_ISA) has no AVX-512";
+  for (size_t i = 1; i < results.size(); ++i) {
+    for (int which = 0; which < 2; ++which) {
+      const Tensor& want = which ? results[0].second : results[0].first;
+      const Tensor& got = which ? results[i].second : results[i].first;
+      ASSERT_EQ(got.shape(), want.shape());
+      for (int64_t e = 0; e < got.numel(); ++e)
+        ASSERT_EQ(std::bit_cast<uint32_t>(got.data<float>()[e]), std::bit_cast<uint32_t>(want.data<float>()[e]))
+            << cpu_isa_name(levels[i]) << " vs " << cpu_isa_name(levels[0]) << (which ? " x^T g" : " x W")
+            << " at flat index " << e;
+    }
+  }
+}
 
 // The reference MLP trained with and without zero skipping ends at the same loss (the sums differ in rounding only).
 TEST(ZeroSkippingTraining, MnistLikeFitMatchesDenseRun) {
