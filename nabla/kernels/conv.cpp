@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "nabla/core/parallel.h"
+#include "nabla/kernels/conv_few_channels.h"
 #include "nabla/kernels/dnnl_context.h"
 #include "nabla/kernels/gemm.h"
 
@@ -430,6 +431,9 @@ void conv2d_backward_weights(const Tensor& x, const Tensor& gy, Tensor& gw, Tens
   check_f32("conv2d_backward_weights", {&x, &gy, &gw, gb});
   const Path path = conv_path();
   if (path == Path::im2col) return backward_weights_im2col<float>(x, gy, gw, gb, g);
+  if (path == Path::winograd && few_channels_backward_weights_applies(g))
+    return conv2d_backward_weights_few_channels(x.data<float>(), gy.data<float>(), gw.data<float>(),
+                                                gb ? gb->data<float>() : nullptr, g);
   int nt = conv_threads(g);
   Entry& e = lookup(g, kBackwardWeights, gb != nullptr, false, nt, path);
   bind(e, DNNL_ARG_SRC, x);

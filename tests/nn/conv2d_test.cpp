@@ -1,6 +1,12 @@
+#include <bit>
+#include <functional>
+#include <utility>
+#include <vector>
+
 #include "test_util.h"
 
 #include "nabla/kernels/conv.h"
+#include "nabla/kernels/conv_few_channels.h"
 
 namespace nabla {
 namespace {
@@ -54,6 +60,16 @@ const std::vector<Case> kWinogradCases = {
     {{2, 7, 7, 16}, {5, 5, 16, 16}, {1, 1}, {1, 1}, Padding::same},
 };
 
+// Shapes the few-channel weight-gradient kernel takes (kernels/conv_few_channels.h): 5 images (a chunk of 4 and
+// one of 1), 75 taps (groups of 12 and a last of 3), 24 output channels (AVX-512: a 16-wide block and an 8-wide
+// AVX2 one), "same" padding uneven on both axes, a 1x1 kernel.
+const std::vector<Case> kFewChannelCases = {
+    {{5, 10, 9, 1}, {3, 3, 1, 32}, {1, 1}, {1, 1}, Padding::valid},
+    {{3, 8, 8, 3}, {5, 5, 3, 24}, {1, 1}, {1, 1}, Padding::same},
+    {{2, 6, 7, 2}, {2, 4, 2, 8}, {1, 1}, {1, 1}, Padding::same},
+    {{2, 5, 5, 4}, {1, 1, 4, 16}, {1, 1}, {1, 1}, Padding::valid},
+};
+
 TEST(Conv2D, ForwardMatchesDirectDefinition) {
   Generator gen(3);
   for (const Case& k : kCases) {
@@ -93,6 +109,7 @@ TEST_P(Conv2DPaths, Float32MatchesFloat64) {
   Generator gen(5);
   std::vector<Case> cases = kCases;
   cases.insert(cases.end(), kWinogradCases.begin(), kWinogradCases.end());
+  cases.insert(cases.end(), kFewChannelCases.begin(), kFewChannelCases.end());
   for (const Case& k : cases) {
     for (bool relu : {false, true}) {
       Tensor x = Tensor::uniform(k.x, -1, 1, f64, &gen), w = Tensor::uniform(k.w, -1, 1, f64, &gen);
@@ -113,6 +130,43 @@ TEST_P(Conv2DPaths, Float32MatchesFloat64) {
 
 INSTANTIATE_TEST_SUITE_P(Kernels, Conv2DPaths, ::testing::Values("winograd", "nhwc", "blocked", "im2col"),
                          [](const auto& info) { return std::string(info.param); });
+
+// The few-channel kernel (the default path's weight gradient for at most 4 input channels) takes the shapes it
+// is meant for only, and gives the same bits with its AVX2 and AVX-512 versions and at 1 and 2 threads.
+TEST(Conv2D, FewChannelsWeightGradient) {
+  kernels::Conv2DGeometry g{.n = 6, .h = 12, .w = 11, .c = 1, .kh = 3, .kw = 3, .o = 48, .oh = 10, .ow = 9};
+  if (kernels::detail::limit_conv_few_channels_isa(cpu_isa()) == CpuIsa::portable) GTEST_SKIP() << "no AVX2";
+  EXPECT_TRUE(kernels::few_channels_backward_weights_applies(g));
+  for (auto change : std::vector<std::function<void(kernels::Conv2DGeometry&)>>{
+           [](kernels::Conv2DGeometry& h) { h.c = 5; }, [](kernels::Conv2DGeometry& h) { h.o = 12; },
+           [](kernels::Conv2DGeometry& h) { h.sh = 2; }, [](kernels::Conv2DGeometry& h) { h.dw = 2; }}) {
+    kernels::Conv2DGeometry h = g;
+    change(h);
+    EXPECT_FALSE(kernels::few_channels_backward_weights_applies(h));
+  }
+  Generator gen(8);
+  Tensor x = Tensor::uniform({g.n, g.h, g.w, g.c}, -1, 1, f32, &gen);
+  Tensor gy = Tensor::uniform({g.n, g.oh, g.ow, g.o}, -1, 1, f32, &gen);
+  auto run = [&](CpuIsa isa, int threads) {
+    kernels::detail::limit_conv_few_channels_isa(isa);
+    const int before = get_num_threads();
+    set_num_threads(threads);
+    std::vector<float> gw(size_t(g.kh * g.kw * g.c * g.o)), gb(size_t(g.o));
+    kernels::conv2d_backward_weights_few_channels(x.data<float>(), gy.data<float>(), gw.data(), gb.data(), g);
+    set_num_threads(before);
+    gw.insert(gw.end(), gb.begin(), gb.end());
+    return gw;
+  };
+  const std::vector<float> want = run(CpuIsa::avx2, 1);
+  for (auto [isa, threads] : std::vector<std::pair<CpuIsa, int>>{{CpuIsa::avx2, 2}, {CpuIsa::avx512, 1},
+                                                                  {CpuIsa::avx512, 2}}) {
+    const std::vector<float> got = run(isa, threads);
+    for (size_t i = 0; i < want.size(); ++i)
+      ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(want[i]))
+          << cpu_isa_name(isa) << " (or the best below it) at " << threads << " threads, index " << i;
+  }
+  kernels::detail::limit_conv_few_channels_isa(cpu_isa());
+}
 
 TEST(Conv2D, UnknownImplementationIsRefused) {
   testing::expect_error_contains<ValueError>([] { kernels::set_conv_impl("fft"); }, {"'fft'", "nhwc"});

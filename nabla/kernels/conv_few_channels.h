@@ -1,0 +1,32 @@
+#pragma once
+// The weight gradient of a float32 convolution with few input channels (a first layer on grayscale or RGB
+// images), computed directly. oneDNN 2.6's kernels for one input channel spend half their time summing partial
+// gradients with SSE loops (the Fashion-MNIST CNN's conv 1, 128x28x28x1 -> 32, 3x3: 2.3-2.9 ms a step at one
+// thread limited to AVX2, 1.4 ms with AVX-512); here every output pixel adds its kh*kw*c products into
+// accumulators that stay in registers (see bench/conv_bench).
+//
+// Deterministic whatever the thread count: images are summed in fixed chunks of kChunkImages, each chunk in a
+// fixed order (image, row, column), and the chunks' sums added in chunk order. The AVX2 and AVX-512 kernels
+// compute the same bits.
+#include "nabla/core/cpu_isa.h"
+#include "nabla/kernels/conv.h"
+
+namespace nabla::kernels {
+
+// Whether conv2d_backward_weights_few_channels takes g: at most 4 input channels, stride and dilation 1, output
+// channels a multiple of 8, and AVX2 (with FMA) or better (cpu_isa()). conv2d_backward_weights calls it on its
+// default path ("winograd", see set_conv_impl).
+bool few_channels_backward_weights_applies(const Conv2DGeometry& g);
+
+// gw [kh, kw, c, o] = sum over pixels of x-patch (x) gy; gb [o] (when not null) = sum over pixels of gy.
+// x: [n, h, w, c], gy: [n, oh, ow, o], all contiguous float32.
+void conv2d_backward_weights_few_channels(const float* x, const float* gy, float* gw, float* gb,
+                                          const Conv2DGeometry& g);
+
+namespace detail {
+// For tests: the kernels of at most `most` (CpuIsa::portable: none, oneDNN takes every shape); returns the level
+// now in use. cpu_isa() restores the default.
+CpuIsa limit_conv_few_channels_isa(CpuIsa most);
+}  // namespace detail
+
+}  // namespace nabla::kernels
