@@ -35,13 +35,13 @@ CpuIsa isa() { return g_isa.load(std::memory_order_relaxed); }
 bool avx2() { return isa() != CpuIsa::portable; }
 bool avx512() { return isa() == CpuIsa::avx512; }
 
-// Writes the positions and values of x's non-zeros (NaN counts as non-zero) and returns how many.
-// idx and val need room for len + kOverrun entries (the vector versions write past the last non-zero).
-int64_t nonzeros_scalar(const float* x, int64_t len, int32_t* idx, float* val) {
+// Writes the positions of x's non-zeros (NaN counts as non-zero) and returns how many. The values are read from
+// x again when they are used: writing them too cost as much as the positions (a third of a batch-256 listing).
+// idx needs room for len + kOverrun entries (the vector versions write past the last non-zero).
+int64_t nonzeros_scalar(const float* x, int64_t len, int32_t* idx) {
   int64_t n = 0;
   for (int64_t j = 0; j < len; ++j) {
     idx[n] = int32_t(j);
-    val[n] = x[j];
     n += x[j] != 0.0f;
   }
   return n;
@@ -63,8 +63,7 @@ struct PackTable {
 const PackTable kPack;
 
 // Over a multiple of 8 values; writes 8 entries past the last non-zero's group at most.
-__attribute__((target("avx2,fma,popcnt"))) int64_t nonzeros_avx2(const float* x, int64_t len, int32_t* idx,
-                                                                 float* val) {
+__attribute__((target("avx2,fma,popcnt"))) int64_t nonzeros_avx2(const float* x, int64_t len, int32_t* idx) {
   int64_t n = 0;
   const __m256 zero = _mm256_setzero_ps();
   const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -72,7 +71,6 @@ __attribute__((target("avx2,fma,popcnt"))) int64_t nonzeros_avx2(const float* x,
     const __m256 v = _mm256_loadu_ps(x + j);
     const int mask = _mm256_movemask_ps(_mm256_cmp_ps(v, zero, _CMP_NEQ_UQ));
     const __m256i perm = _mm256_load_si256(reinterpret_cast<const __m256i*>(kPack.lanes[mask]));
-    _mm256_storeu_ps(val + n, _mm256_permutevar8x32_ps(v, perm));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(idx + n),
                         _mm256_add_epi32(_mm256_permutevar8x32_epi32(iota, perm), _mm256_set1_epi32(int(j))));
     n += __builtin_popcount(unsigned(mask));
@@ -82,8 +80,7 @@ __attribute__((target("avx2,fma,popcnt"))) int64_t nonzeros_avx2(const float* x,
 
 // Over a multiple of 16 values; writes 16 entries past the last non-zero's group at most.
 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,popcnt"))) int64_t nonzeros_avx512(const float* x,
-                                                                                           int64_t len, int32_t* idx,
-                                                                                           float* val) {
+                                                                                           int64_t len, int32_t* idx) {
   int64_t n = 0;
   const __m512 zero = _mm512_setzero_ps();
   const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -91,20 +88,19 @@ __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,popcnt"))) int64_t non
     const __m512 v = _mm512_loadu_ps(x + j);
     const __mmask16 mask = _mm512_cmp_ps_mask(v, zero, _CMP_NEQ_UQ);
     // Compress into a register and store it whole: compress straight to memory is microcoded on Zen 4.
-    _mm512_storeu_ps(val + n, _mm512_maskz_compress_ps(mask, v));
     _mm512_storeu_si512(idx + n, _mm512_maskz_compress_epi32(mask, _mm512_add_epi32(iota, _mm512_set1_epi32(int(j)))));
     n += __builtin_popcount(unsigned(mask));
   }
   return n;
 }
 
-// idx and val need room for len + kOverrun entries.
+// idx needs room for len + kOverrun entries.
 constexpr int64_t kOverrun = 16;
-int64_t nonzeros(const float* x, int64_t len, int32_t* idx, float* val) {
-  if (!avx2()) return nonzeros_scalar(x, len, idx, val);
+int64_t nonzeros(const float* x, int64_t len, int32_t* idx) {
+  if (!avx2()) return nonzeros_scalar(x, len, idx);
   const int64_t body = len & ~int64_t(avx512() ? 15 : 7);
-  int64_t n = avx512() ? nonzeros_avx512(x, body, idx, val) : nonzeros_avx2(x, body, idx, val);
-  int64_t t = nonzeros_scalar(x + body, len - body, idx + n, val + n);
+  int64_t n = avx512() ? nonzeros_avx512(x, body, idx) : nonzeros_avx2(x, body, idx);
+  int64_t t = nonzeros_scalar(x + body, len - body, idx + n);
   for (int64_t e = n; e < n + t; ++e) idx[e] += int32_t(body);
   return n + t;
 }
@@ -120,12 +116,13 @@ struct Epilogue {
   }
 };
 
-// ci[0, n) = epilogue(sum over e of val[e] * b[row[e] * ldb + (0, n)]), the sum in ascending e.
-void combine_rows_scalar(const int32_t* row, const float* val, int64_t cnt, const float* b, int64_t ldb, float* ci,
+// ci[0, n) = epilogue(sum over e of a[row[e]] * b[row[e] * ldb + (0, n)]), the sum in ascending e: a is the row
+// of op(A) whose non-zeros row lists.
+void combine_rows_scalar(const int32_t* row, const float* a, int64_t cnt, const float* b, int64_t ldb, float* ci,
                          int64_t n, const Epilogue& ep) {
   for (int64_t j = 0; j < n; ++j) {
     float acc = 0.0f;
-    for (int64_t e = 0; e < cnt; ++e) acc += val[e] * b[int64_t(row[e]) * ldb + j];
+    for (int64_t e = 0; e < cnt; ++e) acc += a[row[e]] * b[int64_t(row[e]) * ldb + j];
     ci[j] = ep.apply(acc, ci, j);
   }
 }
@@ -138,7 +135,7 @@ __attribute__((target("avx2,fma"), always_inline)) inline void finish_avx2(__m25
   _mm256_storeu_ps(ci + j, v);
 }
 
-__attribute__((target("avx2,fma"))) void combine_rows_avx2(const int32_t* row, const float* val, int64_t cnt,
+__attribute__((target("avx2,fma"))) void combine_rows_avx2(const int32_t* row, const float* a, int64_t cnt,
                                                            const float* b, int64_t ldb, float* ci, int64_t n,
                                                            const Epilogue& ep) {
   const __m256 zero = _mm256_setzero_ps();
@@ -147,7 +144,7 @@ __attribute__((target("avx2,fma"))) void combine_rows_avx2(const int32_t* row, c
     __m256 c0 = zero, c1 = zero, c2 = zero, c3 = zero, c4 = zero, c5 = zero, c6 = zero, c7 = zero;
     for (int64_t e = 0; e < cnt; ++e) {
       const float* br = b + int64_t(row[e]) * ldb + j;
-      const __m256 s = _mm256_set1_ps(val[e]);
+      const __m256 s = _mm256_set1_ps(a[row[e]]);
       c0 = _mm256_fmadd_ps(s, _mm256_loadu_ps(br), c0);
       c1 = _mm256_fmadd_ps(s, _mm256_loadu_ps(br + 8), c1);
       c2 = _mm256_fmadd_ps(s, _mm256_loadu_ps(br + 16), c2);
@@ -169,12 +166,12 @@ __attribute__((target("avx2,fma"))) void combine_rows_avx2(const int32_t* row, c
   for (; j + 8 <= n; j += 8) {
     __m256 c0 = zero;
     for (int64_t e = 0; e < cnt; ++e)
-      c0 = _mm256_fmadd_ps(_mm256_set1_ps(val[e]), _mm256_loadu_ps(b + int64_t(row[e]) * ldb + j), c0);
+      c0 = _mm256_fmadd_ps(_mm256_set1_ps(a[row[e]]), _mm256_loadu_ps(b + int64_t(row[e]) * ldb + j), c0);
     finish_avx2(c0, ci, j, ep);
   }
   for (; j < n; ++j) {
     float c0 = 0.0f;
-    for (int64_t e = 0; e < cnt; ++e) c0 = std::fma(val[e], b[int64_t(row[e]) * ldb + j], c0);
+    for (int64_t e = 0; e < cnt; ++e) c0 = std::fma(a[row[e]], b[int64_t(row[e]) * ldb + j], c0);
     ci[j] = ep.apply(c0, ci, j);
   }
 }
@@ -192,7 +189,7 @@ __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw"), always_inline)) inl
 // combine_rows_avx2 with 512-bit vectors: a 128-wide block (Dense(128)'s whole row) in one pass over the
 // non-zeros, then 16-wide blocks; the last n % 16 columns go to the AVX2 version.
 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw"))) void combine_rows_avx512(
-    const int32_t* row, const float* val, int64_t cnt, const float* b, int64_t ldb, float* ci, int64_t n,
+    const int32_t* row, const float* a, int64_t cnt, const float* b, int64_t ldb, float* ci, int64_t n,
     const Epilogue& ep) {
   const __m512 zero = _mm512_setzero_ps();
   int64_t j = 0;
@@ -200,7 +197,7 @@ __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw"))) void combine_rows_
     __m512 c0 = zero, c1 = zero, c2 = zero, c3 = zero, c4 = zero, c5 = zero, c6 = zero, c7 = zero;
     for (int64_t e = 0; e < cnt; ++e) {
       const float* br = b + int64_t(row[e]) * ldb + j;
-      const __m512 s = _mm512_set1_ps(val[e]);
+      const __m512 s = _mm512_set1_ps(a[row[e]]);
       c0 = _mm512_fmadd_ps(s, _mm512_loadu_ps(br), c0);
       c1 = _mm512_fmadd_ps(s, _mm512_loadu_ps(br + 16), c1);
       c2 = _mm512_fmadd_ps(s, _mm512_loadu_ps(br + 32), c2);
@@ -222,12 +219,12 @@ __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw"))) void combine_rows_
   for (; j + 16 <= n; j += 16) {
     __m512 c0 = zero;
     for (int64_t e = 0; e < cnt; ++e)
-      c0 = _mm512_fmadd_ps(_mm512_set1_ps(val[e]), _mm512_loadu_ps(b + int64_t(row[e]) * ldb + j), c0);
+      c0 = _mm512_fmadd_ps(_mm512_set1_ps(a[row[e]]), _mm512_loadu_ps(b + int64_t(row[e]) * ldb + j), c0);
     finish_avx512(c0, ci, j, ep);
   }
   if (j < n) {
     const Epilogue rest{ep.bias ? ep.bias + j : nullptr, ep.accumulate, ep.relu};
-    combine_rows_avx2(row, val, cnt, b + j, ldb, ci + j, n - j, rest);
+    combine_rows_avx2(row, a, cnt, b + j, ldb, ci + j, n - j, rest);
   }
 }
 
@@ -269,7 +266,9 @@ __attribute__((target("avx2,fma"))) void transpose_avx2(const float* src, int64_
 // Per-thread scratch, grown to the largest problem seen and then reused: steady-state steps allocate nothing.
 struct Scratch {
   std::vector<int32_t> idx;
-  std::vector<float> val, transposed;
+  std::vector<float> transposed;
+  const float* rows = nullptr;  // the listed rows of op(A): A itself or `transposed`
+  int64_t lda = 0;
   std::vector<int64_t> ptr;
 };
 Scratch& scratch() {
@@ -289,7 +288,8 @@ struct Problem {
   int64_t budget;  // the most non-zeros A may have for the sparse way
 };
 
-// Lists the non-zeros of op(A)'s rows [rb, re) in sc (X's columns are transposed into rows first). Returns the
+// Lists the non-zeros of op(A)'s rows [rb, re) in sc, which keeps where the rows are (X's columns are transposed
+// into sc.transposed first, and stay there while they are combined). Returns the
 // count, or -1 as soon as it exceeds the whole matrix's budget (then A is too dense whatever the other rows hold).
 int64_t list_rows(const Problem& p, Scratch& sc, int64_t rb, int64_t re) {
   const float* rows = p.a + rb * p.a_sr;
@@ -305,15 +305,14 @@ int64_t list_rows(const Problem& p, Scratch& sc, int64_t rb, int64_t re) {
     lda = k;
   }
   const int64_t room = std::min(p.budget, (re - rb) * k) + k + kOverrun;  // a row may write that before the check
-  if (int64_t(sc.idx.size()) < room) {
-    sc.idx.resize(size_t(room));
-    sc.val.resize(size_t(room));
-  }
+  if (int64_t(sc.idx.size()) < room) sc.idx.resize(size_t(room));
+  sc.rows = rows;
+  sc.lda = lda;
   sc.ptr.resize(size_t(re - rb + 1));
   int64_t total = 0;
   for (int64_t i = 0; i < re - rb; ++i) {
     sc.ptr[size_t(i)] = total;
-    total += nonzeros(rows + i * lda, k, sc.idx.data() + total, sc.val.data() + total);
+    total += nonzeros(rows + i * lda, k, sc.idx.data() + total);
     if (total > p.budget) return -1;
   }
   sc.ptr[size_t(re - rb)] = total;
@@ -324,12 +323,13 @@ void combine_listed(const Problem& p, const Scratch& sc, int64_t rb, int64_t re)
   for (int64_t i = rb; i < re; ++i) {
     const int64_t s = sc.ptr[size_t(i - rb)], cnt = sc.ptr[size_t(i - rb + 1)] - s;
     float* ci = p.c + i * p.n;
+    const float* a = sc.rows + (i - rb) * sc.lda;
     if (avx512())
-      combine_rows_avx512(sc.idx.data() + s, sc.val.data() + s, cnt, p.b, p.ldb, ci, p.n, p.ep);
+      combine_rows_avx512(sc.idx.data() + s, a, cnt, p.b, p.ldb, ci, p.n, p.ep);
     else if (avx2())
-      combine_rows_avx2(sc.idx.data() + s, sc.val.data() + s, cnt, p.b, p.ldb, ci, p.n, p.ep);
+      combine_rows_avx2(sc.idx.data() + s, a, cnt, p.b, p.ldb, ci, p.n, p.ep);
     else
-      combine_rows_scalar(sc.idx.data() + s, sc.val.data() + s, cnt, p.b, p.ldb, ci, p.n, p.ep);
+      combine_rows_scalar(sc.idx.data() + s, a, cnt, p.b, p.ldb, ci, p.n, p.ep);
   }
 }
 
@@ -385,13 +385,10 @@ bool gemm_skipping_zeros(const float* a, int64_t m, int64_t k, int64_t a_sr, int
   const int64_t stored_stride = p.transposed ? a_sc : a_sr;
   const int64_t probes = std::min<int64_t>(stored_rows, 8);
   Scratch& sc = scratch();
-  if (int64_t(sc.idx.size()) < stored_len + kOverrun) {
-    sc.idx.resize(size_t(stored_len + kOverrun));
-    sc.val.resize(size_t(stored_len + kOverrun));
-  }
+  if (int64_t(sc.idx.size()) < stored_len + kOverrun) sc.idx.resize(size_t(stored_len + kOverrun));
   int64_t seen = 0;
   for (int64_t r = 0; r < probes; ++r)
-    seen += nonzeros(a + (r * stored_rows / probes) * stored_stride, stored_len, sc.idx.data(), sc.val.data());
+    seen += nonzeros(a + (r * stored_rows / probes) * stored_stride, stored_len, sc.idx.data());
   if (double(seen) > 1.5 * kMaxDensity * double(probes) * double(stored_len)) return false;
   return run(p);
 }
