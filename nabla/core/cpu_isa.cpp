@@ -33,6 +33,8 @@ CpuIsa cpu_isa() {
   return isa;
 }
 
+CpuIsa cpu_isa_at_most(CpuIsa most) { return int(most) < int(cpu_isa()) ? most : cpu_isa(); }
+
 const char* cpu_isa_name(CpuIsa isa) {
   switch (isa) {
     case CpuIsa::avx512: return "avx512";

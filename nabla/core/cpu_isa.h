@@ -8,6 +8,8 @@ namespace nabla {
 enum class CpuIsa { portable, avx2, avx512 };  // avx2 includes FMA; avx512 means F, VL, DQ and BW
 
 CpuIsa cpu_isa();
+// The lower of `most` and cpu_isa(): what a kernel limited to `most` (a test, a benchmark) may use.
+CpuIsa cpu_isa_at_most(CpuIsa most);
 const char* cpu_isa_name(CpuIsa isa);
 
 }  // namespace nabla

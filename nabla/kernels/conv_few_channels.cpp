@@ -98,11 +98,11 @@ Row pick_taps(int taps, int64_t width) {
 }
 
 }  // namespace
+
 namespace detail {
 CpuIsa limit_conv_few_channels_isa(CpuIsa most) {
-  const CpuIsa level = int(most) < int(cpu_isa()) ? most : cpu_isa();
-  g_isa.store(level);
-  return level;
+  g_isa.store(cpu_isa_at_most(most));
+  return g_isa.load();
 }
 }  // namespace detail
 

@@ -362,9 +362,8 @@ bool run(const Problem& p) {
 
 namespace detail {
 CpuIsa limit_zero_skipping_isa(CpuIsa most) {
-  const CpuIsa level = int(most) < int(cpu_isa()) ? most : cpu_isa();
-  g_isa.store(level);
-  return level;
+  g_isa.store(cpu_isa_at_most(most));
+  return g_isa.load();
 }
 }  // namespace detail
 
