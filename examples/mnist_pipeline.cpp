@@ -43,14 +43,14 @@ int main() {
 
   // Augmentation: each element gets its own random shift, keyed by its index so that the result does not
   // depend on which thread ran it. The map runs on the shared thread pool with autotuned parallelism.
-  const uint64_t seed = 7;
+  constexpr uint64_t kSeed = 7;
   auto augmented = data::Dataset::from_tensor_slices(train_images, train.labels)
                        .enumerate()
                        .map(
-                           [seed](data::Element e) {
+                           [](data::Element e) {
                              uint64_t i = uint64_t(e[0].item());
-                             int dx = int(counter_uniform(seed, 2 * i) * 5) - 2;
-                             int dy = int(counter_uniform(seed, 2 * i + 1) * 5) - 2;
+                             int dx = int(counter_uniform(kSeed, 2 * i) * 5) - 2;
+                             int dy = int(counter_uniform(kSeed, 2 * i + 1) * 5) - 2;
                              return data::Element{shift_image(e[1], dx, dy), e[2]};
                            },
                            data::AUTOTUNE)
