@@ -394,6 +394,9 @@ void conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y
   check_f32("conv2d_forward", {&x, &w, &b, &y});
   const Path path = conv_path();
   if (path == Path::im2col) return forward_im2col<float>(x, w, b, y, g, act);
+  if (path == Path::winograd && few_channels_forward_applies(g))
+    return conv2d_forward_few_channels(x.data<float>(), w.data<float>(), b.defined() ? b.data<float>() : nullptr,
+                                       y.data<float>(), g, act == FusedActivation::relu);
   int nt = conv_threads(g);
   Entry& e = lookup(g, kForward, b.defined(), act == FusedActivation::relu, nt, path);
   bind(e, DNNL_ARG_SRC, x);
@@ -431,7 +434,7 @@ void conv2d_backward_weights(const Tensor& x, const Tensor& gy, Tensor& gw, Tens
   check_f32("conv2d_backward_weights", {&x, &gy, &gw, gb});
   const Path path = conv_path();
   if (path == Path::im2col) return backward_weights_im2col<float>(x, gy, gw, gb, g);
-  if (path == Path::winograd && few_channels_backward_weights_applies(g))
+  if (path == Path::winograd && few_channels_applies(g))
     return conv2d_backward_weights_few_channels(x.data<float>(), gy.data<float>(), gw.data<float>(),
                                                 gb ? gb->data<float>() : nullptr, g);
   int nt = conv_threads(g);

@@ -97,6 +97,102 @@ Row pick_taps(int taps, int64_t width) {
   return pick<G, kBias>(width);
 }
 
+// Forward: y(pixel, j) = act(sum over taps t of x(pixel + off[t]) * w[t * o + j] [+ b[j]]) for P pixels of one
+// output row from xr (the row's first pixel in the padded image, c floats apart) and 8 * V columns from o0. Each
+// element: +0, then one FMA per tap in tap order, then the bias, then relu (max with 0, NaN passes): the same chain
+// in row_forward_avx512. Only AVX-512 machines run the forward (see few_channels_forward_applies); this AVX2
+// version takes their last 8 columns when the output channels are not a multiple of 16.
+struct Forward {
+  const float* w;
+  const float* b;
+  bool relu;
+  int64_t taps, c, o;
+  const int64_t* off;
+};
+
+template <int V, int P>
+__attribute__((target("avx2,fma"))) void row_forward_avx2(const Forward& f, const float* xr, float* yr, int64_t o0) {
+  __m256 acc[P][V];
+#pragma GCC unroll 16
+  for (int p = 0; p < P; ++p)
+#pragma GCC unroll 16
+    for (int v = 0; v < V; ++v) acc[p][v] = _mm256_setzero_ps();
+  for (int64_t t = 0; t < f.taps; ++t) {
+    __m256 wv[V];
+#pragma GCC unroll 16
+    for (int v = 0; v < V; ++v) wv[v] = _mm256_loadu_ps(f.w + t * f.o + o0 + 8 * v);
+    const float* xt = xr + f.off[t];
+#pragma GCC unroll 16
+    for (int p = 0; p < P; ++p) {
+      const __m256 s = _mm256_broadcast_ss(xt + p * f.c);
+#pragma GCC unroll 16
+      for (int v = 0; v < V; ++v) acc[p][v] = _mm256_fmadd_ps(s, wv[v], acc[p][v]);
+    }
+  }
+#pragma GCC unroll 16
+  for (int p = 0; p < P; ++p)
+#pragma GCC unroll 16
+    for (int v = 0; v < V; ++v) {
+      __m256 r = acc[p][v];
+      if (f.b) r = _mm256_add_ps(r, _mm256_loadu_ps(f.b + o0 + 8 * v));
+      if (f.relu) r = _mm256_max_ps(_mm256_setzero_ps(), r);
+      _mm256_storeu_ps(yr + p * f.o + o0 + 8 * v, r);
+    }
+}
+
+template <int V, int P>
+__attribute__((target("avx512f,avx512vl,avx512dq,avx512bw"))) void row_forward_avx512(const Forward& f,
+                                                                                    const float* xr, float* yr,
+                                                                                    int64_t o0) {
+  __m512 acc[P][V];
+#pragma GCC unroll 16
+  for (int p = 0; p < P; ++p)
+#pragma GCC unroll 16
+    for (int v = 0; v < V; ++v) acc[p][v] = _mm512_setzero_ps();
+  for (int64_t t = 0; t < f.taps; ++t) {
+    __m512 wv[V];
+#pragma GCC unroll 16
+    for (int v = 0; v < V; ++v) wv[v] = _mm512_loadu_ps(f.w + t * f.o + o0 + 16 * v);
+    const float* xt = xr + f.off[t];
+#pragma GCC unroll 16
+    for (int p = 0; p < P; ++p) {
+      const __m512 s = _mm512_set1_ps(xt[p * f.c]);
+#pragma GCC unroll 16
+      for (int v = 0; v < V; ++v) acc[p][v] = _mm512_fmadd_ps(s, wv[v], acc[p][v]);
+    }
+  }
+#pragma GCC unroll 16
+  for (int p = 0; p < P; ++p)
+#pragma GCC unroll 16
+    for (int v = 0; v < V; ++v) {
+      __m512 r = acc[p][v];
+      if (f.b) r = _mm512_add_ps(r, _mm512_loadu_ps(f.b + o0 + 16 * v));
+      if (f.relu) r = _mm512_maskz_max_ps(__mmask16(0xFFFF), _mm512_setzero_ps(), r);  // see sparse_gemm.cpp
+      _mm512_storeu_ps(yr + p * f.o + o0 + 16 * v, r);
+    }
+}
+
+using RowForward = void (*)(const Forward&, const float*, float*, int64_t);
+
+// One output row on AVX-512: column blocks of 32, 16 and (the last, AVX2) 8, pixels in blocks of P (registers:
+// P * V accumulators), the last pixels one by one.
+void forward_row(const Forward& f, const float* xr, float* yr, int64_t ow) {
+  for (int64_t o0 = 0; o0 < f.o;) {
+    const int64_t left = f.o - o0, width = left >= 32 ? 32 : left >= 16 ? 16 : 8;
+    RowForward block = row_forward_avx2<1, 8>, one = row_forward_avx2<1, 1>;
+    int64_t p_block = 8;
+    if (width == 32) {
+      block = row_forward_avx512<2, 8>, one = row_forward_avx512<2, 1>;
+    } else if (width == 16) {
+      block = row_forward_avx512<1, 12>, one = row_forward_avx512<1, 1>, p_block = 12;
+    }
+    int64_t x = 0;
+    for (; x + p_block <= ow; x += p_block) block(f, xr + x * f.c, yr + x * f.o, o0);
+    for (; x < ow; ++x) one(f, xr + x * f.c, yr + x * f.o, o0);
+    o0 += width;
+  }
+}
+
 }  // namespace
 
 namespace detail {
@@ -106,9 +202,32 @@ CpuIsa limit_conv_few_channels_isa(CpuIsa most) {
 }
 }  // namespace detail
 
-bool few_channels_backward_weights_applies(const Conv2DGeometry& g) {
+bool few_channels_applies(const Conv2DGeometry& g) {
   return g_isa.load() != CpuIsa::portable && g.c >= 1 && g.c <= 4 && g.sh == 1 && g.sw == 1 && g.dh == 1 &&
          g.dw == 1 && g.o % 8 == 0 && g.o > 0 && g.n > 0 && g.oh > 0 && g.ow > 0;
+}
+
+bool few_channels_forward_applies(const Conv2DGeometry& g) {
+  return few_channels_applies(g) && g_isa.load() == CpuIsa::avx512;
+}
+
+void conv2d_forward_few_channels(const float* x, const float* w, const float* b, float* y, const Conv2DGeometry& g,
+                                 bool relu) {
+  const int64_t taps = g.kh * g.kw * g.c, hp = g.h + g.pad_t + g.pad_b, wp = g.w + g.pad_l + g.pad_r;
+  std::vector<int64_t> off(static_cast<size_t>(taps));
+  for (int64_t ky = 0; ky < g.kh; ++ky)
+    for (int64_t kx = 0; kx < g.kw; ++kx)
+      for (int64_t ci = 0; ci < g.c; ++ci) off[size_t((ky * g.kw + kx) * g.c + ci)] = (ky * wp + kx) * g.c + ci;
+  const Forward f{w, b, relu, taps, g.c, g.o, off.data()};
+  parallel_for(0, g.n, 2 * g.oh * g.ow * taps * g.o, [&](int64_t nb, int64_t ne) {
+    std::vector<float> xpad(size_t(hp * wp * g.c), 0.0f);  // borders stay zero; the inside is rewritten per image
+    for (int64_t i = nb; i < ne; ++i) {
+      for (int64_t yy = 0; yy < g.h; ++yy)
+        std::copy_n(x + (i * g.h + yy) * g.w * g.c, g.w * g.c, xpad.data() + ((yy + g.pad_t) * wp + g.pad_l) * g.c);
+      for (int64_t yy = 0; yy < g.oh; ++yy)
+        forward_row(f, xpad.data() + yy * wp * g.c, y + (i * g.oh + yy) * g.ow * g.o, g.ow);
+    }
+  });
 }
 
 void conv2d_backward_weights_few_channels(const float* x, const float* gy, float* gw, float* gb,

@@ -1,6 +1,6 @@
 #pragma once
-// The weight gradient of a float32 convolution with few input channels (a first layer on grayscale or RGB
-// images), computed directly. oneDNN 2.6's kernels for one input channel spend half their time summing partial
+// The forward pass and the weight gradient of a float32 convolution with few input channels (a first layer on
+// grayscale or RGB images), computed directly. oneDNN 2.6's kernels for one input channel spend half their time summing partial
 // gradients with SSE loops (the Fashion-MNIST CNN's conv 1, 128x28x28x1 -> 32, 3x3: 2.3-2.9 ms a step at one
 // thread limited to AVX2, 1.4 ms with AVX-512); here every output pixel adds its kh*kw*c products into
 // accumulators that stay in registers (see bench/conv_bench).
@@ -13,10 +13,20 @@
 
 namespace nabla::kernels {
 
-// Whether conv2d_backward_weights_few_channels takes g: at most 4 input channels, stride and dilation 1, output
-// channels a multiple of 8, and AVX2 (with FMA) or better (cpu_isa()). conv2d_backward_weights calls it on its
-// default path ("winograd", see set_conv_impl).
-bool few_channels_backward_weights_applies(const Conv2DGeometry& g);
+// Whether the kernels below take g: at most 4 input channels, stride and dilation 1, output channels a multiple
+// of 8, and AVX2 (with FMA) or better (cpu_isa()). conv2d_backward_weights (and, on AVX-512, conv2d_forward)
+// call them on their default path ("winograd", see set_conv_impl).
+bool few_channels_applies(const Conv2DGeometry& g);
+
+// The forward kernel only where it beats oneDNN: on AVX-512 (conv 1 at 1 / 2 threads, min of 3 runs of
+// bench/conv_bench: oneDNN 1021 / 500 us, this 703 / 333 us). On AVX2 oneDNN's direct forward is the faster
+// (684 / 410 us against 842 / 515 with the same kernel on 256-bit vectors), so it keeps that pass.
+bool few_channels_forward_applies(const Conv2DGeometry& g);
+
+// y [n, oh, ow, o] = act(conv(x, w) [+ b]), b: [o] or null, relu or none; x: [n, h, w, c], w: HWIO, all
+// contiguous float32. Per output element: the taps' FMAs in (ky, kx, ci) order from +0, then the bias, then relu.
+void conv2d_forward_few_channels(const float* x, const float* w, const float* b, float* y, const Conv2DGeometry& g,
+                                 bool relu);
 
 // gw [kh, kw, c, o] = sum over pixels of x-patch (x) gy; gb [o] (when not null) = sum over pixels of gy.
 // x: [n, h, w, c], gy: [n, oh, ow, o], all contiguous float32.

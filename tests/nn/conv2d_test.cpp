@@ -60,11 +60,14 @@ const std::vector<Case> kWinogradCases = {
     {{2, 7, 7, 16}, {5, 5, 16, 16}, {1, 1}, {1, 1}, Padding::same},
 };
 
-// Shapes the few-channel weight-gradient kernel takes (kernels/conv_few_channels.h): 5 images (a chunk of 4 and
-// one of 1), 75 taps (groups of 12 and a last of 3), 24 output channels (AVX-512: a 16-wide block and an 8-wide
-// AVX2 one), "same" padding uneven on both axes, a 1x1 kernel.
+// Shapes the few-channel kernels take (kernels/conv_few_channels.h): 5 images (a chunk of 4 and one of 1), 75 taps
+// (groups of 12 and a last of 3), 24 output channels (AVX-512: a 16-wide block and an 8-wide AVX2 one), "same"
+// padding uneven on both axes, a 1x1 kernel; rows of 30 and 19 output pixels with 48 and 40 channels take the
+// forward's pixel blocks (8 for 32 columns, 12 for 16) and their single-pixel tails.
 const std::vector<Case> kFewChannelCases = {
     {{5, 10, 9, 1}, {3, 3, 1, 32}, {1, 1}, {1, 1}, Padding::valid},
+    {{2, 14, 30, 1}, {3, 3, 1, 48}, {1, 1}, {1, 1}, Padding::same},
+    {{1, 9, 21, 2}, {3, 3, 2, 40}, {1, 1}, {1, 1}, Padding::valid},
     {{3, 8, 8, 3}, {5, 5, 3, 24}, {1, 1}, {1, 1}, Padding::same},
     {{2, 6, 7, 2}, {2, 4, 2, 8}, {1, 1}, {1, 1}, Padding::same},
     {{2, 5, 5, 4}, {1, 1, 4, 16}, {1, 1}, {1, 1}, Padding::valid},
@@ -136,13 +139,14 @@ INSTANTIATE_TEST_SUITE_P(Kernels, Conv2DPaths, ::testing::Values("winograd", "nh
 TEST(Conv2D, FewChannelsWeightGradient) {
   kernels::Conv2DGeometry g{.n = 6, .h = 12, .w = 11, .c = 1, .kh = 3, .kw = 3, .o = 48, .oh = 10, .ow = 9};
   if (kernels::detail::limit_conv_few_channels_isa(cpu_isa()) == CpuIsa::portable) GTEST_SKIP() << "no AVX2";
-  EXPECT_TRUE(kernels::few_channels_backward_weights_applies(g));
+  EXPECT_TRUE(kernels::few_channels_applies(g));
+  EXPECT_EQ(kernels::few_channels_forward_applies(g), cpu_isa() == CpuIsa::avx512);
   for (auto change : std::vector<std::function<void(kernels::Conv2DGeometry&)>>{
            [](kernels::Conv2DGeometry& h) { h.c = 5; }, [](kernels::Conv2DGeometry& h) { h.o = 12; },
            [](kernels::Conv2DGeometry& h) { h.sh = 2; }, [](kernels::Conv2DGeometry& h) { h.dw = 2; }}) {
     kernels::Conv2DGeometry h = g;
     change(h);
-    EXPECT_FALSE(kernels::few_channels_backward_weights_applies(h));
+    EXPECT_FALSE(kernels::few_channels_applies(h));
   }
   Generator gen(8);
   Tensor x = Tensor::uniform({g.n, g.h, g.w, g.c}, -1, 1, f32, &gen);
