@@ -193,6 +193,16 @@ void forward_row(const Forward& f, const float* xr, float* yr, int64_t ow) {
   }
 }
 
+// Where tap t = (ky * kw + kx) * c + ci (HWIO order) of an output pixel reads, relative to the pixel's first
+// input value in an image padded to rows of wp pixels.
+std::vector<int64_t> tap_offsets(const Conv2DGeometry& g, int64_t wp) {
+  std::vector<int64_t> off;
+  for (int64_t ky = 0; ky < g.kh; ++ky)
+    for (int64_t kx = 0; kx < g.kw; ++kx)
+      for (int64_t ci = 0; ci < g.c; ++ci) off.push_back((ky * wp + kx) * g.c + ci);
+  return off;
+}
+
 }  // namespace
 
 namespace detail {
@@ -214,10 +224,7 @@ bool few_channels_forward_applies(const Conv2DGeometry& g) {
 void conv2d_forward_few_channels(const float* x, const float* w, const float* b, float* y, const Conv2DGeometry& g,
                                  bool relu) {
   const int64_t taps = g.kh * g.kw * g.c, hp = g.h + g.pad_t + g.pad_b, wp = g.w + g.pad_l + g.pad_r;
-  std::vector<int64_t> off(static_cast<size_t>(taps));
-  for (int64_t ky = 0; ky < g.kh; ++ky)
-    for (int64_t kx = 0; kx < g.kw; ++kx)
-      for (int64_t ci = 0; ci < g.c; ++ci) off[size_t((ky * g.kw + kx) * g.c + ci)] = (ky * wp + kx) * g.c + ci;
+  const std::vector<int64_t> off = tap_offsets(g, wp);
   const Forward f{w, b, relu, taps, g.c, g.o, off.data()};
   parallel_for(0, g.n, 2 * g.oh * g.ow * taps * g.o, [&](int64_t nb, int64_t ne) {
     std::vector<float> xpad(size_t(hp * wp * g.c), 0.0f);  // borders stay zero; the inside is rewritten per image
@@ -233,10 +240,7 @@ void conv2d_forward_few_channels(const float* x, const float* w, const float* b,
 void conv2d_backward_weights_few_channels(const float* x, const float* gy, float* gw, float* gb,
                                           const Conv2DGeometry& g) {
   const int64_t taps = g.kh * g.kw * g.c, hp = g.h + g.pad_t + g.pad_b, wp = g.w + g.pad_l + g.pad_r;
-  std::vector<int64_t> off(static_cast<size_t>(taps));  // tap t = (ky * kw + kx) * c + ci, as in the HWIO gradient
-  for (int64_t ky = 0; ky < g.kh; ++ky)
-    for (int64_t kx = 0; kx < g.kw; ++kx)
-      for (int64_t ci = 0; ci < g.c; ++ci) off[size_t((ky * g.kw + kx) * g.c + ci)] = (ky * wp + kx) * g.c + ci;
+  const std::vector<int64_t> off = tap_offsets(g, wp);
   const bool avx512 = g_isa.load() == CpuIsa::avx512;
   const int64_t chunks = (g.n + kChunkImages - 1) / kChunkImages, per_chunk = taps * g.o + g.o;
   std::vector<float> parts(size_t(chunks * per_chunk), 0.0f);
