@@ -17,9 +17,6 @@ std::atomic<CpuIsa> g_isa{cpu_isa()};  // tests lower it to run the AVX2 kernels
 constexpr int64_t kChunkImages = 4;  // images summed together before chunks are added (fixes the rounding)
 constexpr int kMaxTaps = 12;         // taps accumulated in one pass over a chunk: the registers hold no more
 
-// Each chunk's images are copied zero-padded, so that every tap of every output pixel lies inside: image i's
-// pixel (y, x), channel ci, at xpad[((i * hp + y) * wp + x) * c + ci].
-
 // Adds one output row's terms to part[t * o + j] (t < G, the 8 columns j from o0) and, with kBias, its gy to
 // bias[j]: part += sum over the row's pixels of x(pixel + off[t]) * gy(pixel, j). The accumulators live within
 // one row's loop, loaded and stored around it: across the image and row loops GCC 12 kept a copy of them on the
@@ -193,6 +190,13 @@ void forward_row(const Forward& f, const float* xr, float* yr, int64_t ow) {
   }
 }
 
+// Copies image x [h, w, c] into dst, an image padded to rows of wp pixels, at (pad_t, pad_l), so that every tap of
+// every output pixel lies inside. Only the inside is written: dst's borders, zeroed once, stay zero.
+void copy_padded(const float* x, const Conv2DGeometry& g, int64_t wp, float* dst) {
+  for (int64_t y = 0; y < g.h; ++y)
+    std::copy_n(x + y * g.w * g.c, g.w * g.c, dst + ((y + g.pad_t) * wp + g.pad_l) * g.c);
+}
+
 // Where tap t = (ky * kw + kx) * c + ci (HWIO order) of an output pixel reads, relative to the pixel's first
 // input value in an image padded to rows of wp pixels.
 std::vector<int64_t> tap_offsets(const Conv2DGeometry& g, int64_t wp) {
@@ -227,10 +231,9 @@ void conv2d_forward_few_channels(const float* x, const float* w, const float* b,
   const std::vector<int64_t> off = tap_offsets(g, wp);
   const Forward f{w, b, relu, taps, g.c, g.o, off.data()};
   parallel_for(0, g.n, 2 * g.oh * g.ow * taps * g.o, [&](int64_t nb, int64_t ne) {
-    std::vector<float> xpad(size_t(hp * wp * g.c), 0.0f);  // borders stay zero; the inside is rewritten per image
+    std::vector<float> xpad(size_t(hp * wp * g.c), 0.0f);
     for (int64_t i = nb; i < ne; ++i) {
-      for (int64_t yy = 0; yy < g.h; ++yy)
-        std::copy_n(x + (i * g.h + yy) * g.w * g.c, g.w * g.c, xpad.data() + ((yy + g.pad_t) * wp + g.pad_l) * g.c);
+      copy_padded(x + i * g.h * g.w * g.c, g, wp, xpad.data());
       for (int64_t yy = 0; yy < g.oh; ++yy)
         forward_row(f, xpad.data() + yy * wp * g.c, y + (i * g.oh + yy) * g.ow * g.o, g.ow);
     }
@@ -246,14 +249,11 @@ void conv2d_backward_weights_few_channels(const float* x, const float* gy, float
   std::vector<float> parts(size_t(chunks * per_chunk), 0.0f);
   const int64_t chunk_flops = 2 * kChunkImages * g.oh * g.ow * (taps + 1) * g.o;
   parallel_for(0, chunks, chunk_flops, [&](int64_t cb, int64_t ce) {
-    std::vector<float> xpad(size_t(kChunkImages * hp * wp * g.c));
+    std::vector<float> xpad(size_t(kChunkImages * hp * wp * g.c), 0.0f);  // a chunk's images, padded
     for (int64_t ch = cb; ch < ce; ++ch) {
       const int64_t first = ch * kChunkImages, images = std::min(kChunkImages, g.n - first);
-      std::fill(xpad.begin(), xpad.end(), 0.0f);
       for (int64_t i = 0; i < images; ++i)
-        for (int64_t y = 0; y < g.h; ++y)
-          std::copy_n(x + ((first + i) * g.h + y) * g.w * g.c, g.w * g.c,
-                      xpad.data() + ((i * hp + y + g.pad_t) * wp + g.pad_l) * g.c);
+        copy_padded(x + (first + i) * g.h * g.w * g.c, g, wp, xpad.data() + i * hp * wp * g.c);
       const float* gyc = gy + first * g.oh * g.ow * g.o;
       float* part = parts.data() + ch * per_chunk;
       for (int64_t o0 = 0; o0 < g.o;) {
@@ -270,18 +270,11 @@ void conv2d_backward_weights_few_channels(const float* x, const float* gy, float
       }
     }
   });
-  // The chunks' sums, added in chunk order.
-  for (int64_t i = 0; i < taps * g.o; ++i) {
-    float s = parts[size_t(i)];
-    for (int64_t ch = 1; ch < chunks; ++ch) s += parts[size_t(ch * per_chunk + i)];
-    gw[i] = s;
-  }
-  if (gb)
-    for (int64_t j = 0; j < g.o; ++j) {
-      float s = parts[size_t(taps * g.o + j)];
-      for (int64_t ch = 1; ch < chunks; ++ch) s += parts[size_t(ch * per_chunk + taps * g.o + j)];
-      gb[j] = s;
-    }
+  // The chunks' sums, added into the first chunk's in chunk order; it holds the weight gradient, then the bias's.
+  for (int64_t ch = 1; ch < chunks; ++ch)
+    for (int64_t i = 0; i < per_chunk; ++i) parts[size_t(i)] += parts[size_t(ch * per_chunk + i)];
+  std::copy_n(parts.data(), taps * g.o, gw);
+  if (gb) std::copy_n(parts.data() + taps * g.o, g.o, gb);
 }
 
 }  // namespace nabla::kernels

@@ -1,9 +1,9 @@
 #pragma once
 // The forward pass and the weight gradient of a float32 convolution with few input channels (a first layer on
-// grayscale or RGB images), computed directly. oneDNN 2.6's kernels for one input channel spend half their time summing partial
-// gradients with SSE loops (the Fashion-MNIST CNN's conv 1, 128x28x28x1 -> 32, 3x3: 2.3-2.9 ms a step at one
-// thread limited to AVX2, 1.4 ms with AVX-512); here every output pixel adds its kh*kw*c products into
-// accumulators that stay in registers (see bench/conv_bench).
+// grayscale or RGB images), computed directly. oneDNN 2.6's weight gradient for one input channel spends half its
+// time summing partial gradients with SSE loops (the Fashion-MNIST CNN's conv 1, 128x28x28x1 -> 32, 3x3: 2.3-2.9 ms
+// a step at one thread limited to AVX2, 1.4 ms with AVX-512); here every output pixel adds its kh*kw*c products
+// into accumulators that stay in registers (see bench/conv_bench).
 //
 // Deterministic whatever the thread count: images are summed in fixed chunks of kChunkImages, each chunk in a
 // fixed order (image, row, column), and the chunks' sums added in chunk order. The AVX2 and AVX-512 kernels
