@@ -48,8 +48,9 @@ inline T act_f(Act a, T x) {
 }
 
 // exp for float32 without a libm call, so that the loops over gates vectorize: Cephes's expf (range reduction
-// to [-ln2/2, ln2/2] and a degree-6 polynomial; about 1 ulp).
-inline float fast_expf(float x) {
+// to [-ln2/2, ln2/2] and a degree-6 polynomial; about 1 ulp). Always inlined: the caller's target (see
+// lstm_forward_row) sets the vector width, and every target computes the same bits (none of them has FMA).
+__attribute__((always_inline)) inline float fast_expf(float x) {
   x = std::min(std::max(x, -87.3f), 88.3f);
   const float fx = std::floor(x * 1.44269504088896341f + 0.5f);
   const float r = x - fx * 0.693359375f + fx * 2.12194440e-4f;
@@ -64,7 +65,7 @@ inline float fast_expf(float x) {
 }
 
 // tanh from exp(-2|x|), with the odd Taylor polynomial near 0 where (1 - e) / (1 + e) would cancel.
-inline float fast_tanhf(float x) {
+__attribute__((always_inline)) inline float fast_tanhf(float x) {
   const float ax = std::abs(x), x2 = x * x;
   const float e = fast_expf(-2.0f * ax);
   const float big = std::copysign((1.0f - e) / (1.0f + e), x);
@@ -72,23 +73,80 @@ inline float fast_tanhf(float x) {
   return ax < 0.05f ? small : big;
 }
 
-__attribute__((target_clones("avx2", "default"))) void act_inplace_f32(Act a, float* p, int64_t n) {
-  switch (a) {
-    case Act::tanh:
-      for (int64_t i = 0; i < n; ++i) p[i] = fast_tanhf(p[i]);
-      return;
-    case Act::sigmoid:
-      for (int64_t i = 0; i < n; ++i) p[i] = 1.0f / (1.0f + fast_expf(-p[i]));
-      return;
-    default:
-      for (int64_t i = 0; i < n; ++i) p[i] = act_f(a, p[i]);
+// dst[i] = act(x[i] + y[i]) (y may be null: act(x[i])); dst may be x. float32 through the vectorizable forms
+// above, float64 (gradient checks) through libm.
+template <class T>
+__attribute__((always_inline)) inline void act_sum_t(Act a, const T* x, const T* y, T* dst, int64_t n) {
+  if (!y) {
+    if constexpr (std::is_same_v<T, float>) {
+      if (a == Act::tanh) {
+        for (int64_t i = 0; i < n; ++i) dst[i] = fast_tanhf(x[i]);
+        return;
+      }
+      if (a == Act::sigmoid) {
+        for (int64_t i = 0; i < n; ++i) dst[i] = 1.0f / (1.0f + fast_expf(-x[i]));
+        return;
+      }
+    }
+    for (int64_t i = 0; i < n; ++i) dst[i] = act_f(a, x[i]);
+    return;
   }
+  if constexpr (std::is_same_v<T, float>) {
+    if (a == Act::tanh) {
+      for (int64_t i = 0; i < n; ++i) dst[i] = fast_tanhf(x[i] + y[i]);
+      return;
+    }
+    if (a == Act::sigmoid) {
+      for (int64_t i = 0; i < n; ++i) dst[i] = 1.0f / (1.0f + fast_expf(-(x[i] + y[i])));
+      return;
+    }
+  }
+  for (int64_t i = 0; i < n; ++i) dst[i] = act_f(a, x[i] + y[i]);
 }
 
-// p[i] = act(p[i]): float32 through the vectorized forms, float64 (gradient checks) through libm.
-inline void act_inplace(Act a, float* p, int64_t n) { act_inplace_f32(a, p, n); }
-inline void act_inplace(Act a, double* p, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) p[i] = act_f(a, p[i]);
+// The portable build's float32 loops get an AVX2 clone, chosen at run time.
+__attribute__((target_clones("avx2", "default"))) void act_sum_f32(Act a, const float* x, const float* y, float* dst,
+                                                                   int64_t n) {
+  act_sum_t(a, x, y, dst, n);
+}
+inline void act_sum(Act a, const float* x, const float* y, float* dst, int64_t n) { act_sum_f32(a, x, y, dst, n); }
+inline void act_sum(Act a, const double* x, const double* y, double* dst, int64_t n) { act_sum_t(a, x, y, dst, n); }
+
+// p[i] = act(p[i]).
+template <class T>
+void act_inplace(Act a, T* p, int64_t n) {
+  act_sum(a, p, static_cast<const T*>(nullptr), p, n);
+}
+
+// One LSTM row's step from its pre-activations x + r (input projection + recurrent part): the gates a (i, f, c,
+// o), the carry c (its old value copied to c_before first, if given), tc = act(c), and h = out = o * tc.
+template <class T>
+__attribute__((always_inline)) inline void lstm_forward_row_t(Act act, Act ract, int64_t H, const T* __restrict x,
+                                                              const T* __restrict r, T* __restrict a,
+                                                              T* __restrict c, T* __restrict c_before,
+                                                              T* __restrict tc, T* __restrict h,
+                                                              T* __restrict out) {
+  act_sum_t(ract, x, r, a, 2 * H);                   // i, f
+  act_sum_t(act, x + 2 * H, r + 2 * H, a + 2 * H, H);  // c
+  act_sum_t(ract, x + 3 * H, r + 3 * H, a + 3 * H, H);  // o
+  if (c_before) std::memcpy(c_before, c, sizeof(T) * H);
+  for (int64_t j = 0; j < H; ++j) tc[j] = c[j] = a[H + j] * c[j] + a[j] * a[2 * H + j];
+  act_sum_t(act, tc, static_cast<const T*>(nullptr), tc, H);
+  for (int64_t j = 0; j < H; ++j) h[j] = out[j] = a[3 * H + j] * tc[j];
+}
+__attribute__((target_clones("avx2", "default"))) void lstm_forward_row_f32(Act act, Act ract, int64_t H,
+                                                                            const float* x, const float* r, float* a,
+                                                                            float* c, float* c_before, float* tc,
+                                                                            float* h, float* out) {
+  lstm_forward_row_t(act, ract, H, x, r, a, c, c_before, tc, h, out);
+}
+inline void lstm_forward_row(Act act, Act ract, int64_t H, const float* x, const float* r, float* a, float* c,
+                             float* c_before, float* tc, float* h, float* out) {
+  lstm_forward_row_f32(act, ract, H, x, r, a, c, c_before, tc, h, out);
+}
+inline void lstm_forward_row(Act act, Act ract, int64_t H, const double* x, const double* r, double* a, double* c,
+                             double* c_before, double* tc, double* h, double* out) {
+  lstm_forward_row_t(act, ract, H, x, r, a, c, c_before, tc, h, out);
 }
 
 // d act / d x, from y = act(x).
@@ -106,7 +164,7 @@ inline T act_d(Act a, T y) {
 
 // g[i] *= act'(y[i]), y = act(x): the switch outside the loops, so that each loop vectorizes.
 template <class T>
-void mul_act_d(Act a, const T* y, T* g, int64_t n) {
+__attribute__((always_inline)) inline void mul_act_d(Act a, const T* y, T* g, int64_t n) {
   switch (a) {
     case Act::tanh:
       for (int64_t i = 0; i < n; ++i) g[i] *= T(1) - y[i] * y[i];
@@ -122,6 +180,55 @@ void mul_act_d(Act a, const T* y, T* g, int64_t n) {
       return;
     case Act::linear: return;
   }
+}
+
+// One LSTM row's step back: dh (this step's dL/dh so far) takes the output's gradient go and the carried
+// dcarry (both then spent: dh and dcarry are left zero); the gates' pre-activation gradient goes to dg (i, f,
+// c, o) and the carry's to dc. sa: the activated gates, tc: act(c), c_prev: c before the step; dtc: scratch [H].
+// Every pointer is its own buffer: restrict lets GCC vectorize the five-stream loop (it kept it scalar).
+template <class T>
+__attribute__((always_inline)) inline void lstm_backward_row_t(Act act, Act ract, int64_t H, const T* __restrict go,
+                                                               T* __restrict dh, T* __restrict dcarry,
+                                                               const T* __restrict sa, const T* __restrict tc,
+                                                               const T* __restrict c_prev, T* __restrict dc,
+                                                               T* __restrict dtc, T* __restrict dg) {
+  for (int64_t j = 0; j < H; ++j) {
+    dh[j] += go[j] + dcarry[j];
+    dcarry[j] = T(0);
+  }
+  for (int64_t j = 0; j < H; ++j) {
+    dg[3 * H + j] = dh[j] * tc[j];  // o
+    dtc[j] = dh[j] * sa[3 * H + j];
+  }
+  mul_act_d(act, tc, dtc, H);
+  for (int64_t j = 0; j < H; ++j) {
+    const T dct = dc[j] + dtc[j];
+    dg[j] = dct * sa[2 * H + j];      // i
+    dg[H + j] = dct * c_prev[j];      // f
+    dg[2 * H + j] = dct * sa[j];      // c
+    dc[j] = dct * sa[H + j];
+    dh[j] = T(0);
+  }
+  mul_act_d(ract, sa, dg, 2 * H);
+  mul_act_d(act, sa + 2 * H, dg + 2 * H, H);
+  mul_act_d(ract, sa + 3 * H, dg + 3 * H, H);
+}
+__attribute__((target_clones("avx2", "default"))) void lstm_backward_row_f32(Act act, Act ract, int64_t H,
+                                                                             const float* go, float* dh,
+                                                                             float* dcarry, const float* sa,
+                                                                             const float* tc, const float* c_prev,
+                                                                             float* dc, float* dtc, float* dg) {
+  lstm_backward_row_t(act, ract, H, go, dh, dcarry, sa, tc, c_prev, dc, dtc, dg);
+}
+inline void lstm_backward_row(Act act, Act ract, int64_t H, const float* go, float* dh, float* dcarry,
+                              const float* sa, const float* tc, const float* c_prev, float* dc, float* dtc,
+                              float* dg) {
+  lstm_backward_row_f32(act, ract, H, go, dh, dcarry, sa, tc, c_prev, dc, dtc, dg);
+}
+inline void lstm_backward_row(Act act, Act ract, int64_t H, const double* go, double* dh, double* dcarry,
+                              const double* sa, const double* tc, const double* c_prev, double* dc, double* dtc,
+                              double* dg) {
+  lstm_backward_row_t(act, ract, H, go, dh, dcarry, sa, tc, c_prev, dc, dtc, dg);
 }
 
 const char* cell_name(RecurrentCell c) {
@@ -216,12 +323,9 @@ void forward(const Dims& d, const Tensor& x, const Tensor& W, const Tensor& U, c
     const int64_t t = d.step_time(s);
     if (rdp)
       for (int64_t i = 0; i < N * H; ++i) hdp[i] = hp[i] * rdp[i];
-    if (gru) {
-      gemm_bias(hd, U, gs, b_rec);
-    } else {
-      for (int64_t n = 0; n < N; ++n) std::memcpy(g + n * GH, xp + (n * TT + t) * GH, sizeof(T) * GH);
-      kernels::gemm(hd, false, U, false, gs, Tensor(), kernels::FusedActivation::none, /*accumulate=*/true);
-    }
+    // The recurrent part alone; the rows below add the input projection as they activate the gates (adding it
+    // here first cost a copy of every step's projection).
+    gemm_bias(hd, U, gs, b_rec);
     parallel_for(0, N, GH * 4, [&](int64_t n0, int64_t n1) {
       for (int64_t n = n0; n < n1; ++n) {
         T* out = y + (n * TS + s) * H;
@@ -232,32 +336,20 @@ void forward(const Dims& d, const Tensor& x, const Tensor& W, const Tensor& U, c
         }
         const int64_t row = n * TT + t;
         const T* gn = g + n * GH;
+        const T* xr = xp + row * GH;  // the input projection
         T* hn = hp + n * H;
         if (s_hp) std::memcpy(s_hp + row * H, hdp + n * H, sizeof(T) * H);
-        T* sa = s_act ? s_act + row * GH : nullptr;
-        // Activations over whole gate blocks (vectorized for float32), then the cell's update.
-        T* a = ab + n * GH;  // this row's activated gates
+        // This row's activated gates, written where backward reads them when it will run.
+        T* a = s_act ? s_act + row * GH : ab + n * GH;
         if (d.cell == RecurrentCell::simple_rnn) {
-          std::memcpy(a, gn, sizeof(T) * H);
-          act_inplace(d.act, a, H);
+          act_sum(d.act, xr, gn, a, H);
           std::memcpy(hn, a, sizeof(T) * H);
           std::memcpy(out, a, sizeof(T) * H);
         } else if (lstm) {
-          std::memcpy(a, gn, sizeof(T) * GH);
-          act_inplace(d.ract, a, 2 * H);  // i, f
-          act_inplace(d.act, a + 2 * H, H);  // c
-          act_inplace(d.ract, a + 3 * H, H);  // o
-          T* cn = cp + n * H;
-          T* tc = tb + n * H;
-          if (sv) std::memcpy(s_a1 + row * H, cn, sizeof(T) * H);
-          for (int64_t j = 0; j < H; ++j) tc[j] = cn[j] = a[H + j] * cn[j] + a[j] * a[2 * H + j];
-          act_inplace(d.act, tc, H);
-          if (sv) std::memcpy(s_a2 + row * H, tc, sizeof(T) * H);
-          for (int64_t j = 0; j < H; ++j) hn[j] = out[j] = a[3 * H + j] * tc[j];
+          lstm_forward_row(d.act, d.ract, H, xr, gn, a, cp + n * H, s_a1 ? s_a1 + row * H : nullptr,
+                           s_a2 ? s_a2 + row * H : tb + n * H, hn, out);
         } else {  // GRU, reset after the recurrent matmul
-          const T* xr = xp + row * GH;
-          for (int64_t j = 0; j < 2 * H; ++j) a[j] = xr[j] + gn[j];
-          act_inplace(d.ract, a, 2 * H);  // z, r
+          act_sum(d.ract, xr, gn, a, 2 * H);  // z, r
           for (int64_t j = 0; j < H; ++j) a[2 * H + j] = xr[2 * H + j] + a[H + j] * gn[2 * H + j];
           act_inplace(d.act, a + 2 * H, H);  // hh
           if (sv) {
@@ -266,7 +358,6 @@ void forward(const Dims& d, const Tensor& x, const Tensor& W, const Tensor& U, c
           }
           for (int64_t j = 0; j < H; ++j) hn[j] = out[j] = a[j] * hn[j] + (T(1) - a[j]) * a[2 * H + j];
         }
-        if (sa) std::memcpy(sa, a, sizeof(T) * GH);
       }
     });
   }
@@ -314,7 +405,7 @@ void backward(const Dims& d, const Tensor& gY, const Tensor& x, const Tensor& W,
       for (int64_t n = n0; n < n1; ++n) {
         const T* go = gy + (n * TS + s) * H;
         const int64_t row = n * TT + t;
-        T* dgn = dg + n * GH;
+        T* dgn = dg + n * GH;  // the recurrent pre-activations' gradient, then copied to its row of dGR
         T* dcn = dcy + n * H;
         if (masked(n, t)) {  // the states pass through; the output was the previous output (or zeros)
           for (int64_t j = 0; j < H; ++j) dcn[j] = d.zero_out ? T(0) : dcn[j] + go[j];
@@ -327,6 +418,12 @@ void backward(const Dims& d, const Tensor& gY, const Tensor& x, const Tensor& W,
         const T* sa = sa_all + row * GH;
         T* dhn = dhp + n * H;  // becomes this step's total dL/dh, then the part reaching h_{t-1} directly
         T* dx = dgx + row * GH;
+        if (lstm) {
+          lstm_backward_row(d.act, d.ract, H, go, dhn, dcn, sa, a2 + row * H, a1 + row * H, dcp + n * H,
+                            dtb + n * H, dgn);
+          std::memcpy(dx, dgn, sizeof(T) * GH);
+          continue;
+        }
         for (int64_t j = 0; j < H; ++j) {
           dhn[j] += go[j] + dcn[j];
           dcn[j] = T(0);
@@ -335,28 +432,6 @@ void backward(const Dims& d, const Tensor& gY, const Tensor& x, const Tensor& W,
           std::memcpy(dgn, dhn, sizeof(T) * H);
           std::fill(dhn, dhn + H, T(0));
           mul_act_d(d.act, sa, dgn, H);
-          std::memcpy(dx, dgn, sizeof(T) * GH);
-        } else if (lstm) {
-          const T* tc = a2 + row * H;
-          const T* cprev = a1 + row * H;
-          T* dc = dcp + n * H;
-          T* dtc = dtb + n * H;
-          for (int64_t j = 0; j < H; ++j) {
-            dgn[3 * H + j] = dhn[j] * tc[j];      // o
-            dtc[j] = dhn[j] * sa[3 * H + j];
-          }
-          mul_act_d(d.act, tc, dtc, H);
-          for (int64_t j = 0; j < H; ++j) {
-            const T dct = dc[j] + dtc[j];
-            dgn[j] = dct * sa[2 * H + j];        // i
-            dgn[H + j] = dct * cprev[j];         // f
-            dgn[2 * H + j] = dct * sa[j];        // c
-            dc[j] = dct * sa[H + j];
-            dhn[j] = T(0);
-          }
-          mul_act_d(d.ract, sa, dgn, 2 * H);
-          mul_act_d(d.act, sa + 2 * H, dgn + 2 * H, H);
-          mul_act_d(d.ract, sa + 3 * H, dgn + 3 * H, H);
           std::memcpy(dx, dgn, sizeof(T) * GH);
         } else {  // GRU: dgn is the recurrent part's gradient, dx the input projection's
           const T* rh = a1 + row * H;
@@ -377,7 +452,10 @@ void backward(const Dims& d, const Tensor& gY, const Tensor& x, const Tensor& W,
         }
       }
     });
-    kernels::gemm(dgs, false, U, true, dhr);  // the gradient reaching the previous state through U
+    // The gradient reaching the previous state through U, from dgs (this step's rows, contiguous; each is also
+    // copied to dGR): a strided view of dGR instead (rows a multiple of 4 KiB apart) made the LSTM's backward
+    // pass 15% slower, more than the copies cost.
+    kernels::gemm(dgs, false, U, true, dhr);
     for (int64_t n = 0; n < N; ++n) {
       if (masked(n, t)) continue;
       for (int64_t j = 0; j < H; ++j) dhp[n * H + j] += dr[n * H + j] * (rdp ? rdp[n * H + j] : T(1));
