@@ -324,6 +324,10 @@ void combine_listed(const Problem& p, const Scratch& sc, int64_t rb, int64_t re)
     const int64_t s = sc.ptr[size_t(i - rb)], cnt = sc.ptr[size_t(i - rb + 1)] - s;
     float* ci = p.c + i * p.n;
     const float* a = sc.rows + (i - rb) * sc.lda;
+    if (cnt == 0 && !p.ep.bias && !p.ep.accumulate) {  // common in x^T g: a pixel blank across the whole batch
+      std::fill(ci, ci + p.n, 0.0f);
+      continue;
+    }
     if (avx512())
       combine_rows_avx512(sc.idx.data() + s, a, cnt, p.b, p.ldb, ci, p.n, p.ep);
     else if (avx2())
