@@ -1,6 +1,7 @@
 #include "nabla/ops/recurrent.h"
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "nabla/autograd/node.h"
+#include "nabla/core/cpu_isa.h"
 #include "nabla/core/parallel.h"
 #include "nabla/kernels/gemm.h"
 
@@ -134,15 +136,29 @@ __attribute__((always_inline)) inline void lstm_forward_row_t(Act act, Act ract,
   act_sum_t(act, tc, static_cast<const T*>(nullptr), tc, H);
   for (int64_t j = 0; j < H; ++j) h[j] = out[j] = a[3 * H + j] * tc[j];
 }
-__attribute__((target_clones("avx2", "default"))) void lstm_forward_row_f32(Act act, Act ract, int64_t H,
-                                                                            const float* x, const float* r, float* a,
-                                                                            float* c, float* c_before, float* tc,
-                                                                            float* h, float* out) {
+// float32's row step per level (cpu_isa(), capped by NABLA_MAX_CPU_ISA): 512-bit vectors took 9% off the LSTM's
+// forward pass on Zen 4 (W6's shapes, 1 thread; backward's row step gained nothing from them). AVX-512F has FMA
+// instructions, which the compiler would contract a * b + c into: this file is built with -ffp-contract=off
+// (CMakeLists.txt), so every level computes the same bits (Recurrent.LSTMRowStepGivesTheSameBitsAtEveryIsaLevel).
+std::atomic<CpuIsa> g_isa{cpu_isa()};  // tests lower it
+__attribute__((target("avx512f"))) void lstm_forward_row_avx512(
+    Act act, Act ract, int64_t H, const float* x, const float* r, float* a, float* c, float* c_before, float* tc,
+    float* h, float* out) {
+  lstm_forward_row_t(act, ract, H, x, r, a, c, c_before, tc, h, out);
+}
+__attribute__((target("avx2"))) void lstm_forward_row_avx2(Act act, Act ract, int64_t H, const float* x,
+                                                           const float* r, float* a, float* c, float* c_before,
+                                                           float* tc, float* h, float* out) {
   lstm_forward_row_t(act, ract, H, x, r, a, c, c_before, tc, h, out);
 }
 inline void lstm_forward_row(Act act, Act ract, int64_t H, const float* x, const float* r, float* a, float* c,
                              float* c_before, float* tc, float* h, float* out) {
-  lstm_forward_row_f32(act, ract, H, x, r, a, c, c_before, tc, h, out);
+  switch (g_isa.load(std::memory_order_relaxed)) {
+    case CpuIsa::avx512: return lstm_forward_row_avx512(act, ract, H, x, r, a, c, c_before, tc, h, out);
+    case CpuIsa::avx2: return lstm_forward_row_avx2(act, ract, H, x, r, a, c, c_before, tc, h, out);
+    case CpuIsa::portable: break;
+  }
+  lstm_forward_row_t(act, ract, H, x, r, a, c, c_before, tc, h, out);
 }
 inline void lstm_forward_row(Act act, Act ract, int64_t H, const double* x, const double* r, double* a, double* c,
                              double* c_before, double* tc, double* h, double* out) {
@@ -485,6 +501,13 @@ void backward(const Dims& d, const Tensor& gY, const Tensor& x, const Tensor& W,
 }
 
 }  // namespace
+
+namespace detail {
+CpuIsa limit_recurrent_isa(CpuIsa most) {
+  g_isa.store(cpu_isa_at_most(most));
+  return g_isa.load();
+}
+}  // namespace detail
 
 bool is_recurrent_activation(const std::string& name) {
   Act a;

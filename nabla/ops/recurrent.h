@@ -14,6 +14,7 @@
 // return_sequences). go_backwards reads the sequence from the end and returns the outputs in that order.
 #include <string>
 
+#include "nabla/core/cpu_isa.h"
 #include "nabla/core/tensor.h"
 
 namespace nabla {
@@ -48,5 +49,11 @@ Tensor lstm(const Tensor& x, const Tensor& kernel, const Tensor& recurrent_kerne
             const RecurrentArgs& args = {});
 Tensor gru(const Tensor& x, const Tensor& kernel, const Tensor& recurrent_kernel, const Tensor& bias,
            const Tensor& h0 = Tensor(), const Tensor& mask = Tensor(), const RecurrentArgs& args = {});
+
+namespace detail {
+// For tests: the row kernels of at most `most` (an AVX-512 machine then runs what an AVX2-only one does); returns
+// the level now in use. cpu_isa() restores the default.
+CpuIsa limit_recurrent_isa(CpuIsa most);
+}  // namespace detail
 
 }  // namespace nabla

@@ -2,6 +2,8 @@
 // without bias and initial states, masked steps, go_backwards, zero_output_for_mask, recurrent dropout and the
 // other activations; the gradients of the sequence and of the final states are checked at once (the op returns
 // them in one tensor).
+#include <cstring>
+
 #include "nabla/ops/recurrent.h"
 #include "test_util.h"
 
@@ -92,6 +94,25 @@ TEST(Recurrent, MaskedStepsKeepStateAndRepeatOutput) {
   Tensor y1 = lstm(x1, w, u, b);
   testing::expect_close(select(y1, 1, 2), select(y.slice(0, 1, 2), 1, T), 1e-12, 1e-12);
   testing::expect_close(select(y1, 1, 3), select(y.slice(0, 1, 2), 1, T + 1), 1e-12, 1e-12);
+}
+
+// The float32 LSTM row step has a version per CpuIsa level; none uses FMA, so all give the same bits (tails of
+// 37 units, gates past tanh's small-input branch and saturated sigmoids included).
+TEST(Recurrent, LSTMRowStepGivesTheSameBitsAtEveryIsaLevel) {
+  for (int64_t units : {37, 128}) {
+    Generator g(static_cast<uint64_t>(units));
+    Tensor x = Tensor::uniform({5, 6, 7}, -3, 3, f32, &g), w = Tensor::uniform({7, 4 * units}, -1, 1, f32, &g);
+    Tensor u = Tensor::uniform({units, 4 * units}, -0.5, 0.5, f32, &g);
+    Tensor b = Tensor::uniform({4 * units}, -0.1, 0.1, f32, &g);
+    std::vector<Tensor> ys;
+    for (CpuIsa isa : {CpuIsa::avx512, CpuIsa::avx2, CpuIsa::portable})
+      if (detail::limit_recurrent_isa(isa) == isa) ys.push_back(lstm(x, w, u, b));
+    detail::limit_recurrent_isa(cpu_isa());
+    ASSERT_GE(ys.size(), 2u);  // portable is always there, and CI's machines have AVX2
+    for (size_t i = 1; i < ys.size(); ++i)
+      ASSERT_EQ(std::memcmp(ys[i].raw_data(), ys[0].raw_data(), size_t(ys[0].numel()) * sizeof(float)), 0)
+          << "units " << units << ", level " << i;
+  }
 }
 
 TEST(Recurrent, ClearErrors) {
