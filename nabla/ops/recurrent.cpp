@@ -51,7 +51,8 @@ inline T act_f(Act a, T x) {
 
 // exp for float32 without a libm call, so that the loops over gates vectorize: Cephes's expf (range reduction
 // to [-ln2/2, ln2/2] and a degree-6 polynomial; about 1 ulp). Always inlined: the caller's target (see
-// lstm_forward_row) sets the vector width, and every target computes the same bits (none of them has FMA).
+// lstm_forward_row) sets the vector width, and every target computes the same bits (this file is built without
+// FMA contraction).
 __attribute__((always_inline)) inline float fast_expf(float x) {
   x = std::min(std::max(x, -87.3f), 88.3f);
   const float fx = std::floor(x * 1.44269504088896341f + 0.5f);
