@@ -76,35 +76,28 @@ __attribute__((always_inline)) inline float fast_tanhf(float x) {
   return ax < 0.05f ? small : big;
 }
 
-// dst[i] = act(x[i] + y[i]) (y may be null: act(x[i])); dst may be x. float32 through the vectorizable forms
-// above, float64 (gradient checks) through libm.
-template <class T>
-__attribute__((always_inline)) inline void act_sum_t(Act a, const T* x, const T* y, T* dst, int64_t n) {
-  if (!y) {
-    if constexpr (std::is_same_v<T, float>) {
-      if (a == Act::tanh) {
-        for (int64_t i = 0; i < n; ++i) dst[i] = fast_tanhf(x[i]);
-        return;
-      }
-      if (a == Act::sigmoid) {
-        for (int64_t i = 0; i < n; ++i) dst[i] = 1.0f / (1.0f + fast_expf(-x[i]));
-        return;
-      }
-    }
-    for (int64_t i = 0; i < n; ++i) dst[i] = act_f(a, x[i]);
-    return;
-  }
+// dst[i] = act(in(i)): float32 through the vectorizable forms above, float64 (gradient checks) through libm.
+template <class T, class In>
+__attribute__((always_inline)) inline void act_map(Act a, In in, T* dst, int64_t n) {
   if constexpr (std::is_same_v<T, float>) {
     if (a == Act::tanh) {
-      for (int64_t i = 0; i < n; ++i) dst[i] = fast_tanhf(x[i] + y[i]);
+      for (int64_t i = 0; i < n; ++i) dst[i] = fast_tanhf(in(i));
       return;
     }
     if (a == Act::sigmoid) {
-      for (int64_t i = 0; i < n; ++i) dst[i] = 1.0f / (1.0f + fast_expf(-(x[i] + y[i])));
+      for (int64_t i = 0; i < n; ++i) dst[i] = 1.0f / (1.0f + fast_expf(-in(i)));
       return;
     }
   }
-  for (int64_t i = 0; i < n; ++i) dst[i] = act_f(a, x[i] + y[i]);
+  for (int64_t i = 0; i < n; ++i) dst[i] = act_f(a, in(i));
+}
+// dst[i] = act(x[i] + y[i]) (y may be null: act(x[i])); dst may be x.
+template <class T>
+__attribute__((always_inline)) inline void act_sum_t(Act a, const T* x, const T* y, T* dst, int64_t n) {
+  if (y)
+    act_map(a, [x, y](int64_t i) __attribute__((always_inline)) { return x[i] + y[i]; }, dst, n);
+  else
+    act_map(a, [x](int64_t i) __attribute__((always_inline)) { return x[i]; }, dst, n);
 }
 
 // The portable build's float32 loops get an AVX2 clone, chosen at run time.
@@ -320,10 +313,11 @@ void forward(const Dims& d, const Tensor& x, const Tensor& W, const Tensor& U, c
   Tensor c = lstm ? (c0.defined() ? c0.clone() : Tensor::zeros(Shape{N, H}, dt)) : Tensor();
   Tensor hd = rd.defined() ? make_tensor(Shape{N, H}, dt) : h;  // the state the recurrent kernel sees
   Tensor gs = make_tensor(Shape{N, GH}, dt);                   // this step's gates (GRU: recurrent part)
-  Tensor abuf = make_tensor(Shape{N, GH}, dt);                 // this step's activated gates
-  Tensor tbuf = lstm ? make_tensor(Shape{N, H}, dt) : Tensor();  // LSTM: act(c)
-  T* ab = abuf.data<T>();
-  T* tb = lstm ? tbuf.data<T>() : nullptr;
+  // Without saving (inference), this step's activated gates and (LSTM) act(c); with it, they go to the saved arrays.
+  Tensor abuf = sv ? Tensor() : make_tensor(Shape{N, GH}, dt);
+  Tensor tbuf = lstm && !sv ? make_tensor(Shape{N, H}, dt) : Tensor();
+  T* ab = abuf.defined() ? abuf.data<T>() : nullptr;
+  T* tb = tbuf.defined() ? tbuf.data<T>() : nullptr;
   T* hp = h.data<T>();
   T* cp = lstm ? c.data<T>() : nullptr;
   T* hdp = hd.data<T>();
