@@ -1,6 +1,7 @@
 #pragma once
 // What the side-by-side bench programs share: arguments, the reference MLP and the peers' Adam settings, per-epoch
 // timing, the JSON result line.
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -73,13 +74,18 @@ struct EpochTimer {
   }
 };
 
+// stats: the fit's FitStats (Model::last_fit_stats), whose split of each step into waiting for the batch and the
+// step itself is printed as microseconds per step.
 inline void print_result(const std::string& workload, const Args& args, const EpochTimer& timer, const History& h,
-                         const EvalResult& r, double load_seconds) {
+                         const EvalResult& r, double load_seconds, const FitStats& stats) {
+  const double steps = double(std::max<int64_t>(stats.steps, 1));
   nlohmann::json out = {{"framework", "nabla"},          {"workload", workload},
                         {"threads", get_num_threads()},  {"epochs", args.epochs},
                         {"batch_size", args.batch_size}, {"epoch_seconds", timer.seconds},
                         {"train_loss", h["loss"].back()}, {"test_accuracy", r["accuracy"]},
-                        {"load_seconds", load_seconds}};
+                        {"load_seconds", load_seconds},
+                        {"input_us_per_step", 1e6 * stats.input_seconds / steps},
+                        {"step_us_per_step", 1e6 * stats.step_seconds / steps}};
   std::cout << out.dump() << std::endl;
 }
 

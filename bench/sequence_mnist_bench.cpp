@@ -23,5 +23,5 @@ int main(int argc, char** argv) {
   History h = model.fit(x_train, train.labels, {.epochs = args.epochs, .batch_size = args.batch_size, .verbose = 0,
                                                  .callbacks = {timer.callback()}, .shuffle = true});
   EvalResult r = model.evaluate(x_test, test.labels, {.verbose = 0});
-  bench::print_result("sequence_mnist", args, timer, h, r, load_seconds);
+  bench::print_result("sequence_mnist", args, timer, h, r, load_seconds, model.last_fit_stats());
 }

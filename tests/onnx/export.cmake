@@ -2,15 +2,11 @@
 # test models with nabla's predictions (ctest onnx.export.models, a fixture); then the real implementations judge
 # them: onnx 1.12's checker and shape inference (Debian's python3-onnx) and ONNX Runtime 1.30 (npm's
 # onnxruntime-node in .node/, installed by scripts/setup). They fail, not skip, when those are missing.
-add_executable(nabla_onnx_export_tests ${CMAKE_CURRENT_SOURCE_DIR}/onnx/export_models.cpp
-                                       ${CMAKE_CURRENT_SOURCE_DIR}/test_util.cpp)
+nabla_add_gtest_executable(nabla_onnx_export_tests ${CMAKE_CURRENT_SOURCE_DIR}/onnx/export_models.cpp)
 # The structural checks read the file back with libonnx's generated protobuf classes.
-target_link_libraries(nabla_onnx_export_tests PRIVATE nabla onnx_proto protobuf::libprotobuf GTest::gtest
-                                                      GTest::gtest_main)
-target_include_directories(nabla_onnx_export_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+target_link_libraries(nabla_onnx_export_tests PRIVATE onnx_proto protobuf::libprotobuf)
 set(NABLA_ONNX_EXPORT_DIR ${CMAKE_CURRENT_BINARY_DIR}/onnx_export)
 target_compile_definitions(nabla_onnx_export_tests PRIVATE ONNX_ML=1 ONNX_NAMESPACE=onnx
-                                                           NABLA_TESTS_DIR="${CMAKE_CURRENT_SOURCE_DIR}"
                                                            NABLA_ONNX_EXPORT_DIR="${NABLA_ONNX_EXPORT_DIR}")
 
 set(NABLA_ONNX_PYTHON /usr/bin/python3 CACHE FILEPATH "Python with the onnx package (Debian's python3-onnx)")

@@ -5,14 +5,10 @@
 # model) is committed in tests/onnx/data with make_tf2onnx_fixture.py, which made it (it needs TensorFlow).
 # The test sources are not *_test.cpp, so tests/CMakeLists.txt's per-folder loop leaves them to this file.
 set(NABLA_ONNX_IMPORT_FIXTURES ${CMAKE_CURRENT_BINARY_DIR}/onnx_import_fixtures)
-add_executable(nabla_onnx_import_tests ${CMAKE_CURRENT_SOURCE_DIR}/onnx/import_cases.cpp
-                                       ${CMAKE_CURRENT_SOURCE_DIR}/test_util.cpp)
-target_link_libraries(nabla_onnx_import_tests PRIVATE nabla GTest::gtest GTest::gtest_main onnx_proto
-                                                      protobuf::libprotobuf)
-target_include_directories(nabla_onnx_import_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+nabla_add_gtest_executable(nabla_onnx_import_tests ${CMAKE_CURRENT_SOURCE_DIR}/onnx/import_cases.cpp)
+target_link_libraries(nabla_onnx_import_tests PRIVATE onnx_proto protobuf::libprotobuf)
 # The malformed-model cases build ModelProtos with libonnx's generated classes, as the importer reads them.
 target_compile_definitions(nabla_onnx_import_tests PRIVATE ONNX_ML=1 ONNX_NAMESPACE=onnx
-                           NABLA_TESTS_DIR="${CMAKE_CURRENT_SOURCE_DIR}"
                            NABLA_ONNX_IMPORT_FIXTURES="${NABLA_ONNX_IMPORT_FIXTURES}")
 add_test(NAME onnx_import_make_fixtures
          COMMAND ${NABLA_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/onnx/make_import_fixtures.py --out ${NABLA_ONNX_IMPORT_FIXTURES})
