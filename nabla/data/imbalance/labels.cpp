@@ -66,7 +66,9 @@ Tensor gather_rows(const Tensor& t0, std::span<const int64_t> idx, std::optional
     NABLA_CHECK(idx[i] >= 0 && idx[i] < n, "row index ", idx[i], " out of range for ", n, " rows");
   // Rows at random places of a dataset larger than the caches: each copy mostly waits on memory (a shuffled
   // MNIST batch of 32 rows took 18 us of a step), so the rows are split over the threads from ~64 KiB on,
-  // far sooner than an in-cache loop of that size would be.
+  // far sooner than an in-cache loop of that size would be. Prefetching the next batch's rows during the step
+  // (in a burst after the gather, or a few lines at a time inside Adam's divide-bound loop) did not pay: the wait
+  // left the gather (W1: 22 -> 7 us) and the step grew by as much (issue 17, stop 33).
   const int64_t row_bytes = per * int64_t(dtype_size(t.dtype()));
   // width: row length in units of the pointers' type (bytes for the plain copy, values when converting).
   auto copy_rows = [&](auto* dst, const auto* src, int64_t width) {
