@@ -64,6 +64,8 @@ inline int openblas_threads(int set_to = 0) {
 }
 
 inline void setup(const Args& a) {
+  // Denormals flushed to zero, as in torch_mnist.py (torch.set_flush_denormal), before the thread pool starts.
+  at::globalContext().setFlushDenormal(true);
   torch::set_num_threads(a.threads);
   openblas_threads(a.threads);
   torch::manual_seed(a.seed);

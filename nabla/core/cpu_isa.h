@@ -12,4 +12,21 @@ CpuIsa cpu_isa();
 CpuIsa cpu_isa_at_most(CpuIsa most);
 const char* cpu_isa_name(CpuIsa isa);
 
+// Runs Body(args...) compiled for AVX2 where cpu_isa() allows it, else as the portable build compiled it: the
+// portable build's hot elementwise loops (Adam, dropout, pooling, recurrent activations) get an AVX2 version that
+// NABLA_MAX_CPU_ISA=PORTABLE turns off, which GCC's target_clones, dispatching on the CPU alone, could not.
+// Body is an always_inline function, so each instance below compiles its own copy of the loop. "avx2" without
+// "fma" keeps a * b + c two roundings, so both versions compute the same bits.
+template <auto Body, class... Args>
+__attribute__((target("avx2"))) void run_body_avx2(Args&&... args) {
+  Body(static_cast<Args&&>(args)...);
+}
+template <auto Body, class... Args>
+void run_at_best_isa(Args&&... args) {
+  if (cpu_isa() != CpuIsa::portable)
+    run_body_avx2<Body>(static_cast<Args&&>(args)...);
+  else
+    Body(static_cast<Args&&>(args)...);
+}
+
 }  // namespace nabla

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "nabla/autograd/node.h"
+#include "nabla/core/cpu_isa.h"
 #include "nabla/core/parallel.h"
 #include "nabla/core/random.h"
 #include "nabla/kernels/elementwise.h"
@@ -18,7 +19,7 @@ namespace {
 // mask[i] = scale where the 24 high bits of counter_bits32(key, i) reach threshold (so P(drop) = threshold /
 // 2^24), else 0; out = x * mask. The float32 loop is the hot one (every training step): it gets an AVX2 clone.
 template <class T>
-void dropout_block(const T* x, T* out, T* mask, int64_t begin, int64_t end, uint64_t key, uint32_t threshold,
+__attribute__((always_inline)) inline void dropout_block(const T* x, T* out, T* mask, int64_t begin, int64_t end, uint64_t key, uint32_t threshold,
                    T scale) {
   for (int64_t i = begin; i < end; ++i) {
     T m = (counter_bits32(key, uint32_t(i)) >> 8) >= threshold ? scale : T(0);
@@ -27,14 +28,9 @@ void dropout_block(const T* x, T* out, T* mask, int64_t begin, int64_t end, uint
   }
 }
 
-__attribute__((target_clones("avx2", "default"))) void dropout_block_f32(const float* x, float* out, float* mask,
-                                                                         int64_t begin, int64_t end, uint64_t key,
-                                                                         uint32_t threshold, float scale) {
-  dropout_block<float>(x, out, mask, begin, end, key, threshold, scale);
-}
 void dropout_block_any(const float* x, float* out, float* mask, int64_t begin, int64_t end, uint64_t key,
                        uint32_t threshold, float scale) {
-  dropout_block_f32(x, out, mask, begin, end, key, threshold, scale);
+  run_at_best_isa<dropout_block<float>>(x, out, mask, begin, end, key, threshold, scale);
 }
 void dropout_block_any(const double* x, double* out, double* mask, int64_t begin, int64_t end, uint64_t key,
                        uint32_t threshold, double scale) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "nabla/autograd/node.h"
+#include "nabla/core/cpu_isa.h"
 #include "nabla/core/parallel.h"
 #include "nabla/kernels/elementwise.h"
 
@@ -63,7 +64,7 @@ inline void fold_max(const T* __restrict in, T* __restrict out, int64_t c) {
 
 // Forward max pooling over output rows [s, e) (an output row is (image, oy)); when idx is given, also records
 // for each output element the flat spatial offset (iy * w + ix) of its winner, which is all backward needs.
-// always_inline: the float32 instance must be compiled inside its AVX2 clone below, not called from it.
+// always_inline: the float32 instance must be compiled inside its AVX2 version (run_at_best_isa), not called from it.
 template <class T>
 __attribute__((always_inline)) inline void max_forward_rows(const T* xp, T* yp, int32_t* idx, const PoolGeometry& g, int64_t s, int64_t e) {
   for (int64_t r = s; r < e; ++r) {
@@ -87,14 +88,9 @@ __attribute__((always_inline)) inline void max_forward_rows(const T* xp, T* yp, 
   }
 }
 
-// Every training step of a CNN runs this one: an AVX2 clone of the float32 case.
-__attribute__((target_clones("avx2", "default"))) void max_forward_rows_f32(const float* xp, float* yp,
-                                                                            int32_t* idx, const PoolGeometry& g,
-                                                                            int64_t s, int64_t e) {
-  max_forward_rows<float>(xp, yp, idx, g, s, e);
-}
+// Every training step of a CNN runs this one: the float32 case runs as AVX2 where cpu_isa() allows.
 void max_forward_rows_any(const float* xp, float* yp, int32_t* idx, const PoolGeometry& g, int64_t s, int64_t e) {
-  max_forward_rows_f32(xp, yp, idx, g, s, e);
+  run_at_best_isa<max_forward_rows<float>>(xp, yp, idx, g, s, e);
 }
 void max_forward_rows_any(const double* xp, double* yp, int32_t* idx, const PoolGeometry& g, int64_t s,
                           int64_t e) {
@@ -157,14 +153,9 @@ __attribute__((always_inline)) inline void max_backward_images(const T* gy, cons
   }
 }
 
-__attribute__((target_clones("avx2", "default"))) void max_backward_images_f32(const float* gy, const int32_t* idx,
-                                                                               float* gx, const PoolGeometry& g,
-                                                                               int64_t s, int64_t e) {
-  max_backward_images<float>(gy, idx, gx, g, s, e);
-}
 void max_backward_images_any(const float* gy, const int32_t* idx, float* gx, const PoolGeometry& g, int64_t s,
                              int64_t e) {
-  max_backward_images_f32(gy, idx, gx, g, s, e);
+  run_at_best_isa<max_backward_images<float>>(gy, idx, gx, g, s, e);
 }
 void max_backward_images_any(const double* gy, const int32_t* idx, double* gx, const PoolGeometry& g, int64_t s,
                              int64_t e) {

@@ -100,12 +100,10 @@ __attribute__((always_inline)) inline void act_sum_t(Act a, const T* x, const T*
     act_map(a, [x](int64_t i) __attribute__((always_inline)) { return x[i]; }, dst, n);
 }
 
-// The portable build's float32 loops get an AVX2 clone, chosen at run time.
-__attribute__((target_clones("avx2", "default"))) void act_sum_f32(Act a, const float* x, const float* y, float* dst,
-                                                                   int64_t n) {
-  act_sum_t(a, x, y, dst, n);
+// The portable build's float32 loops run as AVX2 where cpu_isa() allows.
+inline void act_sum(Act a, const float* x, const float* y, float* dst, int64_t n) {
+  run_at_best_isa<act_sum_t<float>>(a, x, y, dst, n);
 }
-inline void act_sum(Act a, const float* x, const float* y, float* dst, int64_t n) { act_sum_f32(a, x, y, dst, n); }
 inline void act_sum(Act a, const double* x, const double* y, double* dst, int64_t n) { act_sum_t(a, x, y, dst, n); }
 
 // p[i] = act(p[i]).
@@ -223,17 +221,10 @@ __attribute__((always_inline)) inline void lstm_backward_row_t(Act act, Act ract
   mul_act_d(act, sa + 2 * H, dg + 2 * H, H);
   mul_act_d(ract, sa + 3 * H, dg + 3 * H, H);
 }
-__attribute__((target_clones("avx2", "default"))) void lstm_backward_row_f32(Act act, Act ract, int64_t H,
-                                                                             const float* go, float* dh,
-                                                                             float* dcarry, const float* sa,
-                                                                             const float* tc, const float* c_prev,
-                                                                             float* dc, float* dtc, float* dg) {
-  lstm_backward_row_t(act, ract, H, go, dh, dcarry, sa, tc, c_prev, dc, dtc, dg);
-}
 inline void lstm_backward_row(Act act, Act ract, int64_t H, const float* go, float* dh, float* dcarry,
                               const float* sa, const float* tc, const float* c_prev, float* dc, float* dtc,
                               float* dg) {
-  lstm_backward_row_f32(act, ract, H, go, dh, dcarry, sa, tc, c_prev, dc, dtc, dg);
+  run_at_best_isa<lstm_backward_row_t<float>>(act, ract, H, go, dh, dcarry, sa, tc, c_prev, dc, dtc, dg);
 }
 inline void lstm_backward_row(Act act, Act ract, int64_t H, const double* go, double* dh, double* dcarry,
                               const double* sa, const double* tc, const double* c_prev, double* dc, double* dtc,

@@ -2,17 +2,18 @@
 
 #include <cmath>
 
+#include "nabla/core/cpu_isa.h"
+#include "nabla/core/denormals.h"
 #include "nabla/core/parallel.h"
 
 namespace nabla::optim {
 
 namespace {
 
-// The float32 no-frills case is the hot loop of every Adam step: give it an AVX2 clone, chosen at run time,
-// while the default build stays portable x86-64.
-__attribute__((target_clones("avx2", "default"))) void adam_f32(float* p, const float* g, float* m, float* v,
-                                                                int64_t n, float b1, float b2, float alpha,
-                                                                float eps) {
+// The float32 no-frills case is the hot loop of every Adam step: it runs as AVX2 where cpu_isa() allows
+// (run_at_best_isa), while the default build stays portable x86-64.
+__attribute__((always_inline)) inline void adam_f32(float* p, const float* g, float* m, float* v, int64_t n,
+                                                    float b1, float b2, float alpha, float eps) {
   const float c1 = 1.0f - b1, c2 = 1.0f - b2;
   for (int64_t i = 0; i < n; ++i) {
     float mi = b1 * m[i] + c1 * g[i];
@@ -35,7 +36,7 @@ struct AdamStep {
   void run(int64_t s, int64_t e) const {
     const T c1 = T(1) - b1, c2 = T(1) - b2;
     if constexpr (std::is_same_v<T, float>) {
-      if (!vmax) return adam_f32(p + s, g + s, m + s, v + s, e - s, b1, b2, alpha, eps);
+      if (!vmax) return run_at_best_isa<adam_f32>(p + s, g + s, m + s, v + s, e - s, b1, b2, alpha, eps);
     }
     if (!vmax) {
       for (int64_t i = s; i < e; ++i) {
@@ -77,7 +78,10 @@ void Adam::update(Tensor& param, const Tensor& grad, Tensor* state, double lr) {
     AdamStep<T> st{param.data<T>(), grad.data<T>(), m.data<T>(), v.data<T>(),
                    a_.amsgrad ? state[2].data<T>() : nullptr, T(a_.beta_1), T(a_.beta_2), T(alpha),
                    T(a_.epsilon)};
-    parallel_for(0, param.numel(), 64, [&](int64_t s, int64_t e) { st.run(s, e); });
+    parallel_for(0, param.numel(), 64, [&](int64_t s, int64_t e) {
+      ScopedFlushDenormal flush;  // m and v decay onto denormals (core/denormals.h)
+      st.run(s, e);
+    });
   });
 }
 
