@@ -17,10 +17,11 @@ using autograd::record;
 namespace {
 
 // mask[i] = scale where the 24 high bits of counter_bits32(key, i) reach threshold (so P(drop) = threshold /
-// 2^24), else 0; out = x * mask. The float32 loop is the hot one (every training step): it gets an AVX2 clone.
+// 2^24), else 0; out = x * mask. The float32 loop is the hot one (every training step): it runs as AVX2 where
+// cpu_isa() allows (run_at_best_isa).
 template <class T>
-__attribute__((always_inline)) inline void dropout_block(const T* x, T* out, T* mask, int64_t begin, int64_t end, uint64_t key, uint32_t threshold,
-                   T scale) {
+__attribute__((always_inline)) inline void dropout_block(const T* x, T* out, T* mask, int64_t begin, int64_t end,
+                                                         uint64_t key, uint32_t threshold, T scale) {
   for (int64_t i = begin; i < end; ++i) {
     T m = (counter_bits32(key, uint32_t(i)) >> 8) >= threshold ? scale : T(0);
     mask[i] = m;
