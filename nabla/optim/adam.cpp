@@ -3,8 +3,7 @@
 #include <cmath>
 
 #include "nabla/core/cpu_isa.h"
-#include "nabla/core/denormals.h"
-#include "nabla/core/parallel.h"
+#include "nabla/optim/update_loop.h"
 
 namespace nabla::optim {
 
@@ -78,10 +77,7 @@ void Adam::update(Tensor& param, const Tensor& grad, Tensor* state, double lr) {
     AdamStep<T> st{param.data<T>(), grad.data<T>(), m.data<T>(), v.data<T>(),
                    a_.amsgrad ? state[2].data<T>() : nullptr, T(a_.beta_1), T(a_.beta_2), T(alpha),
                    T(a_.epsilon)};
-    parallel_for(0, param.numel(), 64, [&](int64_t s, int64_t e) {
-      ScopedFlushDenormal flush;  // m and v decay onto denormals (core/denormals.h)
-      st.run(s, e);
-    });
+    update_loop(param.numel(), 64, [&](int64_t s, int64_t e) { st.run(s, e); });
   });
 }
 

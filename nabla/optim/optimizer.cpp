@@ -4,8 +4,7 @@
 #include <cmath>
 
 #include "nabla/autograd/grad_mode.h"
-#include "nabla/core/denormals.h"
-#include "nabla/core/parallel.h"
+#include "nabla/optim/update_loop.h"
 
 namespace nabla::optim {
 namespace {
@@ -58,8 +57,7 @@ void Optimizer::apply_weight_decay(Tensor& p, double lr) const {
   NABLA_DISPATCH_FLOAT(p.dtype(), T, {
     T* x = p.data<T>();
     const T decay = T(lr * opts_.weight_decay);
-    parallel_for(0, p.numel(), 4, [&](int64_t s, int64_t e) {
-      ScopedFlushDenormal flush;  // as every optimizer update (core/denormals.h)
+    update_loop(p.numel(), 4, [&](int64_t s, int64_t e) {
       for (int64_t i = s; i < e; ++i) x[i] -= decay * x[i];
     });
   });

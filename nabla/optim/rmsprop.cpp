@@ -2,8 +2,7 @@
 
 #include <cmath>
 
-#include "nabla/core/denormals.h"
-#include "nabla/core/parallel.h"
+#include "nabla/optim/update_loop.h"
 
 namespace nabla::optim {
 
@@ -38,8 +37,7 @@ void RMSprop::update(Tensor& param, const Tensor& grad, Tensor* state, double lr
     T* a = r_.centered ? state[a_at].data<T>() : nullptr;
     T* m = r_.momentum > 0 ? state[m_at].data<T>() : nullptr;
     const T rho = T(r_.rho), c = T(1 - r_.rho), eps = T(r_.epsilon), l = T(lr), mom = T(r_.momentum);
-    parallel_for(0, param.numel(), 16, [&](int64_t s, int64_t e) {
-      ScopedFlushDenormal flush;  // v (and momentum) decay by rho each step (core/denormals.h)
+    update_loop(param.numel(), 16, [&](int64_t s, int64_t e) {
       for (int64_t i = s; i < e; ++i) {
         v[i] = rho * v[i] + c * g[i] * g[i];
         T denom = v[i] + eps;

@@ -1,7 +1,6 @@
 #include "nabla/optim/sgd.h"
 
-#include "nabla/core/denormals.h"
-#include "nabla/core/parallel.h"
+#include "nabla/optim/update_loop.h"
 
 namespace nabla::optim {
 
@@ -30,16 +29,14 @@ void SGD::update(Tensor& param, const Tensor& grad, Tensor* state, double lr) {
     const T* g = grad.data<T>();
     const T l = T(lr);
     if (s_.momentum == 0) {
-      parallel_for(0, param.numel(), 4, [&](int64_t s, int64_t e) {
-        ScopedFlushDenormal flush;  // as every optimizer update (core/denormals.h)
+      update_loop(param.numel(), 4, [&](int64_t s, int64_t e) {
         for (int64_t i = s; i < e; ++i) p[i] -= l * g[i];
       });
     } else {
       T* v = state[0].data<T>();
       const T mom = T(s_.momentum);
       const bool nest = s_.nesterov;
-      parallel_for(0, param.numel(), 8, [&](int64_t s, int64_t e) {
-        ScopedFlushDenormal flush;  // the velocity decays by momentum each step (core/denormals.h)
+      update_loop(param.numel(), 8, [&](int64_t s, int64_t e) {
         for (int64_t i = s; i < e; ++i) {
           v[i] = mom * v[i] - l * g[i];
           p[i] += nest ? mom * v[i] - l * g[i] : v[i];
