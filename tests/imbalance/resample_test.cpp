@@ -71,9 +71,10 @@ TEST(Resample, OverAndUnderSamplers) {
   EXPECT_EQ(counts(RandomUnderSampler(std::map<int64_t, int64_t>{{0, 50}}, 1).fit_resample(x, y).second),
             (std::map<int64_t, int64_t>{{0, 50}, {1, 10}}));
   testing::expect_error_contains(
-      [&] { RandomUnderSampler(std::map<int64_t, int64_t>{{1, 50}}).fit_resample(x, y); }, {"class 1", "10"});
-  testing::expect_error_contains([&] { RandomOverSampler("sideways").fit_resample(x, y); },
-                                             {"unknown sampling_strategy"});
+      [&x = x, &y = y] { RandomUnderSampler(std::map<int64_t, int64_t>{{1, 50}}).fit_resample(x, y); },
+      {"class 1", "10"});
+  testing::expect_error_contains([&x = x, &y = y] { RandomOverSampler("sideways").fit_resample(x, y); },
+                                 {"unknown sampling_strategy"});
 }
 
 TEST(Resample, StratifiedTrainTestSplit) {

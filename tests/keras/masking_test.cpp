@@ -114,7 +114,7 @@ TEST(Masking, PaddedStepsChangeNothingInAFitStep) {
       y5.slice(1, 0, 3).copy_(y);
     }
     auto make = [&](int64_t t) {
-      std::vector<nn::LayerPtr> ls{layers::Masking(0.0, {t, 2}), layers::Dense(3, {.activation = "tanh"}),
+      std::vector<nn::LayerPtr> ls{layers::Masking(0.0, {t, 2}), layers::Dense(3, "tanh"),
                                    layers::BatchNormalization()};
       if (pooled) ls.push_back(layers::GlobalAveragePooling1D());
       ls.push_back(layers::Dense(1));

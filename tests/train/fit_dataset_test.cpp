@@ -48,14 +48,15 @@ TEST(FitDataset, StepsPerEpochOnARepeatedDataset) {
                          {.epochs = 3, .verbose = 0, .steps_per_epoch = 4});
   EXPECT_EQ(model->last_fit_stats().steps, 12);
   testing::expect_error_contains<Error>(
-      [&] { model->fit(data::Dataset::from_tensor_slices(x, y).repeat(), {.verbose = 0}); }, {"steps_per_epoch"});
+      [&, &x = x, &y = y] { model->fit(data::Dataset::from_tensor_slices(x, y).repeat(), {.verbose = 0}); },
+      {"steps_per_epoch"});
 }
 
 TEST(FitDataset, UnbatchedElementsGiveAClearError) {
   auto [x, y] = blobs(10, 2);
   auto model = small_model();
-  testing::expect_error_contains<Error>([&] { model->fit(data::Dataset::from_tensor_slices(x, y), {.verbose = 0}); },
-                                        {"batch"});
+  testing::expect_error_contains<Error>(
+      [&, &x = x, &y = y] { model->fit(data::Dataset::from_tensor_slices(x, y), {.verbose = 0}); }, {"batch"});
 }
 
 }  // namespace
