@@ -4,8 +4,10 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "nabla/autograd/deferred_grad.h"
 #include "nabla/autograd/leaf_grad_hook.h"
 #include "nabla/autograd/node.h"
+#include "nabla/core/parallel.h"
 #include "nabla/kernels/elementwise.h"
 
 namespace nabla::autograd {
@@ -148,6 +150,7 @@ void backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
   for (Node* n : order) {
     n->consumers = 0;
     n->relu_applied = false;
+    n->deferred_grad = nullptr;
   }
   for (Node* n : order)
     for (const auto& in : n->inputs)
@@ -166,7 +169,7 @@ void backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
                 "'); pass retain_graph=true to the first backward()");
     Tensor g = std::move(n->grad);
     n->grad = Tensor();
-    if (!g.defined()) {  // no gradient reached this node
+    if (!g.defined() && !n->deferred_grad) {  // no gradient reached this node
       if (hook) edges_done(n);
       continue;
     }
@@ -174,6 +177,7 @@ void backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
     t_running = n;
     n->backward(g, grads);
     t_running = nullptr;
+    n->deferred_grad = nullptr;
     if (obs) obs->on_backward(*n, grads);
     for (size_t k = 0; k < n->inputs.size(); ++k) {
       TensorImpl* in = n->inputs[k].get();
@@ -209,6 +213,32 @@ void relu_mask_applied(size_t k) {
   producer_of_input(k)->relu_applied = true;
 }
 bool relu_already_applied() { return t_running && t_running->relu_applied; }
+
+Tensor DeferredGrad::materialize() const {
+  Tensor out = make_tensor(shape_, dtype_);
+  if (out.numel() == 0) return out;
+  const int64_t items = shape_[0], item_bytes = int64_t(out.nbytes()) / items;
+  auto* base = static_cast<char*>(out.raw_data());
+  parallel_for(0, items, out.numel() / items, [&](int64_t s, int64_t e) { write_items(s, e, base + s * item_bytes); });
+  return out;
+}
+
+Tensor takes_deferred_grad(Tensor out) {
+  if (out.grad_fn()) out.grad_fn()->takes_deferred_grad = true;
+  return out;
+}
+bool can_defer_grad(size_t k) {
+  Node* p = producer_of_input(k);
+  return p && p->takes_deferred_grad && p->consumers == 1 && !op_observer();
+}
+void defer_grad(size_t k, std::shared_ptr<const DeferredGrad> grad) {
+  NABLA_CHECK(can_defer_grad(k), "defer_grad: input ", k, " does not take a deferred gradient from this node");
+  Node* p = producer_of_input(k);
+  NABLA_CHECK_SHAPE(grad && grad->shape() == p->out_shape, "defer_grad: a gradient of shape ",
+                    grad ? grad->shape().str() : "(none)", " for an output of shape ", p->out_shape.str());
+  p->deferred_grad = std::move(grad);
+}
+const DeferredGrad* deferred_grad() { return t_running ? t_running->deferred_grad.get() : nullptr; }
 
 }  // namespace nabla::autograd
 

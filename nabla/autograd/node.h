@@ -17,6 +17,8 @@ namespace nabla::autograd {
 using GradList = std::vector<Tensor>;
 using BackwardFn = std::function<void(const Tensor& grad_out, GradList& grad_inputs)>;
 
+class DeferredGrad;  // autograd/deferred_grad.h
+
 struct Node {
   const char* name = "";                          // op name, e.g. "matmul"
   std::shared_ptr<const std::string> scope;       // layer path active when the op ran ("sequential/dense")
@@ -30,6 +32,9 @@ struct Node {
   bool relu_output = false;
   int consumers = 0;          // gradient contributions expected in the running backward pass
   bool relu_applied = false;  // the gradient received was already masked by relu
+  // Its backward can read its gradient in compact form, and the one it received (see autograd/deferred_grad.h).
+  bool takes_deferred_grad = false;
+  std::shared_ptr<const DeferredGrad> deferred_grad;
 };
 
 // Observer hooks, installed by debug/ (numerics checking): called after every op's forward and backward.

@@ -424,6 +424,19 @@ void conv2d_backward_data(const Tensor& gy, const Tensor& w, Tensor& gx, const C
   run(e, nt);
 }
 
+bool conv2d_backward_weights_reads_images(const Conv2DGeometry& g, DType dt) {
+  return dt == f32 && conv_path() == Path::winograd && few_channels_applies(g);
+}
+
+void conv2d_backward_weights_from_images(const Tensor& x, const GradImages& write_gy, Tensor& gw, Tensor* gb,
+                                         const Conv2DGeometry& g) {
+  NABLA_CHECK(conv2d_backward_weights_reads_images(g, x.dtype()),
+              "conv2d_backward_weights_from_images: not for this geometry or dtype");
+  check_f32("conv2d_backward_weights", {&x, &gw, gb});
+  conv2d_backward_weights_few_channels(x.data<float>(), write_gy, gw.data<float>(), gb ? gb->data<float>() : nullptr,
+                                       g);
+}
+
 void conv2d_backward_weights(const Tensor& x, const Tensor& gy, Tensor& gw, Tensor* gb, const Conv2DGeometry& g) {
   if (gy.numel() == 0) {
     gw.fill_(0);

@@ -2,6 +2,7 @@
 // 2-d convolution kernels in Keras's layouts: input NHWC [n, h, w, c], kernel HWIO [kh, kw, c, o], output NHWC
 // [n, oh, ow, o]. float32 runs on oneDNN's convolution primitives (cached per shape); float64 (gradient checks)
 // runs as im2col + GEMM on OpenBLAS. All tensors passed here are contiguous. No autograd here.
+#include <functional>
 #include <string>
 
 #include "nabla/core/tensor.h"
@@ -26,6 +27,18 @@ void conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y
 void conv2d_backward_data(const Tensor& gy, const Tensor& w, Tensor& gx, const Conv2DGeometry& g);
 // gw = dL/dw and, when gb is given, gb = dL/db.
 void conv2d_backward_weights(const Tensor& x, const Tensor& gy, Tensor& gw, Tensor* gb, const Conv2DGeometry& g);
+
+// dL/dy handed over image by image: write(first, count, dst) writes images [first, first + count) of it,
+// contiguous, to dst (a gradient in compact form, e.g. max pooling's: autograd/deferred_grad.h). Called from
+// several threads at once on disjoint images.
+using GradImages = std::function<void(int64_t first, int64_t count, void* dst)>;
+// Whether conv2d_backward_weights_from_images takes g in dtype dt: the few-channel kernel's shapes
+// (kernels/conv_few_channels.h) on the default path, which read dL/dy a few images at a time, so that it is never
+// written whole. Elsewhere write it whole and call conv2d_backward_weights.
+bool conv2d_backward_weights_reads_images(const Conv2DGeometry& g, DType dt);
+// conv2d_backward_weights with dL/dy from write_gy; the same bits as with the gradient written whole.
+void conv2d_backward_weights_from_images(const Tensor& x, const GradImages& write_gy, Tensor& gw, Tensor* gb,
+                                         const Conv2DGeometry& g);
 
 // Which implementation float32 convolutions use: "winograd" (the default: oneDNN's Winograd convolution for
 // the forward and weight-gradient passes of 3x3 stride-1 convolutions with channels in blocks of 16 where

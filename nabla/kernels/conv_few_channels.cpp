@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <memory>
 #include <vector>
 
 #include "nabla/core/cpu_isa.h"
@@ -240,8 +241,10 @@ void conv2d_forward_few_channels(const float* x, const float* w, const float* b,
   });
 }
 
-void conv2d_backward_weights_few_channels(const float* x, const float* gy, float* gw, float* gb,
-                                          const Conv2DGeometry& g) {
+namespace {
+// gy is either dense (gy) or written chunk by chunk (write_gy).
+void backward_weights(const float* x, const float* gy, const GradImages* write_gy, float* gw, float* gb,
+                      const Conv2DGeometry& g) {
   const int64_t taps = g.kh * g.kw * g.c, hp = g.h + g.pad_t + g.pad_b, wp = g.w + g.pad_l + g.pad_r;
   const std::vector<int64_t> off = tap_offsets(g, wp);
   const bool avx512 = g_isa.load() == CpuIsa::avx512;
@@ -250,11 +253,14 @@ void conv2d_backward_weights_few_channels(const float* x, const float* gy, float
   const int64_t chunk_flops = 2 * kChunkImages * g.oh * g.ow * (taps + 1) * g.o;
   parallel_for(0, chunks, chunk_flops, [&](int64_t cb, int64_t ce) {
     std::vector<float> xpad(size_t(kChunkImages * hp * wp * g.c), 0.0f);  // a chunk's images, padded
+    const int64_t gy_image = g.oh * g.ow * g.o;
+    std::unique_ptr<float[]> gy_chunk(write_gy ? new float[size_t(kChunkImages * gy_image)] : nullptr);
     for (int64_t ch = cb; ch < ce; ++ch) {
       const int64_t first = ch * kChunkImages, images = std::min(kChunkImages, g.n - first);
       for (int64_t i = 0; i < images; ++i)
         copy_padded(x + (first + i) * g.h * g.w * g.c, g, wp, xpad.data() + i * hp * wp * g.c);
-      const float* gyc = gy + first * g.oh * g.ow * g.o;
+      if (write_gy) (*write_gy)(first, images, gy_chunk.get());
+      const float* gyc = write_gy ? gy_chunk.get() : gy + first * gy_image;
       float* part = parts.data() + ch * per_chunk;
       for (int64_t o0 = 0; o0 < g.o;) {
         const int64_t width = avx512 && g.o - o0 >= 32 ? 32 : avx512 && g.o - o0 >= 16 ? 16 : 8;
@@ -275,6 +281,16 @@ void conv2d_backward_weights_few_channels(const float* x, const float* gy, float
     for (int64_t i = 0; i < per_chunk; ++i) parts[size_t(i)] += parts[size_t(ch * per_chunk + i)];
   std::copy_n(parts.data(), taps * g.o, gw);
   if (gb) std::copy_n(parts.data() + taps * g.o, g.o, gb);
+}
+}  // namespace
+
+void conv2d_backward_weights_few_channels(const float* x, const float* gy, float* gw, float* gb,
+                                          const Conv2DGeometry& g) {
+  backward_weights(x, gy, nullptr, gw, gb, g);
+}
+void conv2d_backward_weights_few_channels(const float* x, const GradImages& write_gy, float* gw, float* gb,
+                                          const Conv2DGeometry& g) {
+  backward_weights(x, nullptr, &write_gy, gw, gb, g);
 }
 
 }  // namespace nabla::kernels

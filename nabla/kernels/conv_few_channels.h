@@ -32,6 +32,9 @@ void conv2d_forward_few_channels(const float* x, const float* w, const float* b,
 // x: [n, h, w, c], gy: [n, oh, ow, o], all contiguous float32.
 void conv2d_backward_weights_few_channels(const float* x, const float* gy, float* gw, float* gb,
                                           const Conv2DGeometry& g);
+// The same, gy written a chunk of images at a time (into a buffer that stays in cache) by write_gy; the same bits.
+void conv2d_backward_weights_few_channels(const float* x, const GradImages& write_gy, float* gw, float* gb,
+                                          const Conv2DGeometry& g);
 
 namespace detail {
 // For tests: the kernels of at most `most` (CpuIsa::portable: none, oneDNN takes every shape); returns the level

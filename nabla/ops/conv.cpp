@@ -1,5 +1,6 @@
 #include "nabla/ops/conv.h"
 
+#include "nabla/autograd/deferred_grad.h"
 #include "nabla/autograd/node.h"
 #include "nabla/kernels/elementwise.h"
 #include "nabla/core/parallel.h"
@@ -61,7 +62,21 @@ Tensor conv2d(const Tensor& x0, const Tensor& w0, const Tensor& b0, const Conv2D
     return [x = w0.requires_grad() || (b0.defined() && b0.requires_grad()) ? x.detach() : Tensor(), w = w.detach(),
             yr = relu ? y.detach() : Tensor(), g, gx = x0.requires_grad(), gw = w0.requires_grad(),
             gb = b0.defined() && b0.requires_grad()](const Tensor& g0, GradList& gi) {
-      Tensor gy = yr.defined() && !autograd::relu_already_applied() ? kernels::relu_grad(g0, yr) : g0.contiguous();
+      const autograd::DeferredGrad* deferred = autograd::deferred_grad();
+      const bool mask = yr.defined() && !autograd::relu_already_applied();
+      if (deferred && !mask && !gx && kernels::conv2d_backward_weights_reads_images(g, deferred->dtype())) {
+        // Only weight gradients, and the kernel reads dL/dy a few images at a time: it is never written whole.
+        Tensor dw = make_tensor(w.shape(), w.dtype());
+        Tensor db = gb ? make_tensor(Shape{g.o}, w.dtype()) : Tensor();
+        kernels::conv2d_backward_weights_from_images(
+            x, [deferred](int64_t first, int64_t count, void* dst) { deferred->write_items(first, first + count, dst); },
+            dw, gb ? &db : nullptr, g);
+        if (gw) gi[1] = dw;
+        if (gb) gi[2] = db;
+        return;
+      }
+      const Tensor g1 = deferred ? deferred->materialize() : g0;
+      Tensor gy = mask ? kernels::relu_grad(g1, yr) : g1.contiguous();
       if (gx) {
         gi[0] = make_tensor(x.shape(), x.dtype());
         kernels::conv2d_backward_data(gy, w, gi[0], g);
@@ -75,6 +90,10 @@ Tensor conv2d(const Tensor& x0, const Tensor& w0, const Tensor& b0, const Conv2D
       }
     };
   });
+  // A first layer (no input gradient) whose weight gradient reads dL/dy by images takes it in compact form from
+  // its consumer (max pooling: autograd/deferred_grad.h).
+  if (!x0.requires_grad() && kernels::conv2d_backward_weights_reads_images(g, x.dtype()))
+    out = autograd::takes_deferred_grad(out);
   return relu ? autograd::relu_output(out) : out;
 }
 

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
+#include "nabla/autograd/deferred_grad.h"
 #include "nabla/autograd/node.h"
 #include "nabla/core/cpu_isa.h"
 #include "nabla/core/parallel.h"
-#include "nabla/kernels/elementwise.h"
 
 namespace nabla {
 
@@ -104,12 +104,20 @@ void max_forward(const T* xp, T* yp, int32_t* idx, const PoolGeometry& g) {
   });
 }
 
+// The pooled gradient go, with kMask relu's mask from the pooled output my (0 where my <= 0, as relu_grad).
+template <class T, bool kMask>
+inline T masked(const T* __restrict go, const T* __restrict my, int64_t ch) {
+  const T v = go[ch];  // read unconditionally, so that the select vectorizes
+  if constexpr (kMask) return my[ch] > T(0) ? v : T(0);
+  return v;
+}
+
 // gx = go where this pixel won its window, else 0.
-template <class T>
-inline void select_grad(const T* __restrict go, const int32_t* __restrict io, T* __restrict gx, int32_t pos,
-                        int64_t c) {
+template <class T, bool kMask>
+inline void select_grad(const T* __restrict go, const T* __restrict my, const int32_t* __restrict io,
+                        T* __restrict gx, int32_t pos, int64_t c) {
   for (int64_t ch = 0; ch < c; ++ch) {
-    const T v = go[ch];  // read unconditionally, so that the select vectorizes
+    const T v = masked<T, kMask>(go, my, ch);
     gx[ch] = io[ch] == pos ? v : T(0);
   }
 }
@@ -120,24 +128,27 @@ bool windows_tile(const PoolGeometry& g) {
   return g.sh == g.ph && g.sw == g.pw && g.pad_t == 0 && g.pad_l == 0;
 }
 
-// Max pooling's gradient for images [s, e): each output's gradient goes to its window's winner.
-template <class T>
-__attribute__((always_inline)) inline void max_backward_images(const T* gy, const int32_t* idx, T* gx, const PoolGeometry& g, int64_t s, int64_t e) {
+// Max pooling's gradient for images [s, e), written to gx (image s's first element): each output's gradient goes
+// to its window's winner; with kMask, masked first by relu's mask on the pooled output my (after a fused relu:
+// one pass instead of relu_grad's and this one).
+template <class T, bool kMask>
+__attribute__((always_inline)) inline void max_backward_images(const T* gy, const T* my, const int32_t* idx, T* gx,
+                                                               const PoolGeometry& g, int64_t s, int64_t e) {
   const int64_t per_out = g.oh * g.ow * g.c, per_in = g.h * g.w * g.c;
   if (!windows_tile(g)) {
-    std::fill(gx + s * per_in, gx + e * per_in, T(0));
+    std::fill(gx, gx + (e - s) * per_in, T(0));
     for (int64_t b = s; b < e; ++b)
       for (int64_t p = 0; p < g.oh * g.ow; ++p) {
-        const T* go = gy + b * per_out + p * g.c;
-        const int32_t* io = idx + b * per_out + p * g.c;
-        T* gimg = gx + b * per_in;
-        for (int64_t ch = 0; ch < g.c; ++ch) gimg[int64_t(io[ch]) * g.c + ch] += go[ch];
+        const int64_t o = b * per_out + p * g.c;
+        const int32_t* io = idx + o;
+        T* gimg = gx + (b - s) * per_in;
+        for (int64_t ch = 0; ch < g.c; ++ch) gimg[int64_t(io[ch]) * g.c + ch] += masked<T, kMask>(gy + o, my + o, ch);
       }
     return;
   }
   const int64_t covered_w = std::min(g.ow * g.pw, g.w);  // "same" padding may clip the last window
   for (int64_t b = s; b < e; ++b) {
-    T* gimg = gx + b * per_in;
+    T* gimg = gx + (b - s) * per_in;
     for (int64_t iy = 0; iy < g.h; ++iy) {
       const int64_t oy = iy / g.ph;
       int64_t ix = 0;
@@ -145,7 +156,7 @@ __attribute__((always_inline)) inline void max_backward_images(const T* gy, cons
         for (int64_t ox = 0; ox < g.ow; ++ox) {
           const int64_t o = ((b * g.oh + oy) * g.ow + ox) * g.c;
           for (; ix < std::min((ox + 1) * g.pw, covered_w); ++ix)
-            select_grad(gy + o, idx + o, gimg + (iy * g.w + ix) * g.c, int32_t(iy * g.w + ix), g.c);
+            select_grad<T, kMask>(gy + o, my + o, idx + o, gimg + (iy * g.w + ix) * g.c, int32_t(iy * g.w + ix), g.c);
         }
       }
       std::fill(gimg + (iy * g.w + ix) * g.c, gimg + (iy + 1) * g.w * g.c, T(0));  // pixels no window covers
@@ -153,14 +164,39 @@ __attribute__((always_inline)) inline void max_backward_images(const T* gy, cons
   }
 }
 
-void max_backward_images_any(const float* gy, const int32_t* idx, float* gx, const PoolGeometry& g, int64_t s,
-                             int64_t e) {
-  run_at_best_isa<max_backward_images<float>>(gy, idx, gx, g, s, e);
+void max_backward_images_any(const float* gy, const float* my, const int32_t* idx, float* gx, const PoolGeometry& g,
+                             int64_t s, int64_t e) {
+  if (my)
+    run_at_best_isa<max_backward_images<float, true>>(gy, my, idx, gx, g, s, e);
+  else
+    run_at_best_isa<max_backward_images<float, false>>(gy, my, idx, gx, g, s, e);
 }
-void max_backward_images_any(const double* gy, const int32_t* idx, double* gx, const PoolGeometry& g, int64_t s,
-                             int64_t e) {
-  max_backward_images<double>(gy, idx, gx, g, s, e);
+void max_backward_images_any(const double* gy, const double* my, const int32_t* idx, double* gx,
+                             const PoolGeometry& g, int64_t s, int64_t e) {
+  if (my)
+    max_backward_images<double, true>(gy, my, idx, gx, g, s, e);
+  else
+    max_backward_images<double, false>(gy, my, idx, gx, g, s, e);
 }
+
+// Max pooling's input gradient in compact form: the pooled gradient (masked by relu's mask on the pooled output
+// mask_y when defined) and each output's winner, scattered image by image where the producer reads it (a
+// convolution's weight gradient, see autograd/deferred_grad.h) or all at once (materialize).
+class MaxPoolGrad final : public autograd::DeferredGrad {
+ public:
+  MaxPoolGrad(Tensor gy, Tensor mask_y, Tensor idx, const PoolGeometry& g)
+      : DeferredGrad(Shape{g.n, g.h, g.w, g.c}, gy.dtype()), gy_(std::move(gy)), mask_y_(std::move(mask_y)),
+        idx_(std::move(idx)), g_(g) {}
+  void write_items(int64_t begin, int64_t end, void* dst) const override {
+    NABLA_DISPATCH_FLOAT(dtype(), T,
+                         max_backward_images_any(gy_.data<T>(), mask_y_.defined() ? mask_y_.data<T>() : nullptr,
+                                                 idx_.data<int32_t>(), static_cast<T*>(dst), g_, begin, end));
+  }
+
+ private:
+  Tensor gy_, mask_y_, idx_;
+  PoolGeometry g_;
+};
 
 template <class T>
 void avg_forward(const T* xp, T* yp, const PoolGeometry& g) {
@@ -223,23 +259,18 @@ Tensor max_pool2d(const Tensor& x0, const Pool2DArgs& args) {
                          max_forward<T>(x.data<T>(), y.data<T>(), need_grad ? idx.data<int32_t>() : nullptr, g));
   return record(y, "max_pool2d", {&x0}, [&] {
     // After a fused relu (Conv2D(activation="relu") -> MaxPooling2D), relu's mask at each window's winner is the
-    // pooled value's sign: masking the pooled gradient here (a quarter of the elements) gives the producer's
-    // masked gradient bit for bit, and the producer skips its full-size mask. Only then is the output kept.
+    // pooled value's sign: masking the pooled gradient here (a quarter of the elements, in the scatter's pass)
+    // gives the producer's masked gradient bit for bit, and the producer skips its full-size mask. Only then is
+    // the output kept.
     const bool after_relu = x0.grad_fn() && x0.grad_fn()->relu_output;
-    return [idx, y = after_relu ? y.detach() : Tensor(), g, dt = x.dtype()](const Tensor& g0, GradList& gi) {
+    return [idx, y = after_relu ? y.detach() : Tensor(), g](const Tensor& g0, GradList& gi) {
       const bool fuse_relu = y.defined() && autograd::sole_relu_input(0);
-      Tensor gy = fuse_relu ? kernels::relu_grad(g0, y) : g0.contiguous();
-      Tensor gx = make_tensor(Shape{g.n, g.h, g.w, g.c}, dt);
-      const int32_t* ip = idx.data<int32_t>();
-      NABLA_DISPATCH_FLOAT(dt, T, {
-        const T* gp = gy.data<T>();
-        T* xp = gx.data<T>();
-        parallel_for(0, g.n, g.oh * g.ow * g.c + g.h * g.w * g.c, [&](int64_t s, int64_t e) {
-          max_backward_images_any(gp, ip, xp, g, s, e);
-        });
-      });
-      gi[0] = gx;
       if (fuse_relu) autograd::relu_mask_applied(0);
+      auto grad = std::make_shared<MaxPoolGrad>(g0.contiguous(), fuse_relu ? y : Tensor(), idx, g);
+      if (autograd::can_defer_grad(0))
+        autograd::defer_grad(0, std::move(grad));  // the producer writes it where it reads it
+      else
+        gi[0] = grad->materialize();
     };
   });
 }

@@ -1,3 +1,5 @@
+#include <cmath>
+
 #include "test_util.h"
 
 namespace nabla {
@@ -52,6 +54,38 @@ TEST(Pooling, MaxFloat32MatchesFloat64) {
     ASSERT_EQ(gxs[0].size(), gxs[1].size());
     for (size_t i = 0; i < gxs[0].size(); ++i)  // overlapping windows add in float32: rounding only
       ASSERT_NEAR(gxs[0][i], gxs[1][i], 1e-6) << "at " << i;
+  }
+}
+
+// Ties (the first maximum in row-major window order wins) and NaNs (one in a window's first pixel stays, a later
+// one is passed over) give the same values and winners in float32 (8-channel register blocks where channels come
+// in eights, the plain loop elsewhere) as in float64; with and without a gradient to record winners for.
+TEST(Pooling, MaxFloat32TiesAndNaNsMatchFloat64) {
+  Generator gen(5);
+  for (int64_t c : {8, 24, 12}) {
+    std::vector<float> v = Tensor::uniform({2, 6, 7, c}, 0, 4, f32, &gen).to_vector<float>();
+    for (size_t i = 0; i < v.size(); ++i) v[i] = i % 37 == 5 ? NAN : std::floor(v[i]);  // 4 levels: many ties
+    Tensor x32 = Tensor::from_vector(v, {2, 6, 7, c});
+    for (Pool2DArgs a : {Pool2DArgs{}, Pool2DArgs{{3, 3}, std::array<int64_t, 2>{1, 2}, Padding::same}}) {
+      Tensor gy32 = Tensor::uniform(pool2d_output_shape(x32.shape(), a), 1, 2, f32, &gen);
+      std::vector<std::vector<double>> ys, gxs;
+      for (DType dt : {f64, f32}) {
+        Tensor x = x32.to(dt).clone();
+        Tensor y_no_grad = max_pool2d(x, a);
+        x.requires_grad_(true);
+        Tensor y = max_pool2d(x, a);
+        y.backward(gy32.to(dt));
+        std::vector<double> yv = y.to(f64).to_vector<double>(), yn = y_no_grad.to(f64).to_vector<double>();
+        for (size_t i = 0; i < yv.size(); ++i)
+          ASSERT_TRUE(yv[i] == yn[i] || (std::isnan(yv[i]) && std::isnan(yn[i]))) << "at " << i;
+        for (double& d : yv) d = std::isnan(d) ? -1 : d;  // comparable
+        ys.push_back(yv);
+        gxs.push_back(x.grad().to(f64).to_vector<double>());
+      }
+      EXPECT_EQ(ys[0], ys[1]) << "c=" << c;
+      ASSERT_EQ(gxs[0].size(), gxs[1].size());
+      for (size_t i = 0; i < gxs[0].size(); ++i) ASSERT_NEAR(gxs[0][i], gxs[1][i], 1e-6) << "c=" << c << " at " << i;
+    }
   }
 }
 
