@@ -7,7 +7,6 @@
 #include "nabla/autograd/deferred_grad.h"
 #include "nabla/autograd/leaf_grad_hook.h"
 #include "nabla/autograd/node.h"
-#include "nabla/core/parallel.h"
 #include "nabla/kernels/elementwise.h"
 
 namespace nabla::autograd {
@@ -213,15 +212,6 @@ void relu_mask_applied(size_t k) {
   producer_of_input(k)->relu_applied = true;
 }
 bool relu_already_applied() { return t_running && t_running->relu_applied; }
-
-Tensor DeferredGrad::materialize() const {
-  Tensor out = make_tensor(shape_, dtype_);
-  if (out.numel() == 0) return out;
-  const int64_t items = shape_[0], item_bytes = int64_t(out.nbytes()) / items;
-  auto* base = static_cast<char*>(out.raw_data());
-  parallel_for(0, items, out.numel() / items, [&](int64_t s, int64_t e) { write_items(s, e, base + s * item_bytes); });
-  return out;
-}
 
 Tensor takes_deferred_grad(Tensor out) {
   if (out.grad_fn()) out.grad_fn()->takes_deferred_grad = true;
