@@ -223,7 +223,10 @@ bool few_channels_applies(const Conv2DGeometry& g) {
 }
 
 bool few_channels_forward_applies(const Conv2DGeometry& g) {
-  return few_channels_applies(g) && g_isa.load() == CpuIsa::avx512;
+  // On AVX2 the faster of the two depends on the core (see the header): Intel's here, oneDNN's on AMD's.
+  static const bool intel = __builtin_cpu_is("intel");
+  const CpuIsa isa = g_isa.load();
+  return few_channels_applies(g) && (isa == CpuIsa::avx512 || (isa == CpuIsa::avx2 && intel));
 }
 
 void conv2d_forward_few_channels(const float* x, const float* w, const float* b, float* y, const Conv2DGeometry& g,

@@ -19,8 +19,10 @@ namespace nabla::kernels {
 bool few_channels_applies(const Conv2DGeometry& g);
 
 // The forward kernel only where it beats oneDNN: on AVX-512 (conv 1 at 1 / 2 threads, min of 3 runs of
-// bench/conv_bench: oneDNN 1021 / 500 us, this 703 / 333 us). On AVX2 oneDNN's direct forward is the faster
-// (684 / 410 us against 842 / 515 with the same kernel on 256-bit vectors), so it keeps that pass.
+// bench/conv_bench: oneDNN 1021 / 500 us, this 703 / 333 us), and on AVX2 on Intel cores. On AMD's Zen 4 limited
+// to AVX2 oneDNN's direct forward was the faster (684 / 410 us against 842 / 515 with the same kernel on 256-bit
+// vectors); on the Intel Xeon of stop 35 limited to AVX2 this one is (medians of 3: 702 / 293 us against oneDNN's
+// 814 / 339; W3 at two threads 2.7% faster a step, three alternating pairs of 2-epoch runs).
 bool few_channels_forward_applies(const Conv2DGeometry& g);
 
 // y [n, oh, ow, o] = act(conv(x, w) [+ b]), b: [o] or null, relu or none; x: [n, h, w, c], w: HWIO, all
