@@ -141,8 +141,9 @@ __attribute__((always_inline)) inline void max_backward_images(const T* gy, cons
       for (int64_t p = 0; p < g.oh * g.ow; ++p) {
         const int64_t o = b * per_out + p * g.c;
         const int32_t* io = idx + o;
+        const T* mo = kMask ? my + o : nullptr;  // my is null without the mask
         T* gimg = gx + (b - s) * per_in;
-        for (int64_t ch = 0; ch < g.c; ++ch) gimg[int64_t(io[ch]) * g.c + ch] += masked<T, kMask>(gy + o, my + o, ch);
+        for (int64_t ch = 0; ch < g.c; ++ch) gimg[int64_t(io[ch]) * g.c + ch] += masked<T, kMask>(gy + o, mo, ch);
       }
     return;
   }
@@ -156,7 +157,8 @@ __attribute__((always_inline)) inline void max_backward_images(const T* gy, cons
         for (int64_t ox = 0; ox < g.ow; ++ox) {
           const int64_t o = ((b * g.oh + oy) * g.ow + ox) * g.c;
           for (; ix < std::min((ox + 1) * g.pw, covered_w); ++ix)
-            select_grad<T, kMask>(gy + o, my + o, idx + o, gimg + (iy * g.w + ix) * g.c, int32_t(iy * g.w + ix), g.c);
+            select_grad<T, kMask>(gy + o, kMask ? my + o : nullptr, idx + o, gimg + (iy * g.w + ix) * g.c,
+                                  int32_t(iy * g.w + ix), g.c);
         }
       }
       std::fill(gimg + (iy * g.w + ix) * g.c, gimg + (iy + 1) * g.w * g.c, T(0));  // pixels no window covers
