@@ -64,19 +64,18 @@ Tensor conv2d(const Tensor& x0, const Tensor& w0, const Tensor& b0, const Conv2D
             gb = b0.defined() && b0.requires_grad()](const Tensor& g0, GradList& gi) {
       const autograd::DeferredGrad* deferred = autograd::deferred_grad();
       const bool mask = yr.defined() && !autograd::relu_already_applied();
-      if (deferred && !mask && !gx && kernels::conv2d_backward_weights_reads_images(g, deferred->dtype())) {
-        // Only weight gradients, and the kernel reads dL/dy a few images at a time: it is never written whole.
-        Tensor dw = make_tensor(w.shape(), w.dtype());
-        Tensor db = gb ? make_tensor(Shape{g.o}, w.dtype()) : Tensor();
-        kernels::conv2d_backward_weights_from_images(
-            x, [deferred](int64_t first, int64_t count, void* dst) { deferred->write_items(first, first + count, dst); },
-            dw, gb ? &db : nullptr, g);
-        if (gw) gi[1] = dw;
-        if (gb) gi[2] = db;
-        return;
+      // Only weight gradients from a gradient in compact form, which the kernel reads a few images at a time: dL/dy
+      // is never written whole.
+      const bool by_images =
+          deferred && !mask && !gx && kernels::conv2d_backward_weights_reads_images(g, deferred->dtype());
+      auto write_gy = [deferred](int64_t first, int64_t count, void* dst) {
+        deferred->write_items(first, first + count, dst);
+      };
+      Tensor gy;
+      if (!by_images) {
+        const Tensor g1 = deferred ? deferred->materialize() : g0;
+        gy = mask ? kernels::relu_grad(g1, yr) : g1.contiguous();
       }
-      const Tensor g1 = deferred ? deferred->materialize() : g0;
-      Tensor gy = mask ? kernels::relu_grad(g1, yr) : g1.contiguous();
       if (gx) {
         gi[0] = make_tensor(x.shape(), x.dtype());
         kernels::conv2d_backward_data(gy, w, gi[0], g);
@@ -84,7 +83,10 @@ Tensor conv2d(const Tensor& x0, const Tensor& w0, const Tensor& b0, const Conv2D
       if (gw || gb) {
         Tensor dw = make_tensor(w.shape(), w.dtype());
         Tensor db = gb ? make_tensor(Shape{g.o}, w.dtype()) : Tensor();
-        kernels::conv2d_backward_weights(x, gy, dw, gb ? &db : nullptr, g);
+        if (by_images)
+          kernels::conv2d_backward_weights_from_images(x, write_gy, dw, gb ? &db : nullptr, g);
+        else
+          kernels::conv2d_backward_weights(x, gy, dw, gb ? &db : nullptr, g);
         if (gw) gi[1] = dw;
         if (gb) gi[2] = db;
       }
