@@ -114,6 +114,20 @@ class Workload:
     epochs: int = None  # per run; None: the program's default (W4: initial weights; W5 trains nothing)
     batch_size: int = None
     targets: list = dataclasses.field(default_factory=list)
+    # FLOPs of one training epoch's multiply-adds (convolutions and GEMMs, forward and backward, computed
+    # directly): over the machine's FMA peak (bench/fma_peak), the floor no direct implementation beats. Winograd
+    # convolutions (nabla's on AVX-512, through oneDNN) multiply less, so it is not theirs.
+    flops_per_epoch: float = None
+
+
+def w3_flops_per_sample():
+    """Multiply-add FLOPs (2 a multiply-add) of one W3 training sample: each convolution and the Dense layer forward,
+    their weight gradients, and the data gradients of all but the first convolution (its input needs none).
+    Pooling, activations, dropout, the loss and Adam are left out, so the floor stays a lower bound."""
+    def conv(h, w, c, o, k=3):  # valid padding, stride 1: (h-k+1)(w-k+1) outputs per channel, k*k*c taps each
+        return 2 * (h - k + 1) * (w - k + 1) * o * k * k * c
+    conv1, conv2, dense = conv(28, 28, 1, 32), conv(13, 13, 32, 64), 2 * 5 * 5 * 64 * 10
+    return 2 * conv1 + 3 * conv2 + 3 * dense
 
 
 MLP = {"nabla": "mnist_mlp_bench", "tensorflow": "mlp", "pytorch": "torch_mnist.py", "libtorch": "mnist_mlp"}
@@ -133,7 +147,8 @@ WORKLOADS = {
                    {"nabla": "fashion_cnn_bench", "tensorflow": "cnn", "pytorch": "torch_fashion_cnn.py",
                     "libtorch": "fashion_cnn"},
                    epochs=1, batch_size=128, targets=[Target("seconds_per_epoch", 3.5, ">= 3.5x", "tensorflow"),
-                                                      Target("seconds_per_epoch", 3.5, ">= 3.5x", "pytorch")]),
+                                                      Target("seconds_per_epoch", 3.5, ">= 3.5x", "pytorch")],
+                   flops_per_epoch=60000 * w3_flops_per_sample()),
     "W4": Workload("MNIST MLP inference (initial weights): batch-1 latency, batch-256 throughput", "inference",
                    {"nabla": "mnist_infer_bench", "tensorflow": "infer", "pytorch": "torch_mnist_infer.py",
                     "libtorch": "mnist_infer", "onnxruntime": "ort_infer.cjs"},
@@ -257,6 +272,14 @@ def run_once(w, framework, threads):
     return result
 
 
+def fma_peak(threads):
+    """This machine's float32 FMA rate in GFLOP/s on `threads` threads at the ISA in force (bench/fma_peak)."""
+    env = dict(os.environ, NABLA_NUM_THREADS=str(threads), **ISA_LIMIT_ENV.get(ISA, {}))
+    out = subprocess.run([os.path.join(build_dir(), "bench", "fma_peak")], env=env, check=True,
+                         stdout=subprocess.PIPE, text=True).stdout
+    return json.loads(out.splitlines()[-1])["gflops"]
+
+
 def build(workloads, frameworks):
     def cmake_build(build_dir, configure, targets):
         if not os.path.exists(os.path.join(build_dir, "build.ninja")):
@@ -267,7 +290,8 @@ def build(workloads, frameworks):
         return sorted({w.programs[framework] for w in workloads if framework in w.programs})
 
     if "nabla" in frameworks:
-        cmake_build(build_dir(), ["cmake", "--preset", PRESET], targets("nabla"))
+        extra = ["fma_peak"] if any(w.flops_per_epoch for w in workloads) else []
+        cmake_build(build_dir(), ["cmake", "--preset", PRESET], targets("nabla") + extra)
     if "onnxruntime" in frameworks and targets("onnxruntime"):
         cmake_build(build_dir(), ["cmake", "--preset", PRESET], ["export_mlp_onnx"])
         os.makedirs(os.path.dirname(ORT_MODEL), exist_ok=True)
@@ -287,9 +311,10 @@ def advantage(metric, nabla, peer):
     return peer / nabla if metric.better == "lower" else nabla / peer
 
 
-def summarize(w, frameworks, threads, raw):
+def summarize(w, frameworks, threads, raw, peaks):
     """The medians over repeats per framework and thread count, each framework's fastest thread count per ranked
-    metric, nabla's advantage over each peer and the targets."""
+    metric, nabla's advantage over each peer and the targets; with peaks (FMA GFLOP/s by thread count) and
+    w.flops_per_epoch, the arithmetic floor and which time targets ask for less than it."""
     metrics = METRICS[w.kind]
     results = {f: {t: {m.key: statistics.median(run_metrics(w.kind, r)[m.key] for r in raw[(f, t)]) for m in metrics}
                    for t in threads} for f in frameworks}
@@ -299,6 +324,10 @@ def summarize(w, frameworks, threads, raw):
     at_fastest = {f: {m.key: results[f][fastest[f][m.key]][m.key] for m in ranked(w.kind)} for f in frameworks}
     ratios = {p: {m.key: advantage(m, at_fastest["nabla"][m.key], at_fastest[p][m.key]) for m in ranked(w.kind)}
               for p in frameworks if p != "nabla" and "nabla" in frameworks}
+    floor = None
+    if peaks and w.flops_per_epoch:
+        floor = {str(t): {"fma_peak_gflops": peaks[t], "seconds_per_epoch": w.flops_per_epoch / (peaks[t] * 1e9)}
+                 for t in threads}
     targets = []
     for tg in w.targets:
         if tg.peer and tg.peer in ratios:
@@ -306,6 +335,10 @@ def summarize(w, frameworks, threads, raw):
             row = {"metric": tg.metric, "peer": tg.peer, "ratio": value, "target": tg.text, "met": met,
                    "nabla": at_fastest["nabla"][tg.metric], "nabla_threads": fastest["nabla"][tg.metric],
                    "peer_value": at_fastest[tg.peer][tg.metric], "peer_threads": fastest[tg.peer][tg.metric]}
+            if floor and tg.metric == "seconds_per_epoch":
+                # The time the target asks of nabla against the lowest floor at any thread count measured.
+                row["needed"] = at_fastest[tg.peer][tg.metric] / tg.minimum
+                row["below_floor"] = row["needed"] < min(f["seconds_per_epoch"] for f in floor.values())
             if tg.same_accuracy:
                 acc = {f: results[f][fastest[f][tg.metric]]["test_accuracy"] for f in ("nabla", tg.peer)}
                 row["accuracy"] = acc
@@ -315,6 +348,7 @@ def summarize(w, frameworks, threads, raw):
             targets += [{"metric": tg.metric, "threads": t, "nabla": results["nabla"][t][tg.metric], "target": tg.text,
                          "met": results["nabla"][t][tg.metric] >= tg.minimum} for t in threads]
     return {"title": w.title, "kind": w.kind, "epochs": w.epochs, "batch_size": w.batch_size,
+            "flops_per_epoch": w.flops_per_epoch, "floor": floor,
             "results": {f: {str(t): results[f][t] for t in threads} for f in frameworks},
             "fastest_threads": fastest, "advantage": ratios, "targets": targets,
             "raw": {f"{f}@{t}": raw[(f, t)] for f in frameworks for t in threads}}
@@ -341,6 +375,13 @@ def print_workload(name, rep, threads):
     for peer, ratios in rep["advantage"].items():
         print(f"  nabla vs {peer}, times better at each one's * thread count: " +
               ", ".join(f"{m.label} {ratios[m.key]:.2f}x" for m in ranked(rep["kind"])))
+    if rep.get("floor"):
+        nabla = rep["results"].get("nabla")
+        print(f"  direct-arithmetic floor: {rep['flops_per_epoch'] / 1e9:.0f} GFLOP of multiply-adds an epoch at "
+              "this machine's FMA peak (bench/fma_peak): " + ", ".join(
+                  f"{fl['seconds_per_epoch']:.3f} s @{t} ({fl['fma_peak_gflops']:.0f} GFLOP/s)"
+                  + (f", nabla at {fl['seconds_per_epoch'] / nabla[t]['seconds_per_epoch']:.0%} of it"
+                     if nabla else "") for t, fl in rep["floor"].items()))
 
 
 def print_targets(report):
@@ -353,9 +394,12 @@ def print_targets(report):
             m = labels[tg["metric"]]
             if "peer" in tg:
                 acc = f"{tg['accuracy']['nabla']:.4f} vs {tg['accuracy'][tg['peer']]:.4f}" if "accuracy" in tg else ""
+                result = "met" if tg["met"] else "MISSED"
+                if tg.get("below_floor"):
+                    result += f" (asks {m.fmt.format(tg['needed'])}: below the direct-arithmetic floor)"
                 rows.append([name, f"{m.label} vs {tg['peer']}", f"{m.fmt.format(tg['nabla'])} @{tg['nabla_threads']}",
                              f"{m.fmt.format(tg['peer_value'])} @{tg['peer_threads']}", f"{tg['ratio']:.2f}x", acc,
-                             tg["target"], "met" if tg["met"] else "MISSED"])
+                             tg["target"], result])
             else:
                 rows.append([name, f"{m.label} @{tg['threads']} thread(s)", m.fmt.format(tg["nabla"]), "", "", "",
                              tg["target"], "met" if tg["met"] else "MISSED"])
@@ -401,6 +445,8 @@ def main():
     # Every program must be there before the first run, not discovered missing twenty minutes in.
     programs = {command(WORKLOADS[n], f, 1)[1 if f in ("pytorch", "tensorflow", "onnxruntime") else 0]
                 for n in names for f in frameworks if f in WORKLOADS[n].programs}
+    if "nabla" in frameworks and any(WORKLOADS[n].flops_per_epoch for n in names):
+        programs.add(os.path.join(build_dir(), "bench", "fma_peak"))
     if "onnxruntime" in frameworks and any("onnxruntime" in WORKLOADS[n].programs for n in names):
         programs.add(ORT_MODEL)
     missing = sorted(p for p in programs if not os.path.exists(p))
@@ -434,7 +480,8 @@ def main():
                     shown = ", ".join(f"{m.fmt.format(values[m.key])} {m.label}" for m in METRICS[w.kind])
                     print(f"  {n} {f:8s} threads={t} repeat {rep + 1}/{args.repeats}: {shown} "
                           f"(other processes: {r['others_cpus']:.2f} CPUs)", file=sys.stderr)
-        report["workloads"][n] = summarize(w, fws, threads, raw)
+        peaks = {t: fma_peak(t) for t in threads} if w.flops_per_epoch and "nabla" in frameworks else None
+        report["workloads"][n] = summarize(w, fws, threads, raw, peaks)
     report["elapsed_seconds"] = time.monotonic() - start
 
     print(f"\nmachine {report['machine']} ({report['cpus']} CPUs, {report['cpu']}; {' '.join(features)}), "
