@@ -98,8 +98,8 @@ Row pick_taps(int taps, int64_t width) {
 // Forward: y(pixel, j) = act(sum over taps t of x(pixel + off[t]) * w[t * o + j] [+ b[j]]) for P pixels of one
 // output row from xr (the row's first pixel in the padded image, c floats apart) and 8 * V columns from o0. Each
 // element: +0, then one FMA per tap in tap order, then the bias, then relu (max with 0, NaN passes): the same chain
-// in row_forward_avx512. Only AVX-512 machines run the forward (see few_channels_forward_applies); this AVX2
-// version takes their last 8 columns when the output channels are not a multiple of 16.
+// in row_forward_avx512, so both compute the same bits. On AVX-512 this AVX2 version takes the last 8 columns
+// when the output channels are not a multiple of 16.
 struct Forward {
   const float* w;
   const float* b;
@@ -172,17 +172,19 @@ __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw"))) void row_forward_a
 
 using RowForward = void (*)(const Forward&, const float*, float*, int64_t);
 
-// One output row on AVX-512: column blocks of 32, 16 and (the last, AVX2) 8, pixels in blocks of P (registers:
-// P * V accumulators), the last pixels one by one.
-void forward_row(const Forward& f, const float* xr, float* yr, int64_t ow) {
+// One output row: column blocks of 32 (AVX-512), 16 (AVX-512 or AVX2) and 8 (AVX2), pixels in blocks of P
+// (registers: P * V accumulators), the last pixels one by one.
+void forward_row(const Forward& f, const float* xr, float* yr, int64_t ow, bool avx512) {
   for (int64_t o0 = 0; o0 < f.o;) {
-    const int64_t left = f.o - o0, width = left >= 32 ? 32 : left >= 16 ? 16 : 8;
+    const int64_t left = f.o - o0, width = left >= 32 && avx512 ? 32 : left >= 16 ? 16 : 8;
     RowForward block = row_forward_avx2<1, 8>, one = row_forward_avx2<1, 1>;
     int64_t p_block = 8;
     if (width == 32) {
       block = row_forward_avx512<2, 8>, one = row_forward_avx512<2, 1>;
-    } else if (width == 16) {
+    } else if (width == 16 && avx512) {
       block = row_forward_avx512<1, 12>, one = row_forward_avx512<1, 1>, p_block = 12;
+    } else if (width == 16) {
+      block = row_forward_avx2<2, 6>, one = row_forward_avx2<2, 1>, p_block = 6;
     }
     int64_t x = 0;
     for (; x + p_block <= ow; x += p_block) block(f, xr + x * f.c, yr + x * f.o, o0);
@@ -223,10 +225,7 @@ bool few_channels_applies(const Conv2DGeometry& g) {
 }
 
 bool few_channels_forward_applies(const Conv2DGeometry& g) {
-  // On AVX2 the faster of the two depends on the core (see the header): Intel's here, oneDNN's on AMD's.
-  static const bool intel = __builtin_cpu_is("intel");
-  const CpuIsa isa = g_isa.load();
-  return few_channels_applies(g) && (isa == CpuIsa::avx512 || (isa == CpuIsa::avx2 && intel));
+  return few_channels_applies(g) && g_isa.load() == CpuIsa::avx512;  // on AVX2 oneDNN's is faster (the header)
 }
 
 void conv2d_forward_few_channels(const float* x, const float* w, const float* b, float* y, const Conv2DGeometry& g,
@@ -234,12 +233,13 @@ void conv2d_forward_few_channels(const float* x, const float* w, const float* b,
   const int64_t taps = g.kh * g.kw * g.c, hp = g.h + g.pad_t + g.pad_b, wp = g.w + g.pad_l + g.pad_r;
   const std::vector<int64_t> off = tap_offsets(g, wp);
   const Forward f{w, b, relu, taps, g.c, g.o, off.data()};
+  const bool avx512 = g_isa.load() == CpuIsa::avx512;
   parallel_for(0, g.n, 2 * g.oh * g.ow * taps * g.o, [&](int64_t nb, int64_t ne) {
     std::vector<float> xpad(size_t(hp * wp * g.c), 0.0f);
     for (int64_t i = nb; i < ne; ++i) {
       copy_padded(x + i * g.h * g.w * g.c, g, wp, xpad.data());
       for (int64_t yy = 0; yy < g.oh; ++yy)
-        forward_row(f, xpad.data() + yy * wp * g.c, y + (i * g.oh + yy) * g.ow * g.o, g.ow);
+        forward_row(f, xpad.data() + yy * wp * g.c, y + (i * g.oh + yy) * g.ow * g.o, g.ow, avx512);
     }
   });
 }

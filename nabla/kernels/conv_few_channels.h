@@ -19,10 +19,11 @@ namespace nabla::kernels {
 bool few_channels_applies(const Conv2DGeometry& g);
 
 // The forward kernel only where it beats oneDNN: on AVX-512 (conv 1 at 1 / 2 threads, min of 3 runs of
-// bench/conv_bench: oneDNN 1021 / 500 us, this 703 / 333 us), and on AVX2 on Intel cores. On AMD's Zen 4 limited
-// to AVX2 oneDNN's direct forward was the faster (684 / 410 us against 842 / 515 with the same kernel on 256-bit
-// vectors); on the Intel Xeon of stop 35 limited to AVX2 this one is (medians of 3: 702 / 293 us against oneDNN's
-// 814 / 339; W3 at two threads 2.7% faster a step, three alternating pairs of 2-epoch runs).
+// bench/conv_bench: oneDNN 1021 / 500 us, this 703 / 333 us). With AVX2 alone oneDNN's direct forward is the
+// faster: on AMD's Zen 4 684 / 410 us against 842 / 515, on the Intel Xeon of stop 36 630-672 / 325-336 against
+// 916-995 / 446-460. (Stop 35 took it on AVX2 Intel cores from a measurement that, on an AVX-512 machine limited to
+// AVX2, ran the AVX-512 rows: forward_row did not look at the ISA, so an AVX2-only Intel CPU died of SIGILL;
+// tests/cpu_avx2_only.sh now runs the kernel tests on an emulated Haswell.)
 bool few_channels_forward_applies(const Conv2DGeometry& g);
 
 // y [n, oh, ow, o] = act(conv(x, w) [+ b]), b: [o] or null, relu or none; x: [n, h, w, c], w: HWIO, all

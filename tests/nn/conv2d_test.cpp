@@ -140,9 +140,8 @@ TEST(Conv2D, FewChannelsWeightGradient) {
   kernels::Conv2DGeometry g{.n = 6, .h = 12, .w = 11, .c = 1, .kh = 3, .kw = 3, .o = 48, .oh = 10, .ow = 9};
   if (kernels::detail::limit_conv_few_channels_isa(cpu_isa()) == CpuIsa::portable) GTEST_SKIP() << "no AVX2";
   EXPECT_TRUE(kernels::few_channels_applies(g));
-  // The forward where it beats oneDNN: AVX-512, and AVX2 on Intel cores (kernels/conv_few_channels.h).
-  EXPECT_EQ(kernels::few_channels_forward_applies(g),
-            cpu_isa() == CpuIsa::avx512 || (cpu_isa() == CpuIsa::avx2 && __builtin_cpu_is("intel")));
+  // The forward where it beats oneDNN: AVX-512 only (kernels/conv_few_channels.h).
+  EXPECT_EQ(kernels::few_channels_forward_applies(g), cpu_isa() == CpuIsa::avx512);
   for (auto change : std::vector<std::function<void(kernels::Conv2DGeometry&)>>{
            [](kernels::Conv2DGeometry& h) { h.c = 5; }, [](kernels::Conv2DGeometry& h) { h.o = 12; },
            [](kernels::Conv2DGeometry& h) { h.sh = 2; }, [](kernels::Conv2DGeometry& h) { h.dw = 2; }}) {
