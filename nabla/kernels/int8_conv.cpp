@@ -72,6 +72,7 @@ Int8Conv2D::Int8Conv2D(const Int8ConvGeometry& g, const int8_t* w, std::vector<i
   }
   impl_->bias = std::move(bias);
   impl_->rq = std::move(rq);
+  fit_weights_to_int16_pairs(impl_->w, g.o, impl_->bias, impl_->rq);
 }
 Int8Conv2D::~Int8Conv2D() = default;
 

@@ -53,6 +53,7 @@ Int8Matmul::Int8Matmul(int64_t k, int64_t n, const int8_t* w, std::vector<int32_
   impl_->w.assign(w, w + k * n);
   impl_->bias = std::move(bias);
   impl_->rq = std::move(rq);
+  fit_weights_to_int16_pairs(impl_->w, n, impl_->bias, impl_->rq);
 }
 Int8Matmul::~Int8Matmul() = default;
 

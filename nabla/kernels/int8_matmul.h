@@ -21,6 +21,13 @@ struct Int8Requant {
   bool relu = false;              // fused; for u8 output with zero point 0 the saturation already is ReLU
 };
 
+// Whether oneDNN's int8 kernels on this CPU (capped by ONEDNN_MAX_CPU_ISA) multiply with VNNI, which sums u8*s8
+// products in 32 bits. Without it (AVX2, AVX-512 before VNNI) they add u8*s8 pairs into 16 bits with saturation
+// (vpmaddubsw): 255 * 127 * 2 overflows, so Int8Matmul and Int8Conv2D halve the weights of output channels that
+// reach beyond 64 in magnitude (rounded to even; their output scale doubled and bias halved): 7-bit precision
+// for those channels, which such CPUs sum exactly (255 * 64 * 2 <= 32767), instead of saturated sums.
+bool int8_vnni();
+
 // y[M, N] = requant(x[M, K] * w[K, N] + bias[N]).
 class Int8Matmul {
  public:

@@ -1,5 +1,9 @@
 #include "nabla/kernels/int8_primitive.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
 #include "nabla/kernels/dnnl_context.h"
 
 namespace nabla::kernels {
@@ -42,6 +46,29 @@ dnnl::primitive_attr int8_attr(const Int8Requant& rq, int mask) {
     attr.set_post_ops(po);
   }
   return attr;
+}
+
+bool int8_vnni() {
+  const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+  auto has = [isa](dnnl_cpu_isa_t level) { return (isa & unsigned(level)) == unsigned(level); };
+  return has(dnnl_cpu_isa_avx512_core_vnni) || has(dnnl_cpu_isa_avx2_vnni);
+}
+
+void fit_weights_to_int16_pairs(std::vector<int8_t>& w, int64_t channels, std::vector<int32_t>& bias,
+                                Int8Requant& rq) {
+  if (int8_vnni()) return;
+  std::vector<int> amax(size_t(channels), 0);
+  for (size_t i = 0; i < w.size(); ++i) {
+    int& m = amax[i % size_t(channels)];
+    m = std::max(m, std::abs(int(w[i])));
+  }
+  for (size_t i = 0; i < w.size(); ++i)
+    if (amax[i % size_t(channels)] > 64) w[i] = int8_t(std::nearbyint(w[i] / 2.0));
+  for (int64_t c = 0; c < channels; ++c) {
+    if (amax[size_t(c)] <= 64) continue;
+    rq.out_scales[size_t(c)] *= 2.f;
+    if (!bias.empty()) bias[size_t(c)] = int32_t(std::nearbyint(bias[size_t(c)] / 2.0));
+  }
 }
 
 dnnl::memory reorder_weights(const dnnl::memory::desc& from, const dnnl::memory::desc& to, const int8_t* w) {

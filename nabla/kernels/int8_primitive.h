@@ -4,6 +4,7 @@
 // reorder. Internal to kernels/.
 #include <oneapi/dnnl/dnnl.hpp>
 #include <unordered_map>
+#include <vector>
 
 #include "nabla/kernels/int8_matmul.h"
 
@@ -21,6 +22,10 @@ struct Int8Primitive {
 // Output scales per output channel (`mask` selects the channel axis), runtime zero points where nonzero, ReLU
 // as an eltwise post-op (applied before the output zero point is added).
 dnnl::primitive_attr int8_attr(const Int8Requant& rq, int mask);
+// Without VNNI (int8_vnni()), halves the channels of w (channel = index % channels: [K, N] and HWIO alike) whose
+// weights exceed 64 in magnitude, with their bias and output scale (see int8_vnni in int8_matmul.h).
+void fit_weights_to_int16_pairs(std::vector<int8_t>& w, int64_t channels, std::vector<int32_t>& bias,
+                                Int8Requant& rq);
 // Weights from the plain layout `from` into the primitive's chosen layout `to`.
 dnnl::memory reorder_weights(const dnnl::memory::desc& from, const dnnl::memory::desc& to, const int8_t* w);
 

@@ -24,7 +24,9 @@ struct QuantizeOptions {
   std::string calibration = "auto";
   double percentile = 99.99;
   // 8: weights in [-127, 127] (VNNI CPUs). 7: [-63, 63], for AVX2/AVX-512 CPUs without VNNI, whose u8*s8 pair
-  // sums saturate at 16 bits (255 * 127 * 2 > 32767; 255 * 63 * 2 fits).
+  // sums saturate at 16 bits (255 * 127 * 2 > 32767; 255 * 63 * 2 fits). An 8-bit model still runs right there:
+  // the kernels halve the channels that would saturate when they load (kernels::int8_vnni), at 7-bit precision
+  // for those channels.
   int weight_bits = 8;
   int histogram_bins = 2048;
   int64_t batch_size = 256;  // calibration batches (tensor input)
