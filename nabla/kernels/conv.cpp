@@ -424,6 +424,18 @@ void conv2d_backward_data(const Tensor& gy, const Tensor& w, Tensor& gx, const C
   run(e, nt);
 }
 
+bool conv2d_relu_max_pool2x2_applies(const Conv2DGeometry& g) {
+  return conv_path() == Path::winograd && few_channels_applies(g) && g.oh >= 2 && g.ow >= 2;
+}
+
+void conv2d_relu_max_pool2x2(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& pooled, Tensor& idx,
+                             const Conv2DGeometry& g) {
+  NABLA_CHECK(conv2d_relu_max_pool2x2_applies(g), "conv2d_relu_max_pool2x2: not for this geometry");
+  check_f32("conv2d_relu_max_pool2x2", {&x, &w, &pooled});
+  conv2d_relu_max_pool2x2_few_channels(x.data<float>(), w.data<float>(), b.defined() ? b.data<float>() : nullptr,
+                                       pooled.data<float>(), idx.data<int32_t>(), g);
+}
+
 bool conv2d_backward_weights_reads_images(const Conv2DGeometry& g, DType dt) {
   return dt == f32 && conv_path() == Path::winograd && few_channels_applies(g);
 }

@@ -14,6 +14,7 @@ namespace nabla::kernels {
 namespace {
 
 std::atomic<CpuIsa> g_isa{cpu_isa()};  // tests lower it to run the AVX2 kernels on an AVX-512 machine
+std::atomic<bool> g_forward_everywhere{false};  // tests: the forward wherever the kernels apply
 
 constexpr int64_t kChunkImages = 4;  // images summed together before chunks are added (fixes the rounding)
 constexpr int kMaxTaps = 12;         // taps accumulated in one pass over a chunk: the registers hold no more
@@ -217,6 +218,7 @@ CpuIsa limit_conv_few_channels_isa(CpuIsa most) {
   g_isa.store(cpu_isa_at_most(most));
   return g_isa.load();
 }
+bool few_channels_forward_everywhere(bool on) { return g_forward_everywhere.exchange(on); }
 }  // namespace detail
 
 bool few_channels_applies(const Conv2DGeometry& g) {
@@ -225,7 +227,8 @@ bool few_channels_applies(const Conv2DGeometry& g) {
 }
 
 bool few_channels_forward_applies(const Conv2DGeometry& g) {
-  return few_channels_applies(g) && g_isa.load() == CpuIsa::avx512;  // on AVX2 oneDNN's is faster (the header)
+  // On AVX2 oneDNN's is faster (the header).
+  return few_channels_applies(g) && (g_isa.load() == CpuIsa::avx512 || g_forward_everywhere.load());
 }
 
 void conv2d_forward_few_channels(const float* x, const float* w, const float* b, float* y, const Conv2DGeometry& g,
@@ -240,6 +243,57 @@ void conv2d_forward_few_channels(const float* x, const float* w, const float* b,
       copy_padded(x + i * g.h * g.w * g.c, g, wp, xpad.data());
       for (int64_t yy = 0; yy < g.oh; ++yy)
         forward_row(f, xpad.data() + yy * wp * g.c, y + (i * g.oh + yy) * g.ow * g.o, g.ow, avx512);
+    }
+  });
+}
+
+namespace {
+// One output row of 2x2 max pooling from conv rows r0 and r1 (ow pixels of o channels each) at conv row iy0: the
+// window's four values folded in row-major order as pooling.cpp's fold_max does (bits and winners alike).
+__attribute__((target("avx2"))) void max_pool_row_pair(const float* __restrict r0, const float* __restrict r1,
+                                                       int64_t ow, int64_t o, int64_t iy0, float* __restrict out,
+                                                       int32_t* __restrict oi) {
+  for (int64_t px = 0; px < ow / 2; ++px) {
+    const int64_t x0 = 2 * px;
+    const float* in[3] = {r0 + (x0 + 1) * o, r1 + x0 * o, r1 + (x0 + 1) * o};
+    const int32_t pos[4] = {int32_t(iy0 * ow + x0), int32_t(iy0 * ow + x0 + 1), int32_t((iy0 + 1) * ow + x0),
+                            int32_t((iy0 + 1) * ow + x0 + 1)};
+    float* po = out + px * o;
+    int32_t* pi = oi + px * o;
+    const float* first = r0 + x0 * o;
+    for (int64_t ch = 0; ch < o; ++ch) {
+      float m = first[ch];
+      int32_t i = pos[0];
+      for (int k = 0; k < 3; ++k) {
+        const float v = in[k][ch];
+        const int32_t win = -int32_t(v > m);
+        m = m < v ? v : m;
+        i = i ^ ((i ^ pos[k + 1]) & win);
+      }
+      po[ch] = m;
+      pi[ch] = i;
+    }
+  }
+}
+}  // namespace
+
+void conv2d_relu_max_pool2x2_few_channels(const float* x, const float* w, const float* b, float* pooled,
+                                          int32_t* idx, const Conv2DGeometry& g) {
+  const int64_t taps = g.kh * g.kw * g.c, hp = g.h + g.pad_t + g.pad_b, wp = g.w + g.pad_l + g.pad_r;
+  const int64_t ph = g.oh / 2, pw = g.ow / 2;
+  const std::vector<int64_t> off = tap_offsets(g, wp);
+  const Forward f{w, b, true, taps, g.c, g.o, off.data()};
+  const bool avx512 = g_isa.load() == CpuIsa::avx512;
+  parallel_for(0, g.n, 2 * g.oh * g.ow * taps * g.o, [&](int64_t nb, int64_t ne) {
+    std::vector<float> xpad(size_t(hp * wp * g.c), 0.0f), rows(size_t(2 * g.ow * g.o));
+    for (int64_t i = nb; i < ne; ++i) {
+      copy_padded(x + i * g.h * g.w * g.c, g, wp, xpad.data());
+      for (int64_t py = 0; py < ph; ++py) {
+        forward_row(f, xpad.data() + 2 * py * wp * g.c, rows.data(), g.ow, avx512);
+        forward_row(f, xpad.data() + (2 * py + 1) * wp * g.c, rows.data() + g.ow * g.o, g.ow, avx512);
+        const int64_t at = ((i * ph + py) * pw) * g.o;
+        max_pool_row_pair(rows.data(), rows.data() + g.ow * g.o, g.ow, g.o, 2 * py, pooled + at, idx + at);
+      }
     }
   });
 }

@@ -31,6 +31,16 @@ bool few_channels_forward_applies(const Conv2DGeometry& g);
 void conv2d_forward_few_channels(const float* x, const float* w, const float* b, float* y, const Conv2DGeometry& g,
                                  bool relu);
 
+// pooled [n, oh / 2, ow / 2, o] = 2x2 max pooling (stride 2, valid) of relu(conv(x, w) [+ b]), and idx (same
+// shape) = each window's winner as max pooling records it (flat iy * ow + ix in the convolution's output; the
+// first maximum wins ties, a NaN first in its window sticks): the bits of conv2d_forward_few_channels then
+// max_pool2d, but the convolution's output is never written whole (two rows at a time in a buffer; the
+// Fashion-MNIST CNN's conv 1 writes 11 MB a step there, and pooling reads them back). On AVX2 too: there the
+// plain forward loses to oneDNN's, but the pair beats oneDNN's forward + pooling (W3 at two threads, three
+// alternating pairs of 2-epoch runs: 12.5-12.8 ms a step against 13.2-13.8; AVX-512 7.15-7.42 against 8.30-8.43).
+void conv2d_relu_max_pool2x2_few_channels(const float* x, const float* w, const float* b, float* pooled,
+                                          int32_t* idx, const Conv2DGeometry& g);
+
 // gw [kh, kw, c, o] = sum over pixels of x-patch (x) gy; gb [o] (when not null) = sum over pixels of gy.
 // x: [n, h, w, c], gy: [n, oh, ow, o], all contiguous float32.
 void conv2d_backward_weights_few_channels(const float* x, const float* gy, float* gw, float* gb,
@@ -43,6 +53,9 @@ namespace detail {
 // For tests: the kernels of at most `most` (CpuIsa::portable: none, oneDNN takes every shape); returns the level
 // now in use. cpu_isa() restores the default.
 CpuIsa limit_conv_few_channels_isa(CpuIsa most);
+// For tests: conv2d_forward takes the few-channel forward on AVX2 too (where it otherwise leaves it to oneDNN),
+// so that conv2d then max_pool2d computes the fused op's bits there; returns the previous setting.
+bool few_channels_forward_everywhere(bool on);
 }  // namespace detail
 
 }  // namespace nabla::kernels

@@ -2,10 +2,12 @@
 
 #include <sstream>
 
+#include "nabla/autograd/node.h"
 #include "nabla/nn/layer_registry.h"
 #include "nabla/nn/serialization.h"
 #include "nabla/ops/activations.h"
 #include "nabla/ops/conv.h"
+#include "nabla/ops/conv_max_pool.h"
 
 namespace nabla::nn {
 
@@ -57,6 +59,17 @@ Tensor Conv2D::call(const Tensor& x, bool) {
   conv2d_output_shape(x.shape(), w.shape(), args_, who());
   Tensor y = conv2d(x, w, bias(), args_);
   return args_.activation == FusedActivation::relu ? y : nabla::activation(y, opts_.activation);
+}
+
+std::optional<Tensor> Conv2D::call_with_max_pool(const Tensor& x, MaxPooling2D& pool) {
+  Shape s = x.shape();
+  if (!s.empty()) s[0] = -1;
+  ensure_built({s});
+  const Tensor w = kernel();
+  if (!conv2d_relu_max_pool2d_applies(x, w, args_, pool.pool_args())) return std::nullopt;
+  pool.ensure_built({compute_output_shape({s})});
+  autograd::NameScope scope(name());
+  return conv2d_relu_max_pool2d(x, w, bias(), args_, pool.pool_args());
 }
 
 nlohmann::json Conv2D::get_config() const {

@@ -1,7 +1,10 @@
 #pragma once
 // Conv2D: y = activation(conv(x, kernel) + bias) over NHWC inputs, kernel HWIO [kh, kw, in, filters] as in
 // Keras. relu is fused into the convolution primitive.
+#include <optional>
+
 #include "nabla/nn/layer.h"
+#include "nabla/nn/max_pooling2d.h"
 #include "nabla/nn/size2.h"
 #include "nabla/ops/conv.h"
 
@@ -32,6 +35,10 @@ class Conv2D : public Layer {
   Tensor kernel() const { return weight("kernel"); }
   Tensor bias() const { return opts_.use_bias ? weight("bias") : Tensor(); }
   int64_t filters() const { return filters_; }
+  // This layer then `pool` on x as one op where conv2d_relu_max_pool2d takes them (ops/conv_max_pool.h: relu
+  // fused, a 2x2 pool, few input channels, AVX2 or better, no op observer): Sequential's path for Conv2D(relu) ->
+  // MaxPooling2D(2). Builds both layers as calling them would; nullopt where the op does not apply.
+  std::optional<Tensor> call_with_max_pool(const Tensor& x, MaxPooling2D& pool);
 
  private:
   std::string who() const;

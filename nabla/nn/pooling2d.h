@@ -23,6 +23,7 @@ class Pooling2D : public Layer {
   Tensor call(const Tensor& x, bool training) override;
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
   nlohmann::json get_config() const override;
+  const Pool2DArgs& pool_args() const { return args_; }
 
  protected:
   // The options in a MaxPooling2D/AveragePooling2D config (for the subclasses' from_config).

@@ -1,19 +1,17 @@
 #include "nabla/ops/conv.h"
 
-#include "nabla/autograd/deferred_grad.h"
-#include "nabla/autograd/node.h"
 #include "nabla/kernels/elementwise.h"
-#include "nabla/core/parallel.h"
-#include "nabla/kernels/conv.h"
+#include "nabla/ops/conv_grads.h"
 
 namespace nabla {
 
 using autograd::GradList;
 using autograd::record;
 
-namespace {
+namespace detail {
 
-kernels::Conv2DGeometry geometry(const Shape& in, const Shape& k, const Conv2DArgs& a, const std::string& who) {
+kernels::Conv2DGeometry conv2d_geometry(const Shape& in, const Shape& k, const Conv2DArgs& a,
+                                        const std::string& who) {
   NABLA_CHECK_SHAPE(in.size() == 4, who, ": expects an input of rank 4 (batch, height, width, channels), got shape ",
                     in.str());
   NABLA_CHECK_SHAPE(k.size() == 4, who, ": expects a kernel of rank 4 (kh, kw, in_channels, filters), got shape ",
@@ -38,16 +36,43 @@ kernels::Conv2DGeometry geometry(const Shape& in, const Shape& k, const Conv2DAr
   return g;
 }
 
+void conv2d_grads(const Tensor& x, const Tensor& w, const kernels::Conv2DGeometry& g, const Tensor& gy0,
+                  const autograd::DeferredGrad* deferred, bool gx, bool gw, bool gb, GradList& gi) {
+  // Only weight gradients from a gradient in compact form, which the kernel reads a few images at a time: dL/dy
+  // is never written whole.
+  const bool by_images =
+      !gy0.defined() && deferred && !gx && kernels::conv2d_backward_weights_reads_images(g, deferred->dtype());
+  Tensor gy;
+  if (!by_images) gy = gy0.defined() ? gy0.contiguous() : deferred->materialize();
+  if (gx) {
+    gi[0] = make_tensor(Shape{g.n, g.h, g.w, g.c}, w.dtype());  // x is kept only for weight gradients
+    kernels::conv2d_backward_data(gy, w, gi[0], g);
+  }
+  if (gw || gb) {
+    Tensor dw = make_tensor(w.shape(), w.dtype());
+    Tensor db = gb ? make_tensor(Shape{g.o}, w.dtype()) : Tensor();
+    if (by_images) {
+      auto write_gy = [deferred](int64_t first, int64_t count, void* dst) {
+        deferred->write_items(first, first + count, dst);
+      };
+      kernels::conv2d_backward_weights_from_images(x, write_gy, dw, gb ? &db : nullptr, g);
+    } else {
+      kernels::conv2d_backward_weights(x, gy, dw, gb ? &db : nullptr, g);
+    }
+    if (gw) gi[1] = dw;
+    if (gb) gi[2] = db;
+  }
+}
 
-}  // namespace
+}  // namespace detail
 
 Shape conv2d_output_shape(const Shape& input, const Shape& kernel, const Conv2DArgs& args, const std::string& who) {
-  kernels::Conv2DGeometry g = geometry(input, kernel, args, who);
+  kernels::Conv2DGeometry g = detail::conv2d_geometry(input, kernel, args, who);
   return Shape{input[0], g.oh, g.ow, g.o};
 }
 
 Tensor conv2d(const Tensor& x0, const Tensor& w0, const Tensor& b0, const Conv2DArgs& args) {
-  kernels::Conv2DGeometry g = geometry(x0.shape(), w0.shape(), args, "conv2d");
+  kernels::Conv2DGeometry g = detail::conv2d_geometry(x0.shape(), w0.shape(), args, "conv2d");
   NABLA_CHECK(x0.dtype() == w0.dtype() && (!b0.defined() || b0.dtype() == w0.dtype()), "conv2d: input dtype ",
               dtype_name(x0.dtype()), " differs from kernel dtype ", dtype_name(w0.dtype()),
               " (convert the input with .to(f32))");
@@ -64,32 +89,12 @@ Tensor conv2d(const Tensor& x0, const Tensor& w0, const Tensor& b0, const Conv2D
             gb = b0.defined() && b0.requires_grad()](const Tensor& g0, GradList& gi) {
       const autograd::DeferredGrad* deferred = autograd::deferred_grad();
       const bool mask = yr.defined() && !autograd::relu_already_applied();
-      // Only weight gradients from a gradient in compact form, which the kernel reads a few images at a time: dL/dy
-      // is never written whole.
-      const bool by_images =
-          deferred && !mask && !gx && kernels::conv2d_backward_weights_reads_images(g, deferred->dtype());
-      auto write_gy = [deferred](int64_t first, int64_t count, void* dst) {
-        deferred->write_items(first, first + count, dst);
-      };
-      Tensor gy;
-      if (!by_images) {
-        const Tensor g1 = deferred ? deferred->materialize() : g0;
-        gy = mask ? kernels::relu_grad(g1, yr) : g1.contiguous();
-      }
-      if (gx) {
-        gi[0] = make_tensor(x.shape(), x.dtype());
-        kernels::conv2d_backward_data(gy, w, gi[0], g);
-      }
-      if (gw || gb) {
-        Tensor dw = make_tensor(w.shape(), w.dtype());
-        Tensor db = gb ? make_tensor(Shape{g.o}, w.dtype()) : Tensor();
-        if (by_images)
-          kernels::conv2d_backward_weights_from_images(x, write_gy, dw, gb ? &db : nullptr, g);
-        else
-          kernels::conv2d_backward_weights(x, gy, dw, gb ? &db : nullptr, g);
-        if (gw) gi[1] = dw;
-        if (gb) gi[2] = db;
-      }
+      Tensor gy;  // undefined: conv2d_grads reads the deferred gradient
+      if (mask)
+        gy = kernels::relu_grad(deferred ? deferred->materialize() : g0, yr);
+      else if (!deferred)
+        gy = g0;
+      detail::conv2d_grads(x, w, g, gy, deferred, gx, gw, gb, gi);
     };
   });
   // A first layer (no input gradient) whose weight gradient reads dL/dy by images takes it in compact form from

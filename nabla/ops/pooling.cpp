@@ -277,6 +277,12 @@ Tensor max_pool2d(const Tensor& x0, const Pool2DArgs& args) {
   });
 }
 
+std::shared_ptr<autograd::DeferredGrad> max_pool2d_input_grad(Tensor gy, Tensor relu_y, Tensor idx,
+                                                              const Shape& input_shape, const Pool2DArgs& args) {
+  return std::make_shared<MaxPoolGrad>(std::move(gy), std::move(relu_y), std::move(idx),
+                                       pool_geometry(input_shape, args, "max_pool2d"));
+}
+
 Tensor avg_pool2d(const Tensor& x0, const Pool2DArgs& args) {
   check_input(x0, "avg_pool2d");
   PoolGeometry g = pool_geometry(x0.shape(), args, "avg_pool2d");

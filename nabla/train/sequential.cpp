@@ -1,6 +1,7 @@
 #include "nabla/train/sequential.h"
 
 #include "nabla/autograd/node.h"
+#include "nabla/nn/conv2d.h"
 
 namespace nabla {
 
@@ -62,7 +63,19 @@ std::vector<Tensor> Sequential::call_with_masks(const std::vector<Tensor>& input
   if (!input_shape_) input_shape_ = inputs[0].shape();
   autograd::NameScope scope(name_);
   Tensor x = inputs[0], mask;
-  for (auto& l : layers_) {
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const nn::LayerPtr& l = layers_[i];
+    // Conv2D(relu) -> MaxPooling2D(2): one op where nabla has a kernel for the pair (nn/conv2d.h). Neither layer
+    // passes a mask on.
+    auto* conv = dynamic_cast<nn::Conv2D*>(l.get());
+    auto* pool = i + 1 < layers_.size() ? dynamic_cast<nn::MaxPooling2D*>(layers_[i + 1].get()) : nullptr;
+    if (conv && pool && !mask.defined()) {
+      if (std::optional<Tensor> y = conv->call_with_max_pool(x, *pool)) {
+        x = std::move(*y);
+        ++i;
+        continue;
+      }
+    }
     auto [y, m] = l->call_with_mask({x}, {mask}, training);
     x = std::move(y);
     mask = std::move(m);
