@@ -28,9 +28,6 @@ void conv2d_backward_data(const Tensor& gy, const Tensor& w, Tensor& gx, const C
 // gw = dL/dw and, when gb is given, gb = dL/db.
 void conv2d_backward_weights(const Tensor& x, const Tensor& gy, Tensor& gw, Tensor* gb, const Conv2DGeometry& g);
 
-// dL/dy handed over image by image: write(first, count, dst) writes images [first, first + count) of it,
-// contiguous, to dst (a gradient in compact form, e.g. max pooling's: autograd/deferred_grad.h). Called from
-// several threads at once on disjoint images.
 // Whether conv2d_relu_max_pool2x2 takes g (float32): the few-channel kernels' shapes on AVX2 or AVX-512
 // (kernels/conv_few_channels.h), an output with a 2x2 window, the default path (set_conv_impl).
 bool conv2d_relu_max_pool2x2_applies(const Conv2DGeometry& g);
@@ -39,6 +36,9 @@ bool conv2d_relu_max_pool2x2_applies(const Conv2DGeometry& g);
 void conv2d_relu_max_pool2x2(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& pooled, Tensor& idx,
                              const Conv2DGeometry& g);
 
+// dL/dy handed over image by image: write(first, count, dst) writes images [first, first + count) of it,
+// contiguous, to dst (a gradient in compact form, e.g. max pooling's: autograd/deferred_grad.h). Called from
+// several threads at once on disjoint images.
 using GradImages = std::function<void(int64_t first, int64_t count, void* dst)>;
 // Whether conv2d_backward_weights_from_images takes g in dtype dt: the few-channel kernel's shapes
 // (kernels/conv_few_channels.h) on the default path, which read dL/dy a few images at a time, so that it is never

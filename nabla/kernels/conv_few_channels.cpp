@@ -9,6 +9,7 @@
 
 #include "nabla/core/cpu_isa.h"
 #include "nabla/core/parallel.h"
+#include "nabla/kernels/max_fold.h"
 
 namespace nabla::kernels {
 namespace {
@@ -249,30 +250,18 @@ void conv2d_forward_few_channels(const float* x, const float* w, const float* b,
 
 namespace {
 // One output row of 2x2 max pooling from conv rows r0 and r1 (ow pixels of o channels each) at conv row iy0: the
-// window's four values folded in row-major order as pooling.cpp's fold_max does (bits and winners alike).
-__attribute__((target("avx2"))) void max_pool_row_pair(const float* __restrict r0, const float* __restrict r1,
-                                                       int64_t ow, int64_t o, int64_t iy0, float* __restrict out,
-                                                       int32_t* __restrict oi) {
+// window's four values folded in row-major order as max_pool2d folds them (kernels/max_fold.h).
+__attribute__((target("avx2"))) void max_pool_row_pair(const float* r0, const float* r1, int64_t ow, int64_t o,
+                                                       int64_t iy0, float* out, int32_t* oi) {
   for (int64_t px = 0; px < ow / 2; ++px) {
     const int64_t x0 = 2 * px;
-    const float* in[3] = {r0 + (x0 + 1) * o, r1 + x0 * o, r1 + (x0 + 1) * o};
-    const int32_t pos[4] = {int32_t(iy0 * ow + x0), int32_t(iy0 * ow + x0 + 1), int32_t((iy0 + 1) * ow + x0),
-                            int32_t((iy0 + 1) * ow + x0 + 1)};
     float* po = out + px * o;
     int32_t* pi = oi + px * o;
-    const float* first = r0 + x0 * o;
-    for (int64_t ch = 0; ch < o; ++ch) {
-      float m = first[ch];
-      int32_t i = pos[0];
-      for (int k = 0; k < 3; ++k) {
-        const float v = in[k][ch];
-        const int32_t win = -int32_t(v > m);
-        m = m < v ? v : m;
-        i = i ^ ((i ^ pos[k + 1]) & win);
-      }
-      po[ch] = m;
-      pi[ch] = i;
-    }
+    std::copy_n(r0 + x0 * o, o, po);
+    std::fill_n(pi, o, int32_t(iy0 * ow + x0));
+    fold_max(r0 + (x0 + 1) * o, po, pi, int32_t(iy0 * ow + x0 + 1), o);
+    fold_max(r1 + x0 * o, po, pi, int32_t((iy0 + 1) * ow + x0), o);
+    fold_max(r1 + (x0 + 1) * o, po, pi, int32_t((iy0 + 1) * ow + x0 + 1), o);
   }
 }
 }  // namespace

@@ -23,7 +23,7 @@ bool few_channels_applies(const Conv2DGeometry& g);
 // faster: on AMD's Zen 4 684 / 410 us against 842 / 515, on the Intel Xeon of stop 36 630-672 / 325-336 against
 // 916-995 / 446-460. (Stop 35 took it on AVX2 Intel cores from a measurement that, on an AVX-512 machine limited to
 // AVX2, ran the AVX-512 rows: forward_row did not look at the ISA, so an AVX2-only Intel CPU died of SIGILL;
-// tests/cpu_avx2_only.sh now runs the kernel tests on an emulated Haswell.)
+// ctest's avx2_only.* now run the kernel suites on an emulated AVX2-only EPYC, tests/CMakeLists.txt.)
 bool few_channels_forward_applies(const Conv2DGeometry& g);
 
 // y [n, oh, ow, o] = act(conv(x, w) [+ b]), b: [o] or null, relu or none; x: [n, h, w, c], w: HWIO, all

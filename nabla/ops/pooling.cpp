@@ -6,6 +6,7 @@
 #include "nabla/autograd/node.h"
 #include "nabla/core/cpu_isa.h"
 #include "nabla/core/parallel.h"
+#include "nabla/kernels/max_fold.h"
 
 namespace nabla {
 
@@ -44,23 +45,7 @@ void check_input(const Tensor& x, const char* who) {
   NABLA_CHECK(is_floating(x.dtype()), who, ": expects a floating input, got ", dtype_name(x.dtype()));
 }
 
-// One window position folded into an output pixel's running max; the first maximum wins ties (as PyTorch and
-// TensorFlow). Restrict pointers so that the channel loop vectorizes without runtime overlap checks.
-template <class T>
-inline void fold_max(const T* __restrict in, T* __restrict out, int32_t* __restrict oi, int32_t pos, int64_t c) {
-  for (int64_t ch = 0; ch < c; ++ch) {
-    // Both stores unconditional and the index select in bits: GCC turns "x = win ? y : x" into masked stores,
-    // which are microcoded (slow) on AMD cores.
-    const T v = in[ch], o = out[ch];
-    const int32_t i0 = oi[ch], win = -int32_t(v > o);
-    out[ch] = o < v ? v : o;
-    oi[ch] = i0 ^ ((i0 ^ pos) & win);
-  }
-}
-template <class T>
-inline void fold_max(const T* __restrict in, T* __restrict out, int64_t c) {
-  for (int64_t ch = 0; ch < c; ++ch) out[ch] = in[ch] > out[ch] ? in[ch] : out[ch];
-}
+using kernels::fold_max;
 
 // Forward max pooling over output rows [s, e) (an output row is (image, oy)); when idx is given, also records
 // for each output element the flat spatial offset (iy * w + ix) of its winner, which is all backward needs.

@@ -55,14 +55,14 @@ void expect_same_as_two_ops(const Tensor& x, const Tensor& w, const Tensor& b, b
 // The names of the ops that produced t, all the way back.
 std::set<std::string> op_names(const Tensor& t) {
   std::set<std::string> names;
-  std::vector<const autograd::Node*> todo{t.grad_fn().get()};
-  while (!todo.empty()) {
-    const autograd::Node* n = todo.back();
-    todo.pop_back();
+  std::vector<const autograd::Node*> pending{t.grad_fn().get()};
+  while (!pending.empty()) {
+    const autograd::Node* n = pending.back();
+    pending.pop_back();
     if (!n) continue;
     names.insert(n->name);
     for (const auto& in : n->inputs)
-      if (in) todo.push_back(in->grad_fn.get());
+      if (in) pending.push_back(in->grad_fn.get());
   }
   return names;
 }
